@@ -1,0 +1,147 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from officers.models import Person
+from organisations.models import Region
+
+
+class Network(models.Model):
+    """The national MSO network, a regional network (one per region), a local or a specialised one."""
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", "National"
+        REGIONAL = "regional", "Regional"
+        LOCAL = "local", "Local"
+        SPECIALISED = "specialised", "Specialised"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="networks")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="national"),
+                name="one_national_network",
+                violation_error_message="There is already a national network.",
+            ),
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=Q(kind="regional"),
+                name="one_regional_network_per_region",
+                violation_error_message="This region already has a regional network.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="regional") | Q(region__isnull=False),
+                name="regional_network_has_region",
+                violation_error_message="A regional network needs a region.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="national") | Q(parent__isnull=True),
+                name="national_network_has_no_parent",
+                violation_error_message="The national network has no parent network.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("networks:detail", args=[self.slug])
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(left_on__isnull=True)
+
+    def chairs(self):
+        return self.filter(role__in=Membership.CHAIR_ROLES)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        CHAIR = "chair", "Chair"
+        VICE_CHAIR = "vice_chair", "Vice-chair"
+
+    CHAIR_ROLES = (Role.CHAIR, Role.VICE_CHAIR)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    joined_on = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["network__name", "person__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "network"],
+                condition=Q(left_on__isnull=True),
+                name="one_current_membership_per_network",
+                violation_error_message="This person is already a member of this network.",
+            ),
+            models.UniqueConstraint(
+                fields=["network"],
+                condition=Q(left_on__isnull=True, role="chair"),
+                name="one_current_chair_per_network",
+                violation_error_message="This network already has a chair.",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_not_before_joined",
+                violation_error_message="The leaving date cannot be before the joining date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.get_role_display()}, {self.network}"
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        NATIONAL_WEBINAR = "national_webinar", "National webinar"
+        NETWORK_MEETING = "network_meeting", "Network meeting"
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NETWORK_MEETING)
+    title = models.CharField(max_length=200)
+    held_on = models.DateField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"{self.title} ({self.held_on:%d %b %Y})"
+
+
+class Attendance(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="attendances")
+    minutes_attended = models.PositiveIntegerField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "person"]
+        verbose_name_plural = "attendance"
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "person"], name="one_attendance_per_meeting"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} at {self.meeting}"

@@ -1,0 +1,155 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from organisations.models import Organisation
+
+
+class Profession(models.TextChoices):
+    PHARMACIST = "pharmacist", "Pharmacist"
+    PHARMACY_TECHNICIAN = "pharmacy_technician", "Pharmacy technician"
+    NURSE = "nurse", "Nurse"
+    MIDWIFE = "midwife", "Midwife"
+    DOCTOR = "doctor", "Doctor"
+    ALLIED_HEALTH = "allied_health", "Allied health professional"
+    CLINICAL_SCIENTIST = "clinical_scientist", "Clinical scientist or engineer"
+    OTHER = "other", "Other"
+
+
+class PersonQuerySet(models.QuerySet):
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(work_email__iexact=text))
+
+
+class Person(models.Model):
+    """Someone in the network: a named officer, a deputy, a team member or a chair."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    job_title = models.CharField(max_length=200, blank=True)
+    profession = models.CharField(max_length=30, choices=Profession.choices, blank=True)
+    registration_number = models.CharField(
+        "professional registration number",
+        max_length=30,
+        blank=True,
+        help_text="For example a GPhC, NMC or GMC number.",
+    )
+    work_email = models.EmailField(unique=True)
+    phone = models.CharField("work telephone", max_length=30, blank=True)
+    details_confirmed_on = models.DateField(
+        null=True, blank=True, help_text="When the person last confirmed their details were correct."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(Lower("work_email"), name="person_work_email_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def get_absolute_url(self):
+        return reverse("officers:person-detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(status=Appointment.Status.ACTIVE)
+
+    def named(self):
+        return self.filter(role__in=Appointment.NAMED_ROLES)
+
+
+class Appointment(models.Model):
+    """A person in a medication safety role at an organisation."""
+
+    class Role(models.TextChoices):
+        MSO = "mso", "Medication safety officer"
+        MDSO = "mdso", "Medical device safety officer"
+        DEPUTY_MSO = "deputy_mso", "Deputy medication safety officer"
+        TEAM_MEMBER = "team_member", "Medication safety team member"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+        REJECTED = "rejected", "Rejected"
+
+    # The roles an organisation names one holder for.
+    NAMED_ROLES = (Role.MSO, Role.MDSO)
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="appointments")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    mhra_registered_on = models.DateField("registered with the MHRA on", null=True, blank=True)
+    mhra_reference = models.CharField("MHRA registration reference", max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name", "role", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "role"],
+                condition=Q(status="active", role__in=["mso", "mdso"]),
+                name="one_active_named_officer_per_role",
+                violation_error_message="This organisation already has an active named officer in this role.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="appointment_end_not_before_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ended") | Q(end_date__isnull=False),
+                name="appointment_ended_has_end_date",
+                violation_error_message="An ended appointment needs an end date.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "role"]),
+            models.Index(fields=["person", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.get_role_display()}, {self.organisation.name}"
+
+    @property
+    def is_named(self) -> bool:
+        return self.role in self.NAMED_ROLES
+
+    @property
+    def is_mhra_registered(self) -> bool:
+        return self.mhra_registered_on is not None
+
+    def days_in_post(self, day: datetime.date | None = None) -> int:
+        return ((day or timezone.localdate()) - self.start_date).days

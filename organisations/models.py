@@ -1,0 +1,192 @@
+import datetime
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+ODS_CODE_PATTERN = r"^[A-Z0-9]{3,9}$"
+ods_code_validator = RegexValidator(
+    ODS_CODE_PATTERN,
+    "Enter an ODS code of 3 to 9 capital letters and digits, for example RXX or FA123.",
+    code="invalid_ods_code",
+)
+
+
+class Region(models.Model):
+    """One of the seven NHS England regions, keyed by its ODS code (Y56 to Y63)."""
+
+    code = models.CharField(max_length=3, unique=True, validators=[ods_code_validator])
+    name = models.CharField(max_length=100, unique=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def open_on(self, day: datetime.date):
+        """Organisations open on the given day: opened by then and not yet closed."""
+        return self.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day)).filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=day)
+        )
+
+    def open(self):
+        return self.open_on(timezone.localdate())
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(ods_code__iexact=text) | Q(name__icontains=text))
+
+    def visible_to(self, user):
+        """Every signed-in user may see the directory; anonymous visitors see nothing."""
+        if not user.is_authenticated:
+            return self.none()
+        return self
+
+
+class Organisation(models.Model):
+    """An NHS (or NHS-commissioned) organisation, as listed by the Organisation Data Service."""
+
+    class Kind(models.TextChoices):
+        NHS_TRUST = "nhs_trust", "NHS trust"
+        ICB = "icb", "Integrated care board"
+        SUB_ICB = "sub_icb", "Sub-ICB location"
+        PHARMACY_COMPANY = "pharmacy_company", "Community pharmacy company"
+        PHARMACY = "pharmacy", "Community pharmacy"
+        GP_PRACTICE = "gp_practice", "GP practice"
+        INDEPENDENT = "independent", "Independent sector"
+        HOSPICE = "hospice", "Hospice"
+        OTHER = "other", "Other"
+
+    ods_code = models.CharField("ODS code", max_length=9, unique=True, validators=[ods_code_validator])
+    name = models.CharField(max_length=255)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="organisations")
+    parent_icb = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="icb_organisations",
+        limit_choices_to={"kind": Kind.ICB},
+        verbose_name="parent ICB",
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The parent organisation, such as a community pharmacy's head office company.",
+    )
+    opened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+        help_text="The organisation that took over after a merger or closure.",
+    )
+    address = models.CharField(max_length=400, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    phone = models.CharField("switchboard telephone", max_length=30, blank=True)
+    ods_role_codes = models.CharField("ODS role codes", max_length=100, blank=True)
+    generic_mailbox = models.EmailField(
+        "generic MSO mailbox",
+        blank=True,
+        help_text="The shared mailbox that receives national medication safety communications.",
+    )
+    board_director_name = models.CharField("board director for medication safety", max_length=150, blank=True)
+    board_director_email = models.EmailField("board director's email", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(opened_on__isnull=True)
+                | Q(closed_on__gte=models.F("opened_on")),
+                name="organisation_closed_not_before_opened",
+                violation_error_message="An organisation cannot close before it opens.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ods_code__regex=ODS_CODE_PATTERN),
+                name="organisation_ods_code_format",
+                violation_error_message="The ODS code is not valid.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(successor=models.F("pk")),
+                name="organisation_not_own_successor",
+                violation_error_message="An organisation cannot be its own successor.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "kind"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.ods_code})"
+
+    def get_absolute_url(self):
+        return reverse("organisations:detail", args=[self.ods_code])
+
+    def status_on(self, day: datetime.date) -> str:
+        if self.opened_on and self.opened_on > day:
+            return "not yet open"
+        if self.closed_on and self.closed_on <= day:
+            return "closed"
+        return "open"
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+class KeyContact(models.Model):
+    """A named person the MSO works with at their organisation."""
+
+    class Role(models.TextChoices):
+        CHIEF_PHARMACIST = "chief_pharmacist", "Chief pharmacist"
+        PATIENT_SAFETY_SPECIALIST = "patient_safety_specialist", "Patient safety specialist"
+        GOVERNANCE_LEAD = "governance_lead", "Governance or risk lead"
+        MEDICAL_DEVICES_LEAD = "medical_devices_lead", "Medical devices lead"
+        MEDICINES_ADVICE = "medicines_advice", "Medicines advice team"
+        INCIDENT_REPORTING_LEAD = "incident_reporting_lead", "Incident reporting system lead"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="key_contacts")
+    role = models.CharField(max_length=40, choices=Role.choices)
+    name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "role"], name="one_key_contact_per_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.name}"

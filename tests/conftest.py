@@ -1,0 +1,74 @@
+"""Shared fixtures: one user per role, on two organisations in two regions (the Alice/Bob/Charlie of this project)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from networks.models import Membership, Network
+from officers.models import Appointment
+
+from .factories import (
+    AppointmentFactory,
+    MembershipFactory,
+    NetworkFactory,
+    OrganisationFactory,
+    PersonFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def world(db):
+    """Two regions, each with a regional network, a trust, its named MSO and a chair.
+
+    Returns a namespace with the organisations, networks and a user per role:
+    lead, mso (org_a), other_mso (org_b), chair_a, chair_b, no_role.
+    """
+    london = RegionFactory(code="Y56", name="London")
+    north_west = RegionFactory(code="Y62", name="North West")
+    national = NetworkFactory(name="National MSO network", slug="national", kind=Network.Kind.NATIONAL)
+    network_a = NetworkFactory(
+        name="London MSO network", slug="london", kind=Network.Kind.REGIONAL, region=london, parent=national
+    )
+    network_b = NetworkFactory(
+        name="North West MSO network", slug="north-west", kind=Network.Kind.REGIONAL, region=north_west, parent=national
+    )
+    org_a = OrganisationFactory(ods_code="RAL", name="Royal Free London NHS Foundation Trust", region=london)
+    org_b = OrganisationFactory(ods_code="R0A", name="Manchester University NHS Foundation Trust", region=north_west)
+
+    def officer(org, network, email):
+        user = UserFactory(email=email)
+        person = PersonFactory(user=user, work_email=email)
+        appointment = AppointmentFactory(person=person, organisation=org, role=Appointment.Role.MSO)
+        MembershipFactory(person=person, network=national)
+        MembershipFactory(person=person, network=network)
+        return user, person, appointment
+
+    def chair(network, email):
+        user = UserFactory(email=email)
+        person = PersonFactory(user=user, work_email=email)
+        MembershipFactory(person=person, network=network, role=Membership.Role.CHAIR)
+        return user
+
+    mso, mso_person, mso_appointment = officer(org_a, network_a, "mso.a@nhs.net")
+    other_mso, other_person, other_appointment = officer(org_b, network_b, "mso.b@nhs.net")
+    return SimpleNamespace(
+        london=london,
+        north_west=north_west,
+        national=national,
+        network_a=network_a,
+        network_b=network_b,
+        org_a=org_a,
+        org_b=org_b,
+        lead=UserFactory(email="lead@england.nhs.uk", is_national_lead=True, is_staff=True),
+        mso=mso,
+        mso_person=mso_person,
+        mso_appointment=mso_appointment,
+        other_mso=other_mso,
+        other_person=other_person,
+        other_appointment=other_appointment,
+        chair_a=chair(network_a, "chair.a@nhs.net"),
+        chair_b=chair(network_b, "chair.b@nhs.net"),
+        no_role=UserFactory(email="no.role@nhs.net"),
+    )

@@ -1,0 +1,15 @@
+from .networks import MeetingFactory, MembershipFactory, NetworkFactory
+from .officers import AppointmentFactory, PersonFactory
+from .organisations import OrganisationFactory, RegionFactory
+from .users import UserFactory
+
+__all__ = [
+    "AppointmentFactory",
+    "MeetingFactory",
+    "MembershipFactory",
+    "NetworkFactory",
+    "OrganisationFactory",
+    "PersonFactory",
+    "RegionFactory",
+    "UserFactory",
+]
