@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -13,7 +13,12 @@ logger = logging.getLogger(__name__)
 
 @login_required
 def home(request):
-    return redirect("organisations:directory")
+    """A landing page for the signed-in user's roles: lead, chair, officer, or none yet."""
+    person = request.user.person_record
+    appointments = []
+    if person is not None:
+        appointments = list(person.appointments.current().in_role_order().select_related("organisation"))
+    return render(request, "home.html", {"appointments": appointments, "nav_section": "home"})
 
 
 def _database_ok() -> bool:

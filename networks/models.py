@@ -1,10 +1,33 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from officers.models import Person
 from organisations.models import Region
+
+
+class NetworkQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        """The networks an organisation takes part in: its region's regional network and every
+        network one of its officers (active appointment) currently belongs to."""
+        from officers.models import Appointment
+
+        officers = Appointment.objects.current().filter(organisation=organisation).values("person")
+        return self.filter(
+            Q(kind=Network.Kind.REGIONAL, region_id=organisation.region_id)
+            | Q(pk__in=Membership.objects.current().filter(person__in=officers).values("network"))
+        )
+
+    def with_chairs(self):
+        """Prefetch the current chair and vice-chairs (with their person) into `chair_memberships`."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "memberships",
+                queryset=Membership.objects.current().chairs().select_related("person").order_by("role"),
+                to_attr="chair_memberships",
+            )
+        )
 
 
 class Network(models.Model):
@@ -23,6 +46,7 @@ class Network(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     description = models.TextField(blank=True)
 
+    objects = NetworkQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -57,6 +81,22 @@ class Network(models.Model):
 
     def get_absolute_url(self):
         return reverse("networks:detail", args=[self.slug])
+
+    def mso_coverage(self) -> dict | None:
+        """For a network with a region: how many of the region's open organisations have an active
+        named MSO and how many have none (one query). None for a network without a region."""
+        if self.region_id is None:
+            return None
+        from officers.models import Appointment
+        from organisations.models import Organisation
+
+        has_mso = Exists(Appointment.objects.current().filter(organisation=OuterRef("pk"), role=Appointment.Role.MSO))
+        counts = (
+            Organisation.objects.open()
+            .filter(region_id=self.region_id)
+            .aggregate(total=Count("pk"), with_mso=Count("pk", filter=has_mso))
+        )
+        return {"with_mso": counts["with_mso"], "without_mso": counts["total"] - counts["with_mso"]}
 
 
 class MembershipQuerySet(models.QuerySet):

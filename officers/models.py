@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,37 @@ class PersonQuerySet(models.QuerySet):
         if not text:
             return self
         return self.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(work_email__iexact=text))
+
+    def contact_visible_to(self, user):
+        """The people whose contact details (work email, phone, registration number) the user may see.
+
+        The single rule for every page that shows contact details: the person themself, the national
+        lead, chairs of a network the person belongs to or whose region covers one of the person's
+        organisations, and officers with an active appointment at the same organisation.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        from networks.models import Membership, Network
+
+        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
+        chaired_regions = Network.objects.filter(pk__in=chaired, region__isnull=False).values("region")
+        own_organisations = Appointment.objects.current().filter(person__user=user).values("organisation")
+        active = Appointment.objects.current()
+        return self.filter(
+            Q(user=user)
+            | Q(pk__in=Membership.objects.current().filter(network__in=chaired).values("person"))
+            | Q(pk__in=active.filter(organisation__region__in=chaired_regions).values("person"))
+            | Q(pk__in=active.filter(organisation__in=own_organisations).values("person"))
+        )
+
+    def contact_visible_ids(self, user, people) -> set[int]:
+        """The ids, among `people`, of those whose contact details the user may see (one query)."""
+        ids = {person.pk for person in people}
+        if not ids:
+            return set()
+        return set(self.contact_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 class Person(models.Model):
@@ -81,6 +112,14 @@ class AppointmentQuerySet(models.QuerySet):
 
     def named(self):
         return self.filter(role__in=Appointment.NAMED_ROLES)
+
+    def in_role_order(self):
+        """Named MSO first, then MDSO, deputies and team members; by surname within a role."""
+        order = Case(
+            *(When(role=role, then=Value(index)) for index, role in enumerate(Appointment.Role)),
+            default=Value(len(Appointment.Role)),
+        )
+        return self.alias(role_order=order).order_by("role_order", "person__last_name", "person__first_name")
 
 
 class Appointment(models.Model):

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -46,11 +46,51 @@ class OrganisationQuerySet(models.QuerySet):
             return self
         return self.filter(Q(ods_code__iexact=text) | Q(name__icontains=text))
 
+    def exact_code_first(self, text: str):
+        """Order by name, with the organisation whose ODS code is exactly `text` first."""
+        code = (text or "").strip().upper()
+        if not code:
+            return self.order_by("name", "ods_code")
+        exact = Case(When(ods_code=code, then=Value(0)), default=Value(1))
+        return self.alias(exact_code=exact).order_by("exact_code", "name", "ods_code")
+
     def visible_to(self, user):
         """Every signed-in user may see the directory; anonymous visitors see nothing."""
         if not user.is_authenticated:
             return self.none()
         return self
+
+    def private_details_visible_to(self, user):
+        """Organisations whose key contacts and board director the user may see: all for the national
+        lead; otherwise those where the user holds an active appointment, and those covered by a
+        network the user chairs (the network's region, or the network has one of its officers)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        from networks.models import Membership, Network
+        from officers.models import Appointment
+
+        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
+        members_of_chaired = Membership.objects.current().filter(network__in=chaired).values("person")
+        active = Appointment.objects.current()
+        return self.filter(
+            Q(pk__in=active.filter(person__user=user).values("organisation"))
+            | Q(region__in=Network.objects.filter(pk__in=chaired, region__isnull=False).values("region"))
+            | Q(pk__in=active.filter(person__in=members_of_chaired).values("organisation"))
+        )
+
+    def with_named_officers(self):
+        """Prefetch the active named MSO and MDSO (with their person) into `named_appointments`."""
+        from officers.models import Appointment
+
+        return self.prefetch_related(
+            models.Prefetch(
+                "appointments",
+                queryset=Appointment.objects.current().named().select_related("person").order_by(),
+                to_attr="named_appointments",
+            )
+        )
 
 
 class Organisation(models.Model):
@@ -161,6 +201,21 @@ class Organisation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    def _named_appointment(self, role):
+        if hasattr(self, "named_appointments"):
+            return next((a for a in self.named_appointments if a.role == role), None)
+        return self.appointments.current().filter(role=role).select_related("person").first()
+
+    @property
+    def named_mso(self):
+        """The active named MSO appointment, or None (use `with_named_officers()` on lists)."""
+        return self._named_appointment("mso")
+
+    @property
+    def named_mdso(self):
+        """The active named MDSO appointment, or None (use `with_named_officers()` on lists)."""
+        return self._named_appointment("mdso")
 
 
 class KeyContact(models.Model):

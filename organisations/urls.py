@@ -1,3 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "organisations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DirectoryView.as_view(), name="directory"),
+    path("<str:ods_code>/", views.OrganisationDetailView.as_view(), name="detail"),
+]

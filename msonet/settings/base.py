@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "users.context_processors.navigation",
             ],
+            "libraries": {"nhsuk": "msonet.templatetags.nhsuk"},
         },
     },
 ]

@@ -1,0 +1,5 @@
+// Initialises every NHS.UK frontend component on the page (header menu, skip link, buttons,
+// error summary, notification banners, password inputs). Loaded as a module from the same origin.
+import { initAll } from '../nhsuk/nhsuk/nhsuk-frontend.min.js'
+
+initAll()
