@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from users.admin import NationalLeadAdmin, NationalLeadInline
+
+from .models import Committee, CommitteeMember
+
+
+class CommitteeMemberInline(NationalLeadInline):
+    model = CommitteeMember
+    fields = ("name", "person", "role", "profession", "is_patient_representative")
+    autocomplete_fields = ("person",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+@admin.register(Committee)
+class CommitteeAdmin(NationalLeadAdmin):
+    list_display = (
+        "name",
+        "organisation",
+        "organisation__region",
+        "chair_name",
+        "meeting_frequency",
+        "last_met_on",
+        "reports_to",
+    )
+    list_filter = ("meeting_frequency", "reports_to", "organisation__region", "organisation__kind")
+    list_select_related = ("organisation__region",)
+    search_fields = ("name", "chair_name", "organisation__ods_code", "organisation__name")
+    autocomplete_fields = ("organisation",)
+    inlines = (CommitteeMemberInline,)
+
+
+@admin.register(CommitteeMember)
+class CommitteeMemberAdmin(NationalLeadAdmin):
+    list_display = ("name", "committee", "role", "profession", "is_patient_representative", "person")
+    list_filter = ("is_patient_representative", "profession", "committee__organisation__region")
+    list_select_related = ("committee__organisation", "person")
+    search_fields = (
+        "name",
+        "person__first_name",
+        "person__last_name",
+        "person__work_email",
+        "committee__organisation__ods_code",
+        "committee__organisation__name",
+    )
+    autocomplete_fields = ("committee", "person")

@@ -1,0 +1,128 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+
+from users.admin import NationalLeadAdmin, NationalLeadInline
+
+from .models import Attendance, Meeting, Membership, Network
+
+PERSON_SEARCH_FIELDS = ("person__first_name", "person__last_name", "person__work_email", "person__user__email")
+
+# A change page posts every inline row back, and Django refuses a form of more than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields. Long lists (the national network's members, a
+# national webinar's attendance) are therefore edited from their own list, linked from the page.
+INLINE_ROW_LIMIT = 150
+
+
+def _changelist_link(model, filter_field, obj, text):
+    url = reverse(f"admin:networks_{model._meta.model_name}_changelist")
+    return format_html('<a href="{}?{}={}">{}</a>', url, filter_field, obj.pk, text)
+
+
+class ChairInline(NationalLeadInline):
+    model = Membership
+    fields = ("person", "role", "joined_on", "left_on")
+    autocomplete_fields = ("person",)
+    verbose_name = "chair or vice-chair"
+    verbose_name_plural = "chairs and vice-chairs"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).chairs().select_related("person")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [(role.value, role.label) for role in Membership.CHAIR_ROLES]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+class AttendanceInline(NationalLeadInline):
+    model = Attendance
+    fields = ("person", "minutes_attended")
+    autocomplete_fields = ("person",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+@admin.register(Network)
+class NetworkAdmin(NationalLeadAdmin):
+    list_display = ("name", "kind", "region", "parent", "current_members")
+    list_filter = ("kind", "region")
+    list_select_related = ("region", "parent")
+    search_fields = ("name", "slug", "region__name")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+    readonly_fields = ("members",)
+    inlines = (ChairInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(current_member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        )
+
+    @admin.display(description="current members", ordering="current_member_count")
+    def current_members(self, network):
+        return network.current_member_count
+
+    @admin.display(description="members")
+    def members(self, network):
+        if network.pk is None:
+            return "Add members once the network is saved."
+        count = network.memberships.current().count()
+        return _changelist_link(Membership, "network__id__exact", network, f"{count} current members: list and edit")
+
+
+@admin.register(Membership)
+class MembershipAdmin(NationalLeadAdmin):
+    list_display = ("person", "network", "role", "joined_on", "left_on")
+    list_filter = ("role", "network__kind", "network__region", "network")
+    list_select_related = ("person", "network")
+    search_fields = (*PERSON_SEARCH_FIELDS, "network__name")
+    autocomplete_fields = ("person", "network")
+    date_hierarchy = "joined_on"
+
+
+@admin.register(Meeting)
+class MeetingAdmin(NationalLeadAdmin):
+    list_display = ("title", "kind", "network", "held_on", "attendance_count")
+    list_filter = ("kind", "network__kind", "network")
+    list_select_related = ("network",)
+    search_fields = ("title", "network__name")
+    autocomplete_fields = ("network",)
+    date_hierarchy = "held_on"
+    readonly_fields = ("attendance_list",)
+    inlines = (AttendanceInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attendee_count=Count("attendances"))
+
+    def get_inlines(self, request, obj):
+        if obj is not None and obj.attendances.count() > INLINE_ROW_LIMIT:
+            return ()
+        return self.inlines
+
+    @admin.display(description="attendance list")
+    def attendance_list(self, meeting):
+        if meeting.pk is None:
+            return "Add attendance below."
+        count = meeting.attendances.count()
+        text = f"{count} attended: list and edit"
+        if count > INLINE_ROW_LIMIT:
+            text += f" (more than {INLINE_ROW_LIMIT}, so not listed on this page)"
+        return _changelist_link(Attendance, "meeting__id__exact", meeting, text)
+
+    @admin.display(description="attendance", ordering="attendee_count")
+    def attendance_count(self, meeting):
+        return meeting.attendee_count
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(NationalLeadAdmin):
+    list_display = ("person", "meeting", "minutes_attended")
+    list_filter = ("meeting__kind", "meeting__network")
+    list_select_related = ("person", "meeting")
+    search_fields = (*PERSON_SEARCH_FIELDS, "meeting__title")
+    autocomplete_fields = ("meeting", "person")

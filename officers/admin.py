@@ -1,0 +1,116 @@
+from django.contrib import admin
+
+from networks.models import Membership
+from organisations.models import Organisation, Region
+from users.admin import NationalLeadAdmin, NationalLeadInline
+
+from .models import Appointment, Person
+
+PERSON_SEARCH_FIELDS = ("first_name", "last_name", "work_email", "user__email")
+ORGANISATION_SEARCH_FIELDS = ("organisation__ods_code", "organisation__name")
+
+
+class CurrentAppointmentFilter(admin.SimpleListFilter):
+    """Filters people by their active appointments; a subquery, so nobody is listed twice."""
+
+    appointment_field = ""
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        appointments = Appointment.objects.current().filter(**{self.appointment_field: self.value()})
+        return queryset.filter(pk__in=appointments.values("person"))
+
+
+class CurrentRoleFilter(CurrentAppointmentFilter):
+    title = "current role"
+    parameter_name = "current_role"
+    appointment_field = "role"
+
+    def lookups(self, request, model_admin):
+        return Appointment.Role.choices
+
+
+class CurrentRegionFilter(CurrentAppointmentFilter):
+    title = "region of current organisation"
+    parameter_name = "current_region"
+    appointment_field = "organisation__region__code"
+
+    def lookups(self, request, model_admin):
+        return [(region.code, region.name) for region in Region.objects.all()]
+
+
+class CurrentOrganisationTypeFilter(CurrentAppointmentFilter):
+    title = "type of current organisation"
+    parameter_name = "current_organisation_type"
+    appointment_field = "organisation__kind"
+
+    def lookups(self, request, model_admin):
+        return Organisation.Kind.choices
+
+
+class AppointmentInline(NationalLeadInline):
+    model = Appointment
+    fields = ("organisation", "role", "status", "start_date", "end_date", "mhra_registered_on", "mhra_reference")
+    autocomplete_fields = ("organisation",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+
+class MembershipInline(NationalLeadInline):
+    model = Membership
+    fields = ("network", "role", "joined_on", "left_on")
+    autocomplete_fields = ("network",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network")
+
+
+@admin.register(Person)
+class PersonAdmin(NationalLeadAdmin):
+    list_display = ("last_name", "first_name", "work_email", "job_title", "profession", "details_confirmed_on", "user")
+    list_display_links = ("last_name", "first_name")
+    list_filter = (CurrentRoleFilter, CurrentRegionFilter, CurrentOrganisationTypeFilter, "profession")
+    list_select_related = ("user",)
+    search_fields = (
+        *PERSON_SEARCH_FIELDS,
+        "appointments__organisation__ods_code",
+        "appointments__organisation__name",
+    )
+    autocomplete_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("first_name", "last_name", "job_title", "profession", "registration_number")}),
+        ("Contact", {"fields": ("work_email", "phone")}),
+        ("Account and confirmation", {"fields": ("user", "details_confirmed_on", "created_at", "updated_at")}),
+    )
+    inlines = (AppointmentInline, MembershipInline)
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(NationalLeadAdmin):
+    list_display = (
+        "person",
+        "organisation",
+        "organisation__region",
+        "role",
+        "status",
+        "start_date",
+        "end_date",
+        "mhra_registered_on",
+    )
+    list_filter = ("role", "status", "organisation__region", "organisation__kind")
+    list_select_related = ("person", "organisation__region")
+    search_fields = (
+        *(f"person__{field}" for field in PERSON_SEARCH_FIELDS),
+        *ORGANISATION_SEARCH_FIELDS,
+    )
+    autocomplete_fields = ("person", "organisation")
+    date_hierarchy = "start_date"
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("person", "organisation", "role", "status", "start_date", "end_date")}),
+        ("MHRA registration", {"fields": ("mhra_registered_on", "mhra_reference")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
