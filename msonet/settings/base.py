@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "committees",
     "networks",
     "handovers",
+    "emails",
 ]
 
 MIDDLEWARE = [
@@ -141,9 +142,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# A web request that queues a task waits at most about 2 s for Redis: refused connections fail at
+# once, a Redis that accepts but does not answer after socket_timeout (emails.services publishes
+# without retries; the email waits in the outbox).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
+# A worker started while Redis is down waits for it instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The schedule of the periodic jobs, run by `celery -A msonet beat`; each is also a management command.
+CELERY_BEAT_SCHEDULE = {
+    # Emails whose task was lost (Redis down) or gave up (mail server down).
+    "send-pending-emails": {
+        "task": "emails.tasks.send_pending_emails",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
+}
+
 
 # Imports
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
