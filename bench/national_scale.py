@@ -8,7 +8,8 @@ Builds a data set the size of the national network (25,000 organisations, 30,000
 - the directory and organisation pages' median and 95th-percentile time and query count.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/national_scale.py
-The scratch database (msonet_bench) is created and dropped by the script.
+The scratch database (msonet_bench) is created and dropped by the script
+(BENCH_KEEP_DATABASE=1 keeps it for a closer look).
 """
 
 import csv
@@ -244,7 +245,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop_database(url)
+        if not os.environ.get("BENCH_KEEP_DATABASE"):
+            drop_database(url)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ class OrganisationQuerySet(models.QuerySet):
         text = (text or "").strip()
         if not text:
             return self
-        return self.filter(Q(ods_code__iexact=text) | Q(name__icontains=text))
+        # ODS codes are stored in capitals, so the exact match can use the unique index;
+        # on PostgreSQL a trigram index serves the name match (migration 0004).
+        return self.filter(Q(ods_code=text.upper()) | Q(name__icontains=text))
 
     def exact_code_first(self, text: str):
         """Order by name, with the organisation whose ODS code is exactly `text` first."""
@@ -178,7 +180,7 @@ class Organisation(models.Model):
         ]
         indexes = [
             models.Index(fields=["region", "kind"]),
-            models.Index(fields=["name"]),
+            models.Index(fields=["name", "ods_code"]),
         ]
 
     def __str__(self):

@@ -8,7 +8,9 @@ from pathlib import PurePath
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
+
+from msonet.bulk import create_with_history
 
 from .models import Organisation, Region
 from .ods import (
@@ -231,13 +233,7 @@ class _OdsApply:
     def _bulk_create(self, organisations: list[Organisation], lines: list[int]) -> None:
         if not organisations:
             return
-        created = bulk_create_with_history(
-            organisations,
-            Organisation,
-            batch_size=BATCH_SIZE,
-            default_user=self.user,
-            default_change_reason=self.reason,
-        )
+        created = create_with_history(organisations, Organisation, user=self.user, reason=self.reason)
         for line, organisation in zip(lines, created, strict=True):
             self.current[organisation.ods_code] = {"pk": organisation.pk, "kind": organisation.kind}
             self.report.changes.append(OrganisationChange(line, organisation, created=True))

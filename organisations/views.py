@@ -14,7 +14,7 @@ class DirectoryView(LoginRequiredMixin, ListView):
 
     template_name = "organisations/directory.html"
     context_object_name = "organisations"
-    paginate_by = 50
+    paginate_by = 25
     extra_context = {"nav_section": "organisations"}
 
     def get_queryset(self):

@@ -103,11 +103,11 @@ def test_directory_marks_closed_organisations_when_included(client, world):
     assert b'<strong class="nhsuk-tag nhsuk-tag--grey">Closed</strong>' in response.content
 
 
-def test_directory_shows_fifty_organisations_a_page_with_nhsuk_pagination(client, world):
-    OrganisationFactory.create_batch(60, region=world.london)
+def test_directory_shows_twenty_five_organisations_a_page_with_nhsuk_pagination(client, world):
+    OrganisationFactory.create_batch(35, region=world.london)
     client.force_login(world.no_role)
     first = directory(client)
-    assert len(first.context["organisations"]) == 50
+    assert len(first.context["organisations"]) == 25
     assert b"nhsuk-pagination" in first.content
     second = directory(client, page=2)
     assert len(second.context["organisations"]) == 12
