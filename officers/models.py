@@ -192,3 +192,149 @@ class Appointment(models.Model):
 
     def days_in_post(self, day: datetime.date | None = None) -> int:
         return ((day or timezone.localdate()) - self.start_date).days
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class RegistrationRequestQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=RequestStatus.SUBMITTED)
+
+    def for_user(self, user):
+        """The requests a user may see: their own; every request for the national lead."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        return self.filter(user=user)
+
+
+class RegistrationRequest(models.Model):
+    """A signed-up user asks to be appointed to a role at an organisation; the national lead decides."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration_requests")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="registration_requests")
+    role = models.CharField(max_length=20, choices=Appointment.Role.choices)
+    start_date = models.DateField()
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    job_title = models.CharField(max_length=200)
+    profession = models.CharField(max_length=30, choices=Profession.choices)
+    registration_number = models.CharField("professional registration number", max_length=30, blank=True)
+    phone = models.CharField("work telephone", max_length=30, blank=True)
+    mhra_registered_on = models.DateField("registered with the MHRA as the named officer on", null=True, blank=True)
+    has_mailbox_access = models.BooleanField("has access to the generic MSO mailbox", default=False)
+    proposed_mailbox = models.EmailField(
+        "generic MSO mailbox", blank=True, help_text="Given when the organisation has no mailbox on record."
+    )
+    email_domain_trusted = models.BooleanField(
+        default=True, help_text="False when the applicant's email domain needs extra checking."
+    )
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="registration_request"
+    )
+
+    objects = RegistrationRequestQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=Q(status="submitted"),
+                name="one_waiting_registration_per_role",
+                violation_error_message="You have already asked for this role at this organisation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
+                name="reviewed_registration_has_review_time",
+                violation_error_message="A decided request needs the time of the decision.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(review_reason=""),
+                name="rejected_registration_has_reason",
+                violation_error_message="Give the reason for rejecting the request.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}: {self.get_role_display()}, {self.organisation.name}"
+
+
+class ChangeRequestQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=RequestStatus.SUBMITTED)
+
+    def for_user(self, user):
+        """The requests a user may see: their own; every request for the national lead."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        return self.filter(requested_by=user)
+
+
+class ChangeRequest(models.Model):
+    """A field-by-field change to a person's details or an organisation's generic mailbox.
+
+    `changes` maps each changed field to the value it had when the request was made and the
+    value asked for: {"job_title": {"old": "...", "new": "..."}}. Unchanged fields are left out.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    changes = models.JSONField()
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, organisation__isnull=True)
+                | Q(person__isnull=True, organisation__isnull=False),
+                name="change_request_has_one_target",
+                violation_error_message="A change request is about one person or one organisation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
+                name="reviewed_change_has_review_time",
+                violation_error_message="A decided request needs the time of the decision.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(review_reason=""),
+                name="rejected_change_has_reason",
+                violation_error_message="Give the reason for rejecting the request.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Change to {self.target}"
+
+    @property
+    def target(self):
+        return self.person or self.organisation
