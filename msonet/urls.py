@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -7,10 +8,14 @@ from . import views
 admin.site.site_header = "MSO Network administration"
 admin.site.site_title = "MSO Network administration"
 admin.site.index_title = "National MSO database"
+# The admin has no sign-in of its own: /admin/login/ sends people to the portal's sign-in, with
+# its rate limits and two-factor authentication.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("accounts/", include("users.urls")),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("organisations.urls")),
     path("people/", include("officers.urls")),

@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from networks.models import Membership, Network
 from officers.models import Appointment
@@ -14,8 +15,18 @@ from .factories import (
     OrganisationFactory,
     PersonFactory,
     RegionFactory,
+    TOTPAuthenticatorFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, so allauth's rate limits (and its record of TOTP codes
+    already used) never carry over from one test to the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -23,7 +34,8 @@ def world(db):
     """Two regions, each with a regional network, a trust, its named MSO and a chair.
 
     Returns a namespace with the organisations, networks and a user per role:
-    lead, mso (org_a), other_mso (org_b), chair_a, chair_b, no_role.
+    lead, mso (org_a), other_mso (org_b), chair_a, chair_b, no_role. The lead and the chairs, who
+    must use two-factor authentication, have an authenticator app set up.
     """
     london = RegionFactory(code="Y56", name="London")
     north_west = RegionFactory(code="Y62", name="North West")
@@ -49,6 +61,12 @@ def world(db):
         user = UserFactory(email=email)
         person = PersonFactory(user=user, work_email=email)
         MembershipFactory(person=person, network=network, role=Membership.Role.CHAIR)
+        TOTPAuthenticatorFactory(user=user)
+        return user
+
+    def lead(email):
+        user = UserFactory(email=email, is_national_lead=True, is_staff=True)
+        TOTPAuthenticatorFactory(user=user)
         return user
 
     mso, mso_person, mso_appointment = officer(org_a, network_a, "mso.a@nhs.net")
@@ -61,7 +79,7 @@ def world(db):
         network_b=network_b,
         org_a=org_a,
         org_b=org_b,
-        lead=UserFactory(email="lead@england.nhs.uk", is_national_lead=True, is_staff=True),
+        lead=lead("lead@england.nhs.uk"),
         mso=mso,
         mso_person=mso_person,
         mso_appointment=mso_appointment,

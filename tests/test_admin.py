@@ -16,7 +16,7 @@ from handovers.models import Handover, HandoverChecklistItem
 from networks import admin as networks_admin
 from networks.models import Attendance, Meeting, Membership
 from officers.models import Appointment
-from users.models import User
+from users.models import TrustedEmailDomain, User
 
 from .factories import (
     AppointmentFactory,
@@ -74,6 +74,7 @@ def records(world):
     handover = make_handover(world.mso_appointment)
     return {
         "users.user": world.mso,
+        "users.trustedemaildomain": TrustedEmailDomain.objects.create(domain="hscni.net", added_by=world.lead),
         "officers.person": world.mso_person,
         "officers.appointment": world.mso_appointment,
         "committees.committee": committee,
@@ -97,6 +98,7 @@ def records(world):
 def test_every_registry_model_has_an_admin_with_a_history_view():
     assert {model.__name__ for model in registry_models()} == {
         "User",
+        "TrustedEmailDomain",
         "Person",
         "Appointment",
         "Committee",
@@ -387,6 +389,8 @@ def add_rows(label, world, count):
     for _ in range(count):
         if label == "users.user":
             UserFactory()
+        elif label == "users.trustedemaildomain":
+            TrustedEmailDomain.objects.create(domain=f"trust{TrustedEmailDomain.objects.count()}.example.org.uk")
         elif label == "officers.person":
             PersonFactory(user=UserFactory())
         elif label == "officers.appointment":

@@ -16,7 +16,7 @@ from organisations.models import KeyContact, Organisation, Region
 from organisations.ods import display_name, kind_for_file_name
 from organisations.services import ods_import
 
-from .factories import AppointmentFactory, OrganisationFactory, UserFactory
+from .factories import AppointmentFactory, OrganisationFactory, TOTPAuthenticatorFactory, UserFactory
 
 ODS_DIR = settings.BASE_DIR / "data" / "ods"
 ETR = ODS_DIR / "etr.csv"
@@ -517,7 +517,9 @@ def admin_import(client, path, resource_index=0):
 
 @pytest.fixture
 def lead_client(client, db):
-    client.force_login(UserFactory(email="lead@england.nhs.uk", is_national_lead=True, is_staff=True))
+    lead = UserFactory(email="lead@england.nhs.uk", is_national_lead=True, is_staff=True)
+    TOTPAuthenticatorFactory(user=lead)  # a national lead must use two-factor authentication
+    client.force_login(lead)
     return client
 
 

@@ -46,7 +46,7 @@ def test_entrance_pages_render_in_the_nhsuk_layout(client, db, url_name, heading
 @pytest.mark.parametrize(
     ("url_name", "heading"),
     [
-        ("account_email", "Email addresses"),
+        ("account_email", "Email address"),
         ("account_change_password", "Change your password"),
         ("account_logout", "Sign out"),
     ],

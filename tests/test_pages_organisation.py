@@ -10,7 +10,14 @@ from networks.models import Membership
 from officers.models import Appointment
 from organisations.models import KeyContact
 
-from .factories import AppointmentFactory, MembershipFactory, NetworkFactory, OrganisationFactory, UserFactory
+from .factories import (
+    AppointmentFactory,
+    MembershipFactory,
+    NetworkFactory,
+    OrganisationFactory,
+    TOTPAuthenticatorFactory,
+    UserFactory,
+)
 
 
 def organisation_page(client, user, organisation):
@@ -127,6 +134,7 @@ def test_key_contacts_shown_to_chair_of_a_network_an_officer_belongs_to(client, 
     specialised = NetworkFactory(slug="mental-health")
     MembershipFactory(person=org_a_private.mso_person, network=specialised)
     chair = UserFactory()
+    TOTPAuthenticatorFactory(user=chair)  # chairs must use two-factor authentication
     MembershipFactory(person__user=chair, network=specialised, role=Membership.Role.CHAIR)
     assert b"Chief Pharm" in organisation_page(client, chair, org_a_private.org_a).content
 

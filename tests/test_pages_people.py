@@ -8,7 +8,14 @@ from django.urls import reverse
 from networks.models import Membership, Network
 from officers.models import Appointment, Person
 
-from .factories import AppointmentFactory, MembershipFactory, NetworkFactory, PersonFactory, UserFactory
+from .factories import (
+    AppointmentFactory,
+    MembershipFactory,
+    NetworkFactory,
+    PersonFactory,
+    TOTPAuthenticatorFactory,
+    UserFactory,
+)
 
 
 def person_page(client, user, person):
@@ -94,6 +101,7 @@ def test_chair_of_a_network_whose_region_covers_the_persons_organisation_sees_co
 ):
     local = NetworkFactory(kind=Network.Kind.LOCAL, region=world.london, slug="north-central-london")
     chair = UserFactory()
+    TOTPAuthenticatorFactory(user=chair)  # chairs must use two-factor authentication
     MembershipFactory(person=PersonFactory(user=chair), network=local, role=Membership.Role.VICE_CHAIR)
     assert_contact_shown(person_page(client, chair, mso_person), mso_person)
 

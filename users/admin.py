@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import User
+from .forms import TrustedEmailDomainForm
+from .models import BUILT_IN_TRUSTED_DOMAINS, TrustedEmailDomain, User
 
 
 def is_active_national_lead(request) -> bool:
@@ -121,3 +122,25 @@ class UserAdmin(NationalLeadPermissionsMixin, SimpleHistoryAdmin, DjangoUserAdmi
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(TrustedEmailDomain)
+class TrustedEmailDomainAdmin(NationalLeadAdmin):
+    form = TrustedEmailDomainForm
+    list_display = ("domain", "note", "added_by", "added_at")
+    search_fields = ("domain", "note")
+    readonly_fields = ("added_by", "added_at")
+    list_select_related = ("added_by",)
+
+    def changelist_view(self, request, extra_context=None):
+        built_in = " and ".join(sorted(BUILT_IN_TRUSTED_DOMAINS))
+        extra_context = {
+            **(extra_context or {}),
+            "title": f"Trusted email domains (besides {built_in}, which are always trusted)",
+        }
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)

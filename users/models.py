@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
@@ -52,7 +55,11 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ci",
+                violation_error_message="An account with this email address already exists.",
+            ),
         ]
 
     def __str__(self):
@@ -89,6 +96,19 @@ class User(AbstractUser):
         return bool(self.chaired_networks)
 
     @property
+    def requires_mfa(self) -> bool:
+        """National leads and network chairs see the contact details of many officers, so they must
+        protect their account with an authenticator app (two-factor authentication)."""
+        return self.is_national_lead or self.is_chair
+
+    @cached_property
+    def has_authenticator_app(self) -> bool:
+        """Whether the user has set up an authenticator app (a TOTP authenticator in django-allauth)."""
+        from allauth.mfa.models import Authenticator
+
+        return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
+
+    @property
     def navigation(self) -> dict:
         return {
             "is_lead": self.is_national_lead,
@@ -96,3 +116,87 @@ class User(AbstractUser):
             "chaired_networks": self.chaired_networks,
             "person": self.person_record,
         }
+
+
+# Email domains whose sign-ups need no extra checking, whatever the table below holds. They are
+# constants rather than rows so that no one can remove them by mistake in the admin.
+BUILT_IN_TRUSTED_DOMAINS = frozenset({"nhs.net", "nhs.uk"})
+
+validate_domain = RegexValidator(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+    message="Enter a domain name such as example.org.uk, in lower case and without the @.",
+    code="invalid_domain",
+)
+
+
+def email_domain(email: str) -> str:
+    """The part of an email address after the @, in lower case ("" when there is no @)."""
+    _, at, domain = email.strip().rpartition("@")
+    return domain.rstrip(".").lower() if at else ""
+
+
+def domain_and_parents(domain: str) -> list[str]:
+    """The domain and every domain it is a subdomain of, down to the last two labels:
+    "a.b.nhs.uk" gives ["a.b.nhs.uk", "b.nhs.uk", "nhs.uk"]. Empty for a malformed domain."""
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(labels):
+        return []
+    return [".".join(labels[index:]) for index in range(len(labels) - 1)]
+
+
+def email_domain_is_trusted(email: str) -> bool:
+    """Whether the address is at a trusted email domain or a subdomain of one: nhs.net and nhs.uk
+    always, and any domain the national lead has added as a `TrustedEmailDomain`. Requests from
+    other addresses need extra checking."""
+    candidates = domain_and_parents(email_domain(email))
+    if not candidates:
+        return False
+    if BUILT_IN_TRUSTED_DOMAINS.intersection(candidates):
+        return True
+    return TrustedEmailDomain.objects.filter(domain__in=candidates).exists()
+
+
+class TrustedEmailDomain(models.Model):
+    """An email domain, besides the built-in nhs.net and nhs.uk, whose addresses need no extra
+    checking when they ask to be registered. A domain covers its subdomains."""
+
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        validators=[validate_domain],
+        help_text=(
+            "For example hscni.net. Its subdomains are trusted too. "
+            "nhs.net and nhs.uk (and their subdomains) are always trusted and need no entry."
+        ),
+    )
+    note = models.TextField(blank=True, help_text="Whose domain this is and why its addresses can be trusted.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")),
+                name="trusted_email_domain_lower_case",
+                violation_error_message="Enter the domain in lower case.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.domain
+
+    def clean(self):
+        super().clean()
+        if BUILT_IN_TRUSTED_DOMAINS.intersection(domain_and_parents(self.domain)):
+            raise ValidationError(
+                {"domain": "nhs.net and nhs.uk, and their subdomains, are always trusted and need no entry."}
+            )

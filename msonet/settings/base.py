@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "import_export",
     "simple_history",
     "users",
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "users.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -102,6 +104,29 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MSO Network] "
+# A change of email address takes effect only once the new address is confirmed; until then the
+# old address stays the one the account signs in and receives email with.
+ACCOUNT_CHANGE_EMAIL = True
+# allauth's rate limits stay on (never set ACCOUNT_RATE_LIMITS = False): its defaults limit sign-in
+# (30 a minute per IP, 5 failed attempts per account in 5 minutes), sign-up, password reset and
+# confirmation emails (one per address every 3 minutes). Added here: asking for the confirmation
+# email again, per IP.
+ACCOUNT_RATE_LIMITS = {"resend_confirmation": "5/m/ip"}
+# Rate limits count requests per client IP. Behind proxies, set how many of them (which append to
+# X-Forwarded-For) are ours; with 0 allauth uses REMOTE_ADDR, the proxy's own address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+
+# Two-factor authentication: an authenticator app (TOTP) with recovery codes, open to everyone
+# and required of national leads and network chairs (users.middleware.RequireMFAMiddleware).
+MFA_ADAPTER = "users.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "MSO Network"
+
+# The cache holds allauth's rate-limit counters and the TOTP codes already used. By default a
+# local-memory cache: it needs nothing running, and an outage of a shared cache cannot stop people
+# signing in. Its counters are per process, so with several web processes set CACHE_URL (for
+# example redis://host:6379/1) to share them; REDIS_URL alone does not switch the cache.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

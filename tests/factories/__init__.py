@@ -1,7 +1,7 @@
 from .networks import MeetingFactory, MembershipFactory, NetworkFactory
 from .officers import AppointmentFactory, PersonFactory
 from .organisations import OrganisationFactory, RegionFactory
-from .users import UserFactory
+from .users import TOTPAuthenticatorFactory, UserFactory
 
 __all__ = [
     "AppointmentFactory",
@@ -11,5 +11,6 @@ __all__ = [
     "OrganisationFactory",
     "PersonFactory",
     "RegionFactory",
+    "TOTPAuthenticatorFactory",
     "UserFactory",
 ]
