@@ -57,12 +57,21 @@ def email_queue(*, to: list[str], template: str, context: dict, dedupe_key: str 
     With a `dedupe_key`, the email is queued only once: when an email with the same key exists,
     nothing is queued and None is returned.
     """
+    if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    return email_queue_rendered(
+        to=to, template=template, rendered=email_render(template, context), dedupe_key=dedupe_key
+    )
+
+
+def email_queue_rendered(
+    *, to: list[str], template: str, rendered: RenderedEmail, dedupe_key: str = ""
+) -> OutboundEmail | None:
+    """Store an email already rendered (such as the account emails django-allauth writes) and
+    send it when the transaction commits, as `email_queue` does."""
     to = [address for address in to if address]
     if not to:
         raise ValueError("An email needs at least one recipient.")
-    if dedupe_key and OutboundEmail.objects.filter(dedupe_key=dedupe_key).exists():
-        return None
-    rendered = email_render(template, context)
     email = OutboundEmail(
         to=to,
         template=template,

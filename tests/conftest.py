@@ -90,3 +90,17 @@ def world(db):
         chair_b=chair(network_b, "chair.b@nhs.net"),
         no_role=UserFactory(email="no.role@nhs.net"),
     )
+
+
+@pytest.fixture
+def committing_client(client, django_capture_on_commit_callbacks):
+    """A test client whose every request ends as a real one does: its on-commit work (the emails
+    it queued) runs when the request's transaction would have committed."""
+    send = client.request
+
+    def request(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return send(**kwargs)
+
+    client.request = request
+    return client

@@ -14,6 +14,13 @@ from users.models import User
 
 from .factories import TOTPAuthenticatorFactory, UserFactory
 
+
+@pytest.fixture
+def client(committing_client):
+    """Account emails go through the outbox: they are sent when the request commits."""
+    return committing_client
+
+
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a new long passphrase 2026"
 CHECK_YOUR_EMAIL = reverse("account_email_verification_sent")

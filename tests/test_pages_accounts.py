@@ -9,6 +9,13 @@ from django.urls import reverse
 
 from .factories import UserFactory
 
+
+@pytest.fixture
+def client(committing_client):
+    """Account emails go through the outbox: they are sent when the request commits."""
+    return committing_client
+
+
 PASSWORD = "correct horse battery staple"
 
 

@@ -1,6 +1,28 @@
-"""django-allauth customised in one place: the messages its two-factor authentication shows."""
+"""django-allauth customised in one place: how its emails are sent, and the messages its
+two-factor authentication shows."""
 
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.utils.html import strip_tags
+
+from emails.services import RenderedEmail, email_queue_rendered
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        """Account emails (confirm your address, reset your password) go through the outbox like
+        every other email of the portal, so a mail server or Redis outage loses none of them."""
+        message = self.render_mail(template_prefix, email, context)
+        if message.content_subtype == "html":
+            text, html = strip_tags(message.body), message.body
+        else:
+            alternatives = getattr(message, "alternatives", [])
+            text, html = message.body, next((body for body, kind in alternatives if kind == "text/html"), "")
+        email_queue_rendered(
+            to=list(message.to),
+            template=template_prefix.rsplit("/", 1)[-1],
+            rendered=RenderedEmail(subject=message.subject, body_text=text, body_html=html),
+        )
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -119,6 +119,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 # Two-factor authentication: an authenticator app (TOTP) with recovery codes, open to everyone
 # and required of national leads and network chairs (users.middleware.RequireMFAMiddleware).
 MFA_ADAPTER = "users.adapters.MFAAdapter"
+ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "MSO Network"
 
@@ -152,6 +153,7 @@ MEDIA_URL = "/media/"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MSO Network <mso-network@england.nhs.uk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Redis and Celery: without REDIS_URL, tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
@@ -185,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Handovers: a handover is due this many days after the outgoing officer's leaving date.
+HANDOVER_DUE_DAYS = env.int("HANDOVER_DUE_DAYS", default=28)
+if HANDOVER_DUE_DAYS < 0:
+    raise environ.ImproperlyConfigured("HANDOVER_DUE_DAYS cannot be negative.")
 
 # Imports
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)

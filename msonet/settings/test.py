@@ -9,3 +9,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+CELERY_TASK_ALWAYS_EAGER = True  # tests that need the real broker say so
+MFA_TOTP_INSECURE_BYPASS_CODE = None

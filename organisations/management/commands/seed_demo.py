@@ -338,6 +338,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.email:<27} {_describe(user)}")
         if not all(created for _, created in accounts):
             self.stdout.write("  (Accounts that already existed keep the password they have now.)")
+        self.stdout.write("The lead and the chair must set up two-factor authentication at their first sign-in.")
+        bypass = getattr(settings, "MFA_TOTP_INSECURE_BYPASS_CODE", None)
+        if bypass:
+            self.stdout.write(
+                f"  In development the code {bypass} is accepted in place of one from an authenticator app."
+            )
 
 
 def _describe(user: User) -> str:
