@@ -187,6 +187,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import generate_totp_secret
+    from allauth.mfa.utils import encrypt
     from django.core.management import call_command
     from django.test import Client
 
@@ -227,6 +230,10 @@ def main() -> None:
         print(f"  the import takes {import_seconds / copy_seconds:.0f} times as long as COPY")
 
         lead = User.objects.create_user(email="bench.lead@england.nhs.uk", is_national_lead=True, is_staff=True)
+        # The lead has two-factor authentication set up, as every lead must.
+        Authenticator.objects.create(
+            user=lead, type=Authenticator.Type.TOTP, data={"secret": encrypt(generate_totp_secret())}
+        )
         client = Client()
         client.force_login(lead)
         busy = Organisation.objects.filter(appointments__role="mso").order_by("?").first()
