@@ -7,6 +7,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
 
 DEMO_DATA_ALLOWED = True
 
