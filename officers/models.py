@@ -330,6 +330,19 @@ class ChangeRequest(models.Model):
                 name="rejected_change_has_reason",
                 violation_error_message="Give the reason for rejecting the request.",
             ),
+            # One request per person or organisation waits at a time (a new one replaces it).
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="submitted", person__isnull=False),
+                name="one_waiting_change_per_person",
+                violation_error_message="A change to this person is already waiting for review.",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(status="submitted", organisation__isnull=False),
+                name="one_waiting_change_per_organisation",
+                violation_error_message="A change to this organisation is already waiting for review.",
+            ),
         ]
 
     def __str__(self):
