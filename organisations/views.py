@@ -1,5 +1,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from networks.models import Network
@@ -55,3 +57,26 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
             key_contacts=list(organisation.key_contacts.all()) if show_private else [],
             **kwargs,
         )
+
+
+# At most this many suggestions; fewer characters than SEARCH_MIN_LENGTH give none.
+SEARCH_SUGGESTIONS = 10
+SEARCH_MIN_LENGTH = 2
+
+
+@require_GET
+def search_json(request):
+    """Type-ahead suggestions for the organisation search: up to 10 open organisations matching the
+    name or ODS code, exact code first, as {"results": [{"ods_code", "name", "region"}]}. One query.
+    Signed-in users only (401 otherwise, as a script cannot follow the sign-in page)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "Sign in to search organisations."}, status=401)
+    text = " ".join(request.GET.get("q", "").split())[:255]
+    results = []
+    if len(text) >= SEARCH_MIN_LENGTH:
+        organisations = Organisation.objects.open().search(text).exact_code_first(text)
+        results = [
+            {"ods_code": row["ods_code"], "name": row["name"], "region": row["region__name"] or ""}
+            for row in organisations.values("ods_code", "name", "region__name")[:SEARCH_SUGGESTIONS]
+        ]
+    return JsonResponse({"results": results})
