@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from networks.models import Membership
 from organisations.models import Organisation, Region
 from users.admin import NationalLeadAdmin, NationalLeadInline
 
-from .models import Appointment, Person
+from .models import Appointment, ChangeRequest, Person, RegistrationRequest
 
 PERSON_SEARCH_FIELDS = ("first_name", "last_name", "work_email", "user__email")
 ORGANISATION_SEARCH_FIELDS = ("organisation__ods_code", "organisation__name")
@@ -114,3 +116,120 @@ class AppointmentAdmin(NationalLeadAdmin):
         ("MHRA registration", {"fields": ("mhra_registered_on", "mhra_reference")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(NationalLeadAdmin):
+    """Change requests, to look up and audit; read-only. The lead approves or rejects on the portal's
+    review page, which applies the change through officers.changes (so no path skips its checks)."""
+
+    list_display = (
+        "id",
+        "submitted_at",
+        "requested_by",
+        "person",
+        "organisation",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    list_display_links = ("id", "submitted_at")
+    list_filter = ("status",)
+    list_select_related = ("requested_by", "person", "organisation", "reviewed_by")
+    search_fields = (
+        "requested_by__email",
+        *(f"person__{field}" for field in PERSON_SEARCH_FIELDS),
+        *ORGANISATION_SEARCH_FIELDS,
+    )
+    date_hierarchy = "submitted_at"
+    fields = (
+        "review_page",
+        "requested_by",
+        "person",
+        "organisation",
+        "changes",
+        "status",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_reason",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Review page")
+    def review_page(self, obj):
+        return format_html(
+            '<a href="{}">Open the request in the portal</a>', reverse("officers:change-review", args=[obj.pk])
+        )
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RegistrationRequest)
+class RegistrationRequestAdmin(NationalLeadAdmin):
+    """Registration requests, to look up and audit; read-only. The lead approves or rejects on the
+    portal's review page, which goes through officers.services (so no path skips its checks)."""
+
+    list_display = (
+        "id",
+        "submitted_at",
+        "first_name",
+        "last_name",
+        "organisation",
+        "role",
+        "email_domain_trusted",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    list_display_links = ("id", "submitted_at")
+    list_filter = ("status", "role", "email_domain_trusted", "organisation__region")
+    list_select_related = ("organisation", "reviewed_by")
+    search_fields = ("first_name", "last_name", "user__email", "organisation__ods_code", "organisation__name")
+    date_hierarchy = "submitted_at"
+    fields = (
+        "review_page",
+        "user",
+        "organisation",
+        "role",
+        "start_date",
+        "first_name",
+        "last_name",
+        "job_title",
+        "profession",
+        "registration_number",
+        "phone",
+        "mhra_registered_on",
+        "has_mailbox_access",
+        "proposed_mailbox",
+        "email_domain_trusted",
+        "status",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_reason",
+        "appointment",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="Review page")
+    def review_page(self, obj):
+        return format_html(
+            '<a href="{}">Open the request in the portal</a>', reverse("officers:registration-review", args=[obj.pk])
+        )
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

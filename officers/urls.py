@@ -6,4 +6,26 @@ app_name = "officers"
 
 urlpatterns = [
     path("<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
+    # Change of details: the officer's own pages, then the national lead's queue.
+    path("me/change/", views.change_details, name="change-details"),
+    path("me/change/sent/", views.change_sent, name="change-sent"),
+    path("me/confirm/", views.confirm_details, name="confirm-details"),
+    path("me/changes/", views.my_change_requests, name="my-change-requests"),
+    path("me/changes/<int:pk>/", views.my_change_request, name="my-change-request"),
+    path("me/changes/<int:pk>/withdraw/", views.change_withdraw, name="change-withdraw"),
+    path("requests/changes/", views.change_queue, name="change-queue"),
+    path("requests/changes/<int:pk>/", views.change_review, name="change-review"),
+    path("requests/changes/<int:pk>/approve/", views.change_approve, name="change-approve"),
+    path("requests/changes/<int:pk>/reject/", views.change_reject, name="change-reject"),
+    # Registration as a named officer: the applicant's pages, then the national lead's queue.
+    path("register/", views.registration_start, name="registration-start"),
+    path("register/<str:ods_code>/", views.registration_create, name="registration-create"),
+    path("me/registrations/", views.registration_list, name="registration-list"),
+    path("me/registrations/<int:pk>/", views.registration_detail, name="registration-detail"),
+    path("me/registrations/<int:pk>/sent/", views.registration_submitted, name="registration-submitted"),
+    path("me/registrations/<int:pk>/withdraw/", views.registration_withdraw_view, name="registration-withdraw"),
+    path("requests/registrations/", views.registration_queue, name="registration-queue"),
+    path("requests/registrations/<int:pk>/", views.registration_review, name="registration-review"),
+    path("requests/registrations/<int:pk>/approve/", views.registration_approve_view, name="registration-approve"),
+    path("requests/registrations/<int:pk>/reject/", views.registration_reject_view, name="registration-reject"),
 ]

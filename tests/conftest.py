@@ -104,3 +104,44 @@ def committing_client(client, django_capture_on_commit_callbacks):
 
     client.request = request
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(live_server):
+    """A headless Chromium page (Debian's /usr/bin/chromium, driven by Playwright) on the live server.
+
+    Skipped where Chromium is missing, except in CI (MSONET_REQUIRE_BROWSER=1), where it fails.
+    """
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("MSONET_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's synchronous API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous, so Django is told they are safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+            context.close()
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
