@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg2
 
@@ -240,14 +241,15 @@ def main() -> None:
         pages = {
             "directory, first page": "/organisations/",
             "directory, page 200": "/organisations/?page=200",
-            "directory, search 'surgery 12'": "/organisations/?q=surgery+12",
+            f"directory, search '{busy.name.lower()}'": "/organisations/?" + urlencode({"q": busy.name.lower()}),
+            "directory, search 'surgery 12' (1,111 hits)": "/organisations/?q=surgery+12",
             "directory, region filter": "/organisations/?region=Y62",
             "organisation page": busy.get_absolute_url(),
         }
         print(f"pages ({REQUESTS} requests each, in-process test client, signed in as the national lead):")
         for label, page in pages.items():
             median, p95, queries, status = measure(client, page)
-            print(f"  {label:32} median {median:6.1f} ms  p95 {p95:6.1f} ms  queries {queries:3d}  status {status}")
+            print(f"  {label:44} median {median:6.1f} ms  p95 {p95:6.1f} ms  queries {queries:3d}  status {status}")
     finally:
         from django.db import connections
 
