@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -184,6 +185,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "emails.tasks.send_pending_emails",
         "schedule": 5 * 60,
         "options": {"expires": 5 * 60},
+    },
+    # Open and resolve compliance flags (no MSO, lapsed handover...), every night.
+    "scan-compliance": {
+        "task": "compliance.tasks.scan_compliance",
+        "schedule": crontab(hour=2, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # The open flags to the national lead (all) and each chair (their networks), on Monday mornings.
+    "send-flag-digests": {
+        "task": "compliance.tasks.send_flag_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Handover reminders: seven days before the due date and on the day.
+    "send-handover-reminders": {
+        "task": "handovers.tasks.send_handover_reminders",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # Officers whose details were last confirmed a year ago are asked to confirm them.
+    "send-reconfirmation-reminders": {
+        "task": "officers.tasks.send_reconfirmation_reminders",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 6 * 60 * 60},
     },
 }
 
