@@ -1,10 +1,63 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from officers.models import Appointment
 from organisations.models import Organisation
+
+# A handover is "due soon" when its due date is at most this many days away.
+DUE_SOON_DAYS = 7
+
+
+class HandoverQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The handovers a user may see; the one rule for the list and the handover page.
+
+        The national lead sees every handover; an officer sees those where they are the outgoing or
+        the incoming officer; a network chair sees those of organisations in the regions of the
+        networks they chair (read-only).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        from networks.models import Membership, Network
+
+        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
+        chaired_regions = Network.objects.filter(pk__in=chaired, region__isnull=False).values("region")
+        return self.filter(
+            Q(outgoing_appointment__person__user=user)
+            | Q(incoming_appointment__person__user=user)
+            | Q(organisation__region__in=chaired_regions)
+        )
+
+    def unfinished(self):
+        return self.exclude(status=Handover.Status.COMPLETED)
+
+    def due_soon(self, day: datetime.date | None = None):
+        """Unfinished handovers due between `day` (today) and DUE_SOON_DAYS after it."""
+        day = day or timezone.localdate()
+        return self.unfinished().filter(due_date__gte=day, due_date__lte=day + datetime.timedelta(days=DUE_SOON_DAYS))
+
+    def lapsed(self, day: datetime.date | None = None):
+        """Handovers marked lapsed, and unfinished ones whose due date is before `day` (today)."""
+        day = day or timezone.localdate()
+        return self.filter(Q(status=Handover.Status.LAPSED) | Q(status=Handover.Status.OPEN, due_date__lt=day))
+
+    def with_people(self):
+        """With the organisation, both appointments and their people, and the checklist, in two queries."""
+        return self.select_related(
+            "organisation__region",
+            "outgoing_appointment__person",
+            "incoming_appointment__person",
+        ).prefetch_related(
+            models.Prefetch("checklist", queryset=HandoverChecklistItem.objects.select_related("ticked_by"))
+        )
 
 
 class Handover(models.Model):
@@ -33,6 +86,7 @@ class Handover(models.Model):
     completion_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = HandoverQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -64,6 +118,61 @@ class Handover(models.Model):
 
     def __str__(self):
         return f"Handover of {self.outgoing_appointment.get_role_display()} at {self.organisation.name}"
+
+    def get_absolute_url(self):
+        return reverse("handovers:detail", args=[self.pk])
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    def is_lapsed(self, day: datetime.date | None = None) -> bool:
+        """Marked lapsed, or unfinished after its due date."""
+        if self.status == self.Status.LAPSED:
+            return True
+        return self.status == self.Status.OPEN and self.due_date < (day or timezone.localdate())
+
+    def is_due_soon(self, day: datetime.date | None = None) -> bool:
+        day = day or timezone.localdate()
+        return not self.is_completed and day <= self.due_date <= day + datetime.timedelta(days=DUE_SOON_DAYS)
+
+    @property
+    def ticks(self) -> dict:
+        """The ticked checklist items by item (uses the prefetched `checklist` when there is one)."""
+        return {tick.item: tick for tick in self.checklist.all()}
+
+    def checklist_rows(self) -> list[tuple[str, str, "HandoverChecklistItem | None"]]:
+        """Every checklist item in order as (item, label, tick or None)."""
+        ticks = self.ticks
+        return [(item.value, item.label, ticks.get(item.value)) for item in HandoverChecklistItem.Item]
+
+    def unticked_items(self) -> list[str]:
+        """The labels of the checklist items not yet ticked."""
+        return [label for _item, label, tick in self.checklist_rows() if tick is None]
+
+    def people_users(self) -> set[int]:
+        """The ids of the users of the outgoing and incoming officers."""
+        ids = {self.outgoing_appointment.person.user_id}
+        if self.incoming_appointment is not None:
+            ids.add(self.incoming_appointment.person.user_id)
+        return ids - {None}
+
+    def is_involved(self, user) -> bool:
+        """The national lead and the outgoing and incoming officers act on a handover; a chair who
+        sees it only reads it."""
+        return user.is_authenticated and (user.is_national_lead or user.pk in self.people_users())
+
+    def can_change(self, user) -> bool:
+        """Tick and untick the checklist: the outgoing and incoming officers and the national lead."""
+        return not self.is_completed and self.is_involved(user)
+
+    def can_complete(self, user) -> bool:
+        """The national lead; the outgoing officer once a successor is attached."""
+        if self.is_completed:
+            return False
+        if user.is_national_lead:
+            return True
+        return self.incoming_appointment_id is not None and user.pk == self.outgoing_appointment.person.user_id
 
 
 class HandoverChecklistItem(models.Model):

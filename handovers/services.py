@@ -1,14 +1,49 @@
-"""Handover workflows: opening the hand-over of a named role when its holder leaves."""
+"""Handover workflows: the hand-over of a named role (MSO, MDSO) when its holder leaves.
+
+Every function is keyword-only and runs in one transaction; its emails are stored in that
+transaction (emails.services.email_queue) and sent when it commits. Refusals are raised as
+ValidationError (a rule of the workflow) or PermissionDenied (the user may not do this), each with
+a message for the person using the page.
+"""
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from officers.models import Appointment
+from emails.services import email_queue
+from networks.models import Membership, Network
+from officers.models import Appointment, Person
+from users.models import User
 
-from .models import Handover
+from .models import Handover, HandoverChecklistItem
+
+# simple_history keeps a change reason of at most 100 characters.
+CHANGE_REASON_MAX_LENGTH = 100
+
+# The reminder occasions: (key, days before the due date).
+REMINDER_WEEK_BEFORE = ("due-in-7", 7)
+REMINDER_DUE_DAY = ("due-today", 0)
+
+
+def _audit(instance, *, user, reason: str) -> None:
+    """Record who made the next save of `instance` and why, in its history."""
+    instance._history_user = user
+    instance._change_reason = reason[:CHANGE_REASON_MAX_LENGTH]
+
+
+def _name(user) -> str:
+    return user.get_full_name() if user is not None else "the system"
+
+
+def handover_can_start(user: User, appointment: Appointment) -> bool:
+    """The holder of an active named appointment, and the national lead, may hand it over."""
+    if not user.is_authenticated or not appointment.is_named or appointment.status != Appointment.Status.ACTIVE:
+        return False
+    return user.is_national_lead or (user.pk is not None and appointment.person.user_id == user.pk)
 
 
 def handover_open(
@@ -16,17 +51,28 @@ def handover_open(
     outgoing: Appointment,
     incoming: Appointment | None = None,
     leaving_date: datetime.date,
+    due_date: datetime.date | None = None,
     started_by,
 ) -> Handover:
-    """Open the handover of `outgoing` (an active appointment), due HANDOVER_DUE_DAYS after the
-    leaving date, with `incoming` as the successor when known.
+    """Open the handover of `outgoing` (an active appointment), due on `due_date` (by default
+    HANDOVER_DUE_DAYS after the leaving date), with `incoming` as the successor when known.
 
-    Raises ValidationError when the outgoing appointment is not active, when the successor's
-    appointment is for another organisation or role, or when a handover of the outgoing
-    appointment is already in progress (the database's one_unfinished_handover_per_appointment).
+    Raises ValidationError when the outgoing appointment is not active, when the due date is before
+    the leaving date, when the successor's appointment is for another organisation or role, or when
+    a handover of the outgoing appointment is already in progress (the database's
+    one_unfinished_handover_per_appointment).
     """
     if outgoing.status != Appointment.Status.ACTIVE:
         raise ValidationError("Only an active appointment can be handed over.")
+    if leaving_date < outgoing.start_date:
+        raise ValidationError(
+            f"The leaving date cannot be before the appointment started ({outgoing.start_date:%-d %B %Y}).",
+            code="leaving_before_start",
+        )
+    if due_date is None:
+        due_date = leaving_date + datetime.timedelta(days=settings.HANDOVER_DUE_DAYS)
+    if due_date < leaving_date:
+        raise ValidationError("The due date cannot be before the leaving date.", code="due_before_leaving")
     if incoming is not None:
         if incoming.pk == outgoing.pk:
             raise ValidationError("The successor's appointment must differ from the outgoing one.")
@@ -37,11 +83,10 @@ def handover_open(
         outgoing_appointment=outgoing,
         incoming_appointment=incoming,
         leaving_date=leaving_date,
-        due_date=leaving_date + datetime.timedelta(days=settings.HANDOVER_DUE_DAYS),
+        due_date=due_date,
         started_by=started_by,
     )
-    handover._history_user = started_by
-    handover._change_reason = f"Handover opened by {started_by.get_full_name()}" if started_by else "Handover opened"
+    _audit(handover, user=started_by, reason=f"Handover opened by {_name(started_by)}")
     try:
         with transaction.atomic():
             handover.save()
@@ -50,3 +95,301 @@ def handover_open(
             f"A handover of {outgoing.person.full_name}'s role is already in progress.", code="handover_in_progress"
         ) from exc
     return handover
+
+
+def handover_start(
+    *,
+    appointment_id: int,
+    leaving_date: datetime.date,
+    due_date: datetime.date | None = None,
+    successor_id: int | None = None,
+    started_by: User,
+) -> Handover:
+    """The outgoing officer (or the national lead) starts the handover of their named appointment.
+
+    `successor_id`, when the successor already has a person record, names them: their pending
+    appointment to the same role at the organisation becomes the incoming side, or one is created
+    (pending, from the leaving date). Without it, the successor is attached when their registration
+    is approved (officers.services.registration_approve).
+
+    Raises PermissionDenied for anyone else, ValidationError as handover_open does.
+    """
+    with transaction.atomic():
+        outgoing = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("person", "organisation")
+            .get(pk=appointment_id)
+        )
+        if not handover_can_start(started_by, outgoing):
+            raise PermissionDenied("Only the officer who holds this role, or the national lead, can hand it over.")
+        incoming = None
+        if successor_id is not None:
+            incoming = _successor_appointment(
+                outgoing, successor_id=successor_id, start_date=leaving_date, user=started_by
+            )
+        return handover_open(
+            outgoing=outgoing, incoming=incoming, leaving_date=leaving_date, due_date=due_date, started_by=started_by
+        )
+
+
+def _successor_appointment(
+    outgoing: Appointment, *, successor_id: int, start_date: datetime.date, user: User
+) -> Appointment:
+    successor = Person.objects.get(pk=successor_id)
+    if successor.pk == outgoing.person_id:
+        raise ValidationError("The successor must be someone other than the outgoing officer.", code="same_person")
+    appointment = (
+        Appointment.objects.filter(
+            person=successor,
+            organisation_id=outgoing.organisation_id,
+            role=outgoing.role,
+            status=Appointment.Status.PENDING,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if appointment is None:
+        appointment = Appointment(
+            person=successor,
+            organisation_id=outgoing.organisation_id,
+            role=outgoing.role,
+            status=Appointment.Status.PENDING,
+            start_date=start_date,
+        )
+        _audit(appointment, user=user, reason=f"Named as successor by {_name(user)}")
+        appointment.save()
+    return appointment
+
+
+def _locked_handover(handover_id: int) -> Handover:
+    return (
+        Handover.objects.select_for_update(of=("self",))
+        .select_related(
+            "organisation__region", "outgoing_appointment__person", "incoming_appointment__person", "completed_by"
+        )
+        .get(pk=handover_id)
+    )
+
+
+def _refuse_if_completed(handover: Handover) -> None:
+    if handover.is_completed:
+        when = timezone.localtime(handover.completed_at).strftime("%-d %B %Y")
+        raise ValidationError(
+            f"This handover was already completed on {when} by {_name(handover.completed_by)}. Nothing was changed.",
+            code="already_completed",
+        )
+
+
+def handover_tick(*, handover_id: int, item: str, user: User) -> HandoverChecklistItem:
+    """Tick a checklist item, recording who and when. Ticking a ticked item changes nothing."""
+    if item not in HandoverChecklistItem.Item.values:
+        raise ValidationError("Choose an item of the checklist.", code="invalid_item")
+    with transaction.atomic():
+        handover = _locked_handover(handover_id)
+        _refuse_if_completed(handover)
+        if not handover.can_change(user):
+            raise PermissionDenied("Only the officers handing over, and the national lead, can tick the checklist.")
+        tick = handover.checklist.filter(item=item).first()
+        if tick is None:
+            tick = HandoverChecklistItem(handover=handover, item=item, ticked_at=timezone.now(), ticked_by=user)
+            _audit(tick, user=user, reason=f"Ticked by {_name(user)}")
+            tick.save()
+    return tick
+
+
+def handover_untick(*, handover_id: int, item: str, user: User) -> None:
+    """Untick a checklist item (the history keeps who ticked and who unticked it)."""
+    if item not in HandoverChecklistItem.Item.values:
+        raise ValidationError("Choose an item of the checklist.", code="invalid_item")
+    with transaction.atomic():
+        handover = _locked_handover(handover_id)
+        _refuse_if_completed(handover)
+        if not handover.can_change(user):
+            raise PermissionDenied("Only the officers handing over, and the national lead, can untick the checklist.")
+        for tick in handover.checklist.filter(item=item):
+            _audit(tick, user=user, reason=f"Unticked by {_name(user)}")
+            tick.delete()
+
+
+def handover_complete(*, handover_id: int, user: User, reason: str = "") -> Handover:
+    """Complete a handover: the outgoing appointment ends on the leaving date, the incoming one
+    becomes active, and the officers and the regional network's chairs are emailed.
+
+    The national lead may complete any handover; the outgoing officer may complete theirs once a
+    successor is attached and the checklist is complete. With unticked items or no successor (the
+    role is left vacant), only the national lead may complete, giving the reason, which is kept as
+    the completion note. The outgoing appointment is ended before the incoming one is activated, as
+    the database allows one active named officer per role at a time. The handover row is locked,
+    so a second completion is refused with the first one's date and author.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        handover = _locked_handover(handover_id)
+        _refuse_if_completed(handover)
+        if not handover.can_complete(user):
+            raise PermissionDenied(
+                "Only the national lead, or the outgoing officer once their successor is named, can complete "
+                "this handover."
+            )
+        today = timezone.localdate()
+        if handover.leaving_date > today:
+            raise ValidationError(
+                f"The handover can be completed from the leaving date, {handover.leaving_date:%-d %B %Y}.",
+                code="before_leaving_date",
+            )
+        problems = []
+        unticked = handover.unticked_items()
+        if unticked:
+            problems.append("these checklist items are not ticked: " + "; ".join(unticked))
+        if handover.incoming_appointment is None:
+            problems.append("no successor is named, so the role will be left vacant")
+        if problems and not (user.is_national_lead and reason):
+            who = "give the reason to complete it anyway" if user.is_national_lead else "ask the national lead"
+            raise ValidationError(
+                f"The handover cannot be completed yet: {' and '.join(problems)}. Finish these, or {who}.",
+                code="incomplete",
+            )
+        completed_by = f"Handover completed by {_name(user)}"
+        _end_outgoing(handover, user=user, reason=completed_by)
+        if handover.incoming_appointment is not None:
+            _activate_incoming(handover, user=user, reason=completed_by)
+        handover.status = Handover.Status.COMPLETED
+        handover.completed_at = timezone.now()
+        handover.completed_by = user
+        handover.completion_note = reason
+        _audit(handover, user=user, reason=completed_by + (" with a note" if reason else ""))
+        handover.save(update_fields=["status", "completed_at", "completed_by", "completion_note"])
+        _email_completed(handover)
+    return handover
+
+
+def _end_outgoing(handover: Handover, *, user: User, reason: str) -> None:
+    outgoing = Appointment.objects.select_for_update(of=("self",)).get(pk=handover.outgoing_appointment_id)
+    if outgoing.status != Appointment.Status.ACTIVE:
+        return  # ended already (in the admin, for example): its end date stands
+    outgoing.status = Appointment.Status.ENDED
+    outgoing.end_date = handover.leaving_date
+    _audit(outgoing, user=user, reason=reason)
+    outgoing.save(update_fields=["status", "end_date", "updated_at"])
+    handover.outgoing_appointment = outgoing
+
+
+def _activate_incoming(handover: Handover, *, user: User, reason: str) -> None:
+    incoming = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=handover.incoming_appointment_id)
+    )
+    if incoming.status == Appointment.Status.ACTIVE:
+        return
+    if incoming.status != Appointment.Status.PENDING:
+        raise ValidationError(
+            f"The successor's appointment is {incoming.get_status_display().lower()}, so it cannot start. "
+            "Nothing was changed.",
+            code="incoming_not_pending",
+        )
+    incoming.status = Appointment.Status.ACTIVE
+    _audit(incoming, user=user, reason=reason)
+    try:
+        with transaction.atomic():
+            incoming.save(update_fields=["status", "updated_at"])
+    except IntegrityError as exc:
+        raise ValidationError(
+            f"{handover.organisation.name} already has another active {incoming.get_role_display().lower()}, so "
+            "the successor cannot start. Nothing was changed.",
+            code="role_held",
+        ) from exc
+    handover.incoming_appointment = incoming
+
+
+def _regional_chairs(handover: Handover) -> list[Person]:
+    if handover.organisation.region_id is None:
+        return []
+    chairs = (
+        Membership.objects.current()
+        .chairs()
+        .filter(network__kind=Network.Kind.REGIONAL, network__region_id=handover.organisation.region_id)
+    )
+    return [membership.person for membership in chairs.select_related("person", "network")]
+
+
+def _email_completed(handover: Handover) -> None:
+    outgoing = handover.outgoing_appointment.person
+    incoming = handover.incoming_appointment.person if handover.incoming_appointment else None
+    context = {
+        "handover": handover,
+        "organisation": handover.organisation,
+        "role": handover.outgoing_appointment.get_role_display(),
+        "outgoing": outgoing,
+        "incoming": incoming,
+    }
+    email_queue(to=[outgoing.work_email], template="handover_completed", context={**context, "person": outgoing})
+    if incoming is not None:
+        email_queue(to=[incoming.work_email], template="handover_completed", context={**context, "person": incoming})
+    for chair in _regional_chairs(handover):
+        if chair.pk in {outgoing.pk, getattr(incoming, "pk", None)}:
+            continue
+        email_queue(to=[chair.work_email], template="handover_completed_chair", context={**context, "chair": chair})
+
+
+# Reminders
+
+
+@dataclass
+class RemindersReport:
+    sent: int = 0
+    already_sent: int = 0
+    handovers: list[int] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        return f"handovers={len(self.handovers)} sent={self.sent} already_sent={self.already_sent}"
+
+
+def handover_send_reminders(*, day: datetime.date | None = None) -> RemindersReport:
+    """Email the outgoing and incoming officers of each unfinished handover a week before its due
+    date (when it is due within the next seven days) and on the due date itself.
+
+    Each email goes once per person and occasion (email_queue's dedupe_key), so running this twice,
+    or on the days after a week-before reminder, sends nothing more.
+    """
+    day = day or timezone.localdate()
+    report = RemindersReport()
+    week_key, week_days = REMINDER_WEEK_BEFORE
+    handovers = (
+        Handover.objects.unfinished()
+        .filter(due_date__gte=day, due_date__lte=day + datetime.timedelta(days=week_days))
+        .select_related("organisation", "outgoing_appointment__person", "incoming_appointment__person")
+        .order_by("due_date", "pk")
+    )
+    for handover in handovers:
+        occasion = REMINDER_DUE_DAY[0] if handover.due_date == day else week_key
+        people = [handover.outgoing_appointment.person]
+        if handover.incoming_appointment is not None:
+            people.append(handover.incoming_appointment.person)
+        report.handovers.append(handover.pk)
+        for person in people:
+            with transaction.atomic():
+                email = email_queue(
+                    to=[person.work_email],
+                    template="handover_reminder",
+                    context={
+                        "handover": handover,
+                        "person": person,
+                        "organisation": handover.organisation,
+                        "role": handover.outgoing_appointment.get_role_display(),
+                        "is_outgoing": person.pk == handover.outgoing_appointment.person_id,
+                        "days_left": (handover.due_date - day).days,
+                        "url": site_url(handover.get_absolute_url()),
+                    },
+                    dedupe_key=f"handover-{handover.pk}-{occasion}-{person.pk}",
+                )
+            if email is None:
+                report.already_sent += 1
+            else:
+                report.sent += 1
+    return report
+
+
+def site_url(path: str) -> str:
+    """The address of a page of the portal, for an email (SITE_URL, then the path)."""
+    return settings.SITE_URL + path
