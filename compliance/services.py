@@ -1,0 +1,293 @@
+"""The compliance scan, acknowledging a flag, and the weekly flag digest.
+
+The scan is set-based: for each kind of flag one query finds every open organisation where the
+condition holds, one query reads the open flags, and the differences are written in bulk. The
+number of queries is the same for 25 organisations or 25,000.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from emails.services import email_queue
+from handovers.models import Handover
+from officers.models import Appointment
+from organisations.models import Organisation
+
+from .models import Flag
+
+# An MSO has this long from their start date to register with the MHRA.
+MHRA_REGISTRATION_PERIOD = datetime.timedelta(days=30)
+# Any number that no other advisory lock in the database uses: "MSOF" in ASCII.
+SCAN_LOCK_ID = 0x4D534F46
+# The digest lists at most this many flags, oldest first; the counts cover them all.
+DIGEST_LIST_LIMIT = 20
+
+# {(organisation id, kind): (handover id, appointment id)}: what a flag is about, where it is one thing.
+Findings = dict[tuple[int, str], tuple[int | None, int | None]]
+
+
+def year_before(day: datetime.date) -> datetime.date:
+    """The same date a year earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass
+class ScanReport:
+    opened: int = 0
+    resolved: int = 0
+    open: int = 0
+    lapsed_handovers: int = 0
+
+    def summary_line(self) -> str:
+        return f"opened={self.opened} resolved={self.resolved} open={self.open}"
+
+
+def handovers_lapse(*, today: datetime.date) -> int:
+    """Mark as lapsed every open handover whose due date has passed, or whose outgoing officer has
+    left with no successor named. Three queries whatever their number; the history records each."""
+    outgoing_ended = Q(outgoing_appointment__status=Appointment.Status.ENDED) | Q(
+        outgoing_appointment__end_date__lt=today
+    )
+    lapsing = list(
+        Handover.objects.filter(status=Handover.Status.OPEN)
+        .filter(Q(due_date__lt=today) | (outgoing_ended & Q(incoming_appointment__isnull=True)))
+        .order_by()
+    )
+    if not lapsing:
+        return 0
+    Handover.objects.filter(pk__in=[handover.pk for handover in lapsing]).update(status=Handover.Status.LAPSED)
+    now = timezone.now()
+    for handover in lapsing:
+        handover.status = Handover.Status.LAPSED
+    Handover.history.bulk_history_create(lapsing, update=True, default_date=now, default_change_reason="Lapsed")
+    return len(lapsing)
+
+
+def _named_officer_missing(organisations, role: str):
+    """Organisations with no active named officer in `role`. A community pharmacy is covered by
+    its parent company's officer."""
+    current = Appointment.objects.current().filter(role=role)
+    return (
+        organisations.alias(
+            has_own=Exists(current.filter(organisation=OuterRef("pk"))),
+            has_parents=Exists(current.filter(organisation=OuterRef("parent"))),
+        )
+        .filter(has_own=False)
+        .exclude(kind=Organisation.Kind.PHARMACY, has_parents=True)
+    )
+
+
+def flag_findings(*, today: datetime.date) -> Findings:
+    """Every (open organisation, kind) whose condition holds on `today`: one query per kind.
+
+    Organisations that are closed or not yet open are never found, so their flags resolve.
+    """
+    organisations = Organisation.objects.open_on(today).order_by()
+    open_ids = organisations.values("pk")
+    year_ago = year_before(today)
+    findings: Findings = {}
+
+    def add(kind: str, rows) -> None:
+        for organisation_id, handover_id, appointment_id in rows:
+            findings.setdefault((organisation_id, kind), (handover_id, appointment_id))
+
+    def ids(queryset):
+        return ((pk, None, None) for pk in queryset.values_list("pk", flat=True))
+
+    add(Flag.Kind.NO_MSO, ids(_named_officer_missing(organisations, Appointment.Role.MSO)))
+    add(Flag.Kind.NO_MDSO, ids(_named_officer_missing(organisations, Appointment.Role.MDSO)))
+
+    lapsed = (
+        Handover.objects.filter(status=Handover.Status.LAPSED, organisation__in=open_ids)
+        .values("organisation")
+        .annotate(first=Min("pk"))
+        .order_by()
+    )
+    add(Flag.Kind.LAPSED_HANDOVER, ((row["organisation"], row["first"], None) for row in lapsed))
+
+    unregistered = (
+        Appointment.objects.current()
+        .filter(role=Appointment.Role.MSO, organisation__in=open_ids)
+        .filter(start_date__lt=today - MHRA_REGISTRATION_PERIOD, mhra_registered_on__isnull=True)
+        .order_by()
+    )
+    add(
+        Flag.Kind.MHRA_NOT_REGISTERED,
+        ((organisation, None, pk) for organisation, pk in unregistered.values_list("organisation", "pk")),
+    )
+
+    unconfirmed = (
+        Appointment.objects.current()
+        .named()
+        .filter(organisation__in=open_ids)
+        .filter(
+            Q(person__details_confirmed_on__lt=year_ago)
+            | Q(person__details_confirmed_on__isnull=True, start_date__lt=year_ago)
+        )
+        .order_by("organisation", "-role")  # the MSO's ("mso") before the MDSO's ("mdso")
+    )
+    add(
+        Flag.Kind.DETAILS_NOT_CONFIRMED,
+        ((organisation, None, pk) for organisation, pk in unconfirmed.values_list("organisation", "pk")),
+    )
+
+    # A community pharmacy is covered by its parent company's mailbox, as for its named officers.
+    parents_mailbox = Organisation.objects.filter(pk=OuterRef("parent")).exclude(generic_mailbox="")
+    no_mailbox = (
+        organisations.filter(generic_mailbox="")
+        .alias(parent_has_mailbox=Exists(parents_mailbox))
+        .exclude(kind=Organisation.Kind.PHARMACY, parent_has_mailbox=True)
+    )
+    add(Flag.Kind.NO_MAILBOX, ids(no_mailbox))
+    return findings
+
+
+def _lock_scan() -> None:
+    """On PostgreSQL, wait for any other scan to finish (the lock ends with the transaction).
+
+    The second of two concurrent scans then reads the flags the first opened, opens none again and
+    reports what it changed itself. The partial unique constraint stays the guarantee: a scan that
+    ever raced past the lock would fail on it and roll back (the task retries), never duplicate.
+    SQLite lets one writer at a time anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK_ID])
+
+
+def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
+    """Open the flags whose condition became true, resolve those whose condition ended.
+
+    Idempotent: a second run on the same day changes nothing. A fixed number of queries: the lock,
+    the handovers that lapse (3), one per kind (6), the open flags (1), then the new flags and their
+    history (2) and the resolved flags and their history (2).
+    """
+    today = today or timezone.localdate()
+    report = ScanReport()
+    with transaction.atomic():
+        _lock_scan()
+        report.lapsed_handovers = handovers_lapse(today=today)
+        findings = flag_findings(today=today)
+        now = timezone.now()
+        open_flags = {(flag.organisation_id, flag.kind): flag for flag in Flag.objects.open().order_by()}
+
+        new_flags = [
+            Flag(organisation_id=key[0], kind=key[1], opened_at=now, handover_id=refs[0], appointment_id=refs[1])
+            for key, refs in findings.items()
+            if key not in open_flags
+        ]
+        if new_flags:
+            new_flags = Flag.objects.bulk_create(new_flags)
+            Flag.history.bulk_history_create(new_flags, default_date=now, default_change_reason="Opened by the scan")
+
+        ended = [flag for key, flag in open_flags.items() if key not in findings]
+        if ended:
+            Flag.objects.filter(pk__in=[flag.pk for flag in ended]).update(resolved_at=now)
+            for flag in ended:
+                flag.resolved_at = now
+            Flag.history.bulk_history_create(
+                ended, update=True, default_date=now, default_change_reason="Resolved by the scan"
+            )
+
+    report.opened = len(new_flags)
+    report.resolved = len(ended)
+    report.open = len(open_flags) - len(ended) + len(new_flags)
+    return report
+
+
+def flag_acknowledge(*, flag_id: int, user, note: str) -> Flag:
+    """Record that `user` has seen an open flag, with a note. The flag stays open until its
+    condition ends; acknowledging it again replaces the note (the history keeps the earlier one)."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("Say what is being done about the flag.")
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().get(pk=flag_id)
+        if not flag.is_open:
+            raise ValidationError("This flag has been resolved, so it cannot be acknowledged.")
+        flag.acknowledged_at = timezone.now()
+        flag.acknowledged_by = user
+        flag.acknowledgement_note = note
+        flag._history_user = user
+        flag.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
+    return flag
+
+
+def flag_counts(flags) -> dict:
+    """Counts of `flags` by kind and by region: one grouped query each."""
+    labels = dict(Flag.Kind.choices)
+    by_kind = flags.order_by().values("kind").annotate(n=Count("pk")).order_by("kind")
+    by_region = (
+        flags.order_by()
+        .values("organisation__region__name")
+        .annotate(n=Count("pk"))
+        .order_by("organisation__region__name")
+    )
+    return {
+        "by_kind": [
+            {"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "n": row["n"]} for row in by_kind
+        ],
+        "by_region": [{"region": row["organisation__region__name"] or "No region", "n": row["n"]} for row in by_region],
+    }
+
+
+def _digest_recipients():
+    """Active national leads, then active chairs and vice-chairs of networks with a region."""
+    from networks.models import Membership
+    from users.models import User
+
+    chairs = Membership.objects.current().chairs().filter(network__region__isnull=False).values("person__user")
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_national_lead=True) | Q(pk__in=chairs))
+        .order_by("-is_national_lead", "email")
+    )
+
+
+def flag_digests_send(*, today: datetime.date | None = None) -> int:
+    """Queue the weekly digest of open flags: to each national lead every open flag, to each chair
+    the flags of their networks' regions (`Flag.objects.visible_to`). Once per recipient per ISO
+    week, whatever the number of runs (the email's dedupe key); no email when nothing is open.
+    Returns the number of emails queued."""
+    today = today or timezone.localdate()
+    year, week, _ = today.isocalendar()
+    board_url = settings.SITE_URL + reverse("compliance:board")
+    queued = 0
+    for user in _digest_recipients():
+        flags = Flag.objects.visible_to(user).open()
+        counts = flag_counts(flags)
+        total = sum(row["n"] for row in counts["by_kind"])
+        if not total:
+            continue
+        oldest = list(flags.select_related("organisation__region").order_by("opened_at", "pk")[:DIGEST_LIST_LIMIT])
+        with transaction.atomic():
+            email = email_queue(
+                to=[user.email],
+                template="flag_digest",
+                context={
+                    "user": user,
+                    "is_lead": user.is_national_lead,
+                    "total": total,
+                    "acknowledged": flags.filter(acknowledged_at__isnull=False).count(),
+                    "counts": counts,
+                    "oldest": oldest,
+                    "more": total - len(oldest),
+                    "board_url": board_url,
+                    "site_url": settings.SITE_URL,
+                    "week": f"{year}-W{week:02d}",
+                    "today": today,
+                },
+                dedupe_key=f"flag-digest:{user.pk}:{year}-W{week:02d}",
+            )
+        queued += email is not None
+    return queued
