@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
+from compliance.models import Flag
 from networks.models import Network
 from officers.models import Appointment, Person
 
@@ -55,6 +56,12 @@ class OrganisationDetailView(LoginRequiredMixin, DetailView):
             networks=Network.objects.for_organisation(organisation).select_related("region"),
             show_private=show_private,
             key_contacts=list(organisation.key_contacts.all()) if show_private else [],
+            open_flags=list(
+                Flag.objects.visible_to(user)
+                .open()
+                .filter(organisation=organisation)
+                .select_related("appointment__person")
+            ),
             **kwargs,
         )
 
