@@ -170,7 +170,7 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
 
     Idempotent: a second run on the same day changes nothing. A fixed number of queries: the lock,
     the handovers that lapse (3), one per kind (6), the open flags (1), then the new flags and their
-    history (2) and the resolved flags and their history (2).
+    history (2) and the resolved flags, read back, and their history (3).
     """
     today = today or timezone.localdate()
     report = ScanReport()
@@ -179,7 +179,11 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
         report.lapsed_handovers = handovers_lapse(today=today)
         findings = flag_findings(today=today)
         now = timezone.now()
-        open_flags = {(flag.organisation_id, flag.kind): flag for flag in Flag.objects.open().order_by()}
+        # Only the keys of the open flags: most nights few change, so few whole rows are read.
+        open_flags = {
+            (organisation, kind): pk
+            for pk, organisation, kind in Flag.objects.open().values_list("pk", "organisation", "kind").order_by()
+        }
 
         new_flags = [
             Flag(organisation_id=key[0], kind=key[1], opened_at=now, handover_id=refs[0], appointment_id=refs[1])
@@ -190,13 +194,12 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
             new_flags = Flag.objects.bulk_create(new_flags)
             Flag.history.bulk_history_create(new_flags, default_date=now, default_change_reason="Opened by the scan")
 
-        ended = [flag for key, flag in open_flags.items() if key not in findings]
+        ended = [pk for key, pk in open_flags.items() if key not in findings]
         if ended:
-            Flag.objects.filter(pk__in=[flag.pk for flag in ended]).update(resolved_at=now)
-            for flag in ended:
-                flag.resolved_at = now
+            Flag.objects.filter(pk__in=ended).update(resolved_at=now)
+            resolved = list(Flag.objects.filter(pk__in=ended))
             Flag.history.bulk_history_create(
-                ended, update=True, default_date=now, default_change_reason="Resolved by the scan"
+                resolved, update=True, default_date=now, default_change_reason="Resolved by the scan"
             )
 
     report.opened = len(new_flags)
