@@ -20,6 +20,8 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("people/", include("officers.urls")),
     path("networks/", include("networks.urls")),
+    path("handovers/", include("handovers.urls")),
+    path("flags/", include("compliance.urls")),
     path("admin/", admin.site.urls),
 ]
 

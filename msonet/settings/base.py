@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "networks",
     "handovers",
     "emails",
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
 HANDOVER_DUE_DAYS = env.int("HANDOVER_DUE_DAYS", default=28)
 if HANDOVER_DUE_DAYS < 0:
     raise environ.ImproperlyConfigured("HANDOVER_DUE_DAYS cannot be negative.")
+
+# The portal's address, for links in emails sent by scheduled jobs (which have no request).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise environ.ImproperlyConfigured("SITE_URL must start with http:// or https://.")
 
 # Imports
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 1024)
