@@ -201,7 +201,11 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class RegistrationRequestQuerySet(models.QuerySet):
+class RequestQuerySet(models.QuerySet):
+    """Requests to the national lead; `owner_field` names the user who made the request."""
+
+    owner_field = "user"
+
     def waiting(self):
         return self.filter(status=RequestStatus.SUBMITTED)
 
@@ -211,7 +215,11 @@ class RegistrationRequestQuerySet(models.QuerySet):
             return self.none()
         if user.is_national_lead:
             return self
-        return self.filter(user=user)
+        return self.filter(**{self.owner_field: user})
+
+
+class RegistrationRequestQuerySet(RequestQuerySet):
+    owner_field = "user"
 
 
 class RegistrationRequest(models.Model):
@@ -274,17 +282,8 @@ class RegistrationRequest(models.Model):
         return f"{self.first_name} {self.last_name}: {self.get_role_display()}, {self.organisation.name}"
 
 
-class ChangeRequestQuerySet(models.QuerySet):
-    def waiting(self):
-        return self.filter(status=RequestStatus.SUBMITTED)
-
-    def for_user(self, user):
-        """The requests a user may see: their own; every request for the national lead."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        return self.filter(requested_by=user)
+class ChangeRequestQuerySet(RequestQuerySet):
+    owner_field = "requested_by"
 
 
 class ChangeRequest(models.Model):

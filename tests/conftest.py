@@ -49,17 +49,18 @@ def world(db):
     org_a = OrganisationFactory(ods_code="RAL", name="Royal Free London NHS Foundation Trust", region=london)
     org_b = OrganisationFactory(ods_code="R0A", name="Manchester University NHS Foundation Trust", region=north_west)
 
-    def officer(org, network, email):
+    # Fixed names, so that searches in the tests (for "RAL", say) cannot match a random one.
+    def officer(org, network, email, first_name, last_name):
         user = UserFactory(email=email)
-        person = PersonFactory(user=user, work_email=email)
+        person = PersonFactory(user=user, work_email=email, first_name=first_name, last_name=last_name)
         appointment = AppointmentFactory(person=person, organisation=org, role=Appointment.Role.MSO)
         MembershipFactory(person=person, network=national)
         MembershipFactory(person=person, network=network)
         return user, person, appointment
 
-    def chair(network, email):
+    def chair(network, email, first_name, last_name):
         user = UserFactory(email=email)
-        person = PersonFactory(user=user, work_email=email)
+        person = PersonFactory(user=user, work_email=email, first_name=first_name, last_name=last_name)
         MembershipFactory(person=person, network=network, role=Membership.Role.CHAIR)
         TOTPAuthenticatorFactory(user=user)
         return user
@@ -69,8 +70,8 @@ def world(db):
         TOTPAuthenticatorFactory(user=user)
         return user
 
-    mso, mso_person, mso_appointment = officer(org_a, network_a, "mso.a@nhs.net")
-    other_mso, other_person, other_appointment = officer(org_b, network_b, "mso.b@nhs.net")
+    mso, mso_person, mso_appointment = officer(org_a, network_a, "mso.a@nhs.net", "Amina", "Okafor")
+    other_mso, other_person, other_appointment = officer(org_b, network_b, "mso.b@nhs.net", "Ben", "Whitaker")
     return SimpleNamespace(
         london=london,
         north_west=north_west,
@@ -86,8 +87,8 @@ def world(db):
         other_mso=other_mso,
         other_person=other_person,
         other_appointment=other_appointment,
-        chair_a=chair(network_a, "chair.a@nhs.net"),
-        chair_b=chair(network_b, "chair.b@nhs.net"),
+        chair_a=chair(network_a, "chair.a@nhs.net", "Chloe", "Adeyemi"),
+        chair_b=chair(network_b, "chair.b@nhs.net", "Daniel", "Kowalski"),
         no_role=UserFactory(email="no.role@nhs.net"),
     )
 
