@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from networks.models import Membership, Network
 from officers.models import Appointment
@@ -142,6 +143,11 @@ def page(live_server):
             page = context.new_page()
             page.set_default_timeout(15_000)
             yield page
+            # While Playwright runs, this thread has a context of its own, and Django keeps its
+            # database connections per context: the test's own queries went through a connection
+            # opened for it. Closed here, or it outlives the test (and PostgreSQL then refuses to
+            # drop the test database).
+            connections.close_all()
             context.close()
             browser.close()
     finally:
