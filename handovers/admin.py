@@ -45,7 +45,9 @@ class HandoverAdmin(NationalLeadAdmin):
     )
     autocomplete_fields = ("organisation", "outgoing_appointment", "incoming_appointment", "started_by", "completed_by")
     date_hierarchy = "due_date"
-    readonly_fields = ("created_at",)
+    # Completing a handover ends one appointment and starts another: that happens only through
+    # handover_complete (the handover's page), never by editing its status here.
+    readonly_fields = ("status", "created_at", "completed_at", "completed_by", "completion_note")
     fieldsets = (
         (None, {"fields": ("organisation", "outgoing_appointment", "incoming_appointment", "status")}),
         ("Dates", {"fields": ("leaving_date", "due_date")}),

@@ -467,3 +467,12 @@ def test_network_changelist_counts_current_members(client, world):
     networks = {n.pk: n for n in client.get(admin_url("networks.network", "changelist")).context["cl"].result_list}
     assert networks[world.network_a.pk].current_member_count == 1  # the chair
     assert networks[world.national.pk].current_member_count == 2
+
+
+@pytest.mark.django_db
+def test_handover_status_and_completion_cannot_be_edited_in_the_admin(client, world):
+    handover = make_handover(world.mso_appointment)
+    client.force_login(world.lead)
+    content = client.get(admin_url("handovers.handover", "change", handover.pk)).content.decode()
+    for field in ("status", "completed_at", "completed_by", "completion_note"):
+        assert f'name="{field}"' not in content
