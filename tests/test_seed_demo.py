@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from committees.models import Committee, CommitteeMember
 from networks.models import Attendance, Meeting, Membership, Network
-from officers.models import Appointment, Person
+from officers.models import Appointment, Person, RegistrationRequest
 from organisations.management.commands.seed_demo import (
     CHAIR_EMAIL,
     DEMO_EMAIL_SUFFIX,
@@ -83,7 +83,8 @@ def test_seed_demo_gives_most_open_trusts_an_mso_and_leaves_gaps(seeded):
     assert Appointment.objects.current().filter(role=Appointment.Role.MDSO).exists()
     assert Appointment.objects.current().filter(role=Appointment.Role.DEPUTY_MSO).exists()
     assert Appointment.objects.filter(mhra_registered_on__isnull=False).exists()
-    assert Appointment.objects.filter(status=Appointment.Status.PENDING).exists()
+    assert RegistrationRequest.objects.waiting().count() == 3
+    assert RegistrationRequest.objects.filter(email_domain_trusted=False).count() == 1
     assert not Appointment.objects.exclude(organisation__in=trusts).exists()
 
 

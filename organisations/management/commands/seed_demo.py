@@ -24,7 +24,8 @@ from simple_history.utils import bulk_create_with_history
 
 from committees.models import Committee, CommitteeMember
 from networks.models import Attendance, Meeting, Membership, Network
-from officers.models import Appointment, Person, Profession
+from officers.models import Appointment, Person, Profession, RegistrationRequest
+from officers.services import registration_submit
 from organisations.models import Organisation, Region
 from users.models import User
 
@@ -109,6 +110,7 @@ class DemoOfficers:
     appointments: list = field(default_factory=list)
     memberships: list = field(default_factory=list)
     committee_plans: list = field(default_factory=list)
+    applications: list = field(default_factory=list)  # (trust, first name, last name) of waiting requests
     used_names: set = field(default_factory=lambda: set(ACCOUNT_NAMES.values()))
 
     def new_name(self) -> tuple[str, str]:
@@ -166,8 +168,9 @@ class DemoOfficers:
         return mso is not None
 
     def add_pending_registration(self, trust):
-        person = self.person("Medication Safety Officer", Profession.PHARMACIST)
-        self.appoint(person, trust, Appointment.Role.MSO, status=Appointment.Status.PENDING)
+        """Someone who has signed up and asked to be the trust's MSO: the lead's queue has it."""
+        first_name, last_name = self.new_name()
+        self.applications.append((trust, first_name, last_name))
 
     def add_chair(self, network, *, email=None):
         chair = self.person(f"Chair, {network.name}", Profession.PHARMACIST, email=email)
@@ -296,6 +299,7 @@ class Command(BaseCommand):
         ]
         for trust in demo.rng.sample(without_mso, min(PENDING_REGISTRATIONS, len(without_mso))):
             demo.add_pending_registration(trust)
+        applicants = self.submit_applications(demo.applications)
         chair_region = Region.objects.filter(code=DEMO_CHAIR_REGION).first()
         for region_id, network in regional.items():
             demo.add_chair(network, email=CHAIR_EMAIL if chair_region and region_id == chair_region.pk else None)
@@ -311,8 +315,36 @@ class Command(BaseCommand):
             "webinars": _bulk_create(meetings),
             "attendance": _bulk_create(attendance),
         }
+        counts["registration_requests"] = applicants
         summary = " ".join(f"{name}={count}" for name, count in counts.items())
         self.stdout.write(f"Demo officers: {summary} open_trusts={len(trusts)} trusts_without_mso={len(without_mso)}")
+
+    def submit_applications(self, applications) -> int:
+        """Registration requests through the same service as the portal's form; the last applicant
+        uses an address outside the trusted NHS domains, so the queue shows the extra check."""
+        for number, (trust, first_name, last_name) in enumerate(applications, start=1):
+            domain = "nhs.net" if number < len(applications) else "example-healthcare.co.uk"
+            email = f"{first_name}.{last_name}.applicant.demo@{domain}".lower()
+            user, created = User.objects.get_or_create(email=email, defaults={"name": f"{first_name} {last_name}"})
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            if RegistrationRequest.objects.waiting().filter(user=user).exists():
+                continue
+            registration_submit(
+                user=user,
+                organisation=trust,
+                role=Appointment.Role.MSO,
+                start_date=REFERENCE_DATE,
+                first_name=first_name,
+                last_name=last_name,
+                job_title="Lead Pharmacist, Medication Safety",
+                profession=Profession.PHARMACIST,
+                phone="07700 900999",
+                has_mailbox_access=bool(trust.generic_mailbox),
+            )
+        return len(applications)
 
     def create_accounts(self) -> list[tuple[User, bool]]:
         accounts = []
