@@ -3,9 +3,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from users.admin import NationalLeadAdmin, NationalLeadInline
+from users.admin import NationalLeadAdmin, NationalLeadInline, NationalLeadPermissionsMixin
 
-from .models import Attendance, Meeting, Membership, Network
+from .models import Attendance, ExportLog, Meeting, Membership, Network
 
 PERSON_SEARCH_FIELDS = ("person__first_name", "person__last_name", "person__work_email", "person__user__email")
 
@@ -126,3 +126,25 @@ class AttendanceAdmin(NationalLeadAdmin):
     list_select_related = ("person", "meeting")
     search_fields = (*PERSON_SEARCH_FIELDS, "meeting__title")
     autocomplete_fields = ("meeting", "person")
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
+    """Every export of a network's membership list, read-only: who took which list, when and how big."""
+
+    list_display = ("created_at", "user", "network", "format", "row_count")
+    list_filter = ("format", "network", "created_at")
+    list_select_related = ("user", "network")
+    search_fields = ("user__email", "network__name")
+    date_hierarchy = "created_at"
+    fields = ("created_at", "user", "network", "format", "row_count")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +20,15 @@ class NetworkQuerySet(models.QuerySet):
             Q(kind=Network.Kind.REGIONAL, region_id=organisation.region_id)
             | Q(pk__in=Membership.objects.current().filter(person__in=officers).values("network"))
         )
+
+    def membership_visible_to(self, user):
+        """The networks whose membership list (and its export) the user may see: every network for the
+        national lead, the networks they currently chair or vice-chair for a chair, none for anyone else."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        return self.filter(pk__in=Membership.objects.current().chairs().filter(person__user=user).values("network"))
 
     def with_chairs(self):
         """Prefetch the current chair and vice-chairs (with their person) into `chair_memberships`."""
@@ -81,6 +92,43 @@ class Network(models.Model):
 
     def get_absolute_url(self):
         return reverse("networks:detail", args=[self.slug])
+
+    def member_organisations(self):
+        """The organisations in this network: for a regional network, the open organisations in its
+        region; for any other, the organisations where a current member holds an active appointment."""
+        from officers.models import Appointment
+        from organisations.models import Organisation
+
+        if self.kind == Network.Kind.REGIONAL:
+            return Organisation.objects.open().filter(region_id=self.region_id)
+        members = Membership.objects.current().filter(network=self).values("person")
+        return Organisation.objects.filter(
+            pk__in=Appointment.objects.current().filter(person__in=members).values("organisation")
+        )
+
+    def membership_list(self, user):
+        """The network's organisations for its membership page and export, by name: each with its
+        named MSO and MDSO (and their person) prefetched, `has_mso`, and `open_flag_count` (the open
+        compliance flags the user may see)."""
+        from compliance.models import Flag
+        from officers.models import Appointment
+
+        open_flags = (
+            Flag.objects.visible_to(user)
+            .open()
+            .filter(organisation=OuterRef("pk"))
+            .order_by()
+            .values("organisation")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        has_mso = Exists(Appointment.objects.current().filter(organisation=OuterRef("pk"), role=Appointment.Role.MSO))
+        return (
+            self.member_organisations()
+            .with_named_officers()
+            .annotate(has_mso=has_mso, open_flag_count=Coalesce(Subquery(open_flags), 0))
+            .order_by("name", "ods_code")
+        )
 
     def mso_coverage(self) -> dict | None:
         """For a network with a region: how many of the region's open organisations have an active
@@ -185,3 +233,24 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.person} at {self.meeting}"
+
+
+class ExportLog(models.Model):
+    """A record of each export of a network's membership list: who took it, of which network, in
+    which format and how many rows it held."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_logs")
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="export_logs")
+    format = models.CharField(max_length=10, choices=Format.choices)
+    row_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} exported {self.network} ({self.get_format_display()}, {self.row_count} rows)"

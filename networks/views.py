@@ -1,11 +1,22 @@
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
 from officers.models import Appointment, Person
 
-from .models import Membership, Network
+from .forms import MembershipFilterForm
+from .models import ExportLog, Membership, Network
+from .services import membership_export
+
+ORGANISATIONS_PER_PAGE = 50
+EXPORT_CONTENT_TYPES = {
+    ExportLog.Format.CSV: "text/csv; charset=utf-8",
+    ExportLog.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class NetworkListView(LoginRequiredMixin, ListView):
@@ -63,6 +74,7 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
         people = [m.person for m in page_obj] + [m.person for m in network.chair_memberships]
         chairs_network = any(n.pk == network.pk for n in user.chaired_networks)
         return super().get_context_data(
+            can_see_membership=user.is_national_lead or chairs_network,
             page_obj=page_obj,
             members=page_obj.object_list,
             contact_visible=Person.objects.contact_visible_ids(user, people),
@@ -71,3 +83,47 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
             nav_section="my-networks" if chairs_network else "networks",
             **kwargs,
         )
+
+
+def _get_network_for_membership(user, slug: str) -> Network:
+    """A network whose membership list the user may see; 404 otherwise, as for a network that does not exist."""
+    return get_object_or_404(Network.objects.membership_visible_to(user).select_related("region"), slug=slug)
+
+
+@login_required
+def membership(request, slug):
+    """A chair's (or the national lead's) view of a network's organisations: named officers, their
+    contact details, MHRA registration and open flags; searchable, filterable, paginated."""
+    network = _get_network_for_membership(request.user, slug)
+    form = MembershipFilterForm(request.GET or None)
+    organisations = form.filter(network.membership_list(request.user))
+    page_obj = Paginator(organisations, ORGANISATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    people = [a.person for organisation in page_obj for a in organisation.named_appointments]
+    chairs_network = any(n.pk == network.pk for n in request.user.chaired_networks)
+    return render(
+        request,
+        "networks/membership.html",
+        {
+            "network": network,
+            "form": form,
+            "page_obj": page_obj,
+            "contact_visible": Person.objects.contact_visible_ids(request.user, people),
+            "nav_section": "my-networks" if chairs_network else "networks",
+        },
+    )
+
+
+@login_required
+def membership_export_view(request, slug, file_format):
+    """The membership list as the page shows it (same filters, every page) as a CSV or XLSX file."""
+    if file_format not in ExportLog.Format.values:
+        raise Http404("No such export format.")
+    network = _get_network_for_membership(request.user, slug)
+    form = MembershipFilterForm(request.GET or None)
+    organisations = form.filter(network.membership_list(request.user))
+    content = membership_export(
+        user=request.user, network=network, organisations=organisations, file_format=file_format
+    )
+    response = HttpResponse(content, content_type=EXPORT_CONTENT_TYPES[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{network.slug}-membership.{file_format}"'
+    return response
