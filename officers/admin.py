@@ -118,10 +118,34 @@ class AppointmentAdmin(NationalLeadAdmin):
     )
 
 
+class RequestAdmin(NationalLeadAdmin):
+    """A request to the national lead, read-only here: it is decided on the portal's review page
+    (`review_url_name`), which goes through the workflow's service, so no path skips its checks."""
+
+    review_url_name = ""
+
+    @admin.display(description="Review page")
+    def review_page(self, obj):
+        return format_html(
+            '<a href="{}">Open the request in the portal</a>', reverse(self.review_url_name, args=[obj.pk])
+        )
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(NationalLeadAdmin):
+class ChangeRequestAdmin(RequestAdmin):
     """Change requests, to look up and audit; read-only. The lead approves or rejects on the portal's
     review page, which applies the change through officers.changes (so no path skips its checks)."""
+
+    review_url_name = "officers:change-review"
 
     list_display = (
         "id",
@@ -156,26 +180,13 @@ class ChangeRequestAdmin(NationalLeadAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="Review page")
-    def review_page(self, obj):
-        return format_html(
-            '<a href="{}">Open the request in the portal</a>', reverse("officers:change-review", args=[obj.pk])
-        )
-
-    def has_add_permission(self, request, *args, **kwargs):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RegistrationRequest)
-class RegistrationRequestAdmin(NationalLeadAdmin):
+class RegistrationRequestAdmin(RequestAdmin):
     """Registration requests, to look up and audit; read-only. The lead approves or rejects on the
     portal's review page, which goes through officers.services (so no path skips its checks)."""
+
+    review_url_name = "officers:registration-review"
 
     list_display = (
         "id",
@@ -218,18 +229,3 @@ class RegistrationRequestAdmin(NationalLeadAdmin):
         "appointment",
     )
     readonly_fields = fields
-
-    @admin.display(description="Review page")
-    def review_page(self, obj):
-        return format_html(
-            '<a href="{}">Open the request in the portal</a>', reverse("officers:registration-review", args=[obj.pk])
-        )
-
-    def has_add_permission(self, request, *args, **kwargs):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
