@@ -240,7 +240,11 @@ def flag_counts(flags) -> dict:
         "by_kind": [
             {"kind": row["kind"], "label": labels.get(row["kind"], row["kind"]), "n": row["n"]} for row in by_kind
         ],
-        "by_region": [{"region": row["organisation__region__name"] or "No region", "n": row["n"]} for row in by_region],
+        "by_region": [
+            {"region": name, "label": name, "n": row["n"]}
+            for row in by_region
+            for name in [row["organisation__region__name"] or "No region"]
+        ],
     }
 
 
