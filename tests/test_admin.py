@@ -227,21 +227,25 @@ def change_form_data(response):
     return data
 
 
-@pytest.mark.django_db
-def test_person_inline_refuses_a_second_current_membership_of_a_network(client, world):
-    client.force_login(world.lead)
-    url = admin_url("officers.person", "change", world.mso_person.pk)
+def post_membership_row(client, user, url, **fields):
+    """Post the admin change form at `url` as it stands, with one more row in its memberships inline."""
+    client.force_login(user)
     data = change_form_data(client.get(url))
     row = data["memberships-TOTAL_FORMS"]
-    data.update(
-        {
-            "memberships-TOTAL_FORMS": row + 1,
-            f"memberships-{row}-network": world.network_a.pk,
-            f"memberships-{row}-role": Membership.Role.MEMBER,
-            f"memberships-{row}-joined_on": "2026-11-01",
-        }
+    data["memberships-TOTAL_FORMS"] = row + 1
+    data.update({f"memberships-{row}-{name}": value for name, value in {**fields, "joined_on": "2026-11-01"}.items()})
+    return client.post(url, data)
+
+
+@pytest.mark.django_db
+def test_person_inline_refuses_a_second_current_membership_of_a_network(client, world):
+    response = post_membership_row(
+        client,
+        world.lead,
+        admin_url("officers.person", "change", world.mso_person.pk),
+        network=world.network_a.pk,
+        role=Membership.Role.MEMBER,
     )
-    response = client.post(url, data)
     assert response.status_code == 200
     assert "This person is already a member of this network." in response.content.decode()
     assert world.mso_person.memberships.count() == 2
@@ -249,19 +253,13 @@ def test_person_inline_refuses_a_second_current_membership_of_a_network(client, 
 
 @pytest.mark.django_db
 def test_network_inline_refuses_a_second_chair(client, world):
-    client.force_login(world.lead)
-    url = admin_url("networks.network", "change", world.network_a.pk)
-    data = change_form_data(client.get(url))
-    row = data["memberships-TOTAL_FORMS"]
-    data.update(
-        {
-            "memberships-TOTAL_FORMS": row + 1,
-            f"memberships-{row}-person": world.other_person.pk,
-            f"memberships-{row}-role": Membership.Role.CHAIR,
-            f"memberships-{row}-joined_on": "2026-11-01",
-        }
+    response = post_membership_row(
+        client,
+        world.lead,
+        admin_url("networks.network", "change", world.network_a.pk),
+        person=world.other_person.pk,
+        role=Membership.Role.CHAIR,
     )
-    response = client.post(url, data)
     assert response.status_code == 200
     assert "This network already has a chair." in response.content.decode()
     assert world.network_a.memberships.filter(role=Membership.Role.CHAIR).count() == 1
