@@ -22,6 +22,10 @@ urlpatterns = [
     path("networks/", include("networks.urls")),
     path("handovers/", include("handovers.urls")),
     path("flags/", include("compliance.urls")),
+    path("committees/", include("committees.urls")),
+    path("workspace/", include("workspace.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]
 

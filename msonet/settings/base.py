@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "handovers",
     "emails",
     "compliance",
+    "workspace",
+    "dashboard",
+    "imports",
 ]
 
 MIDDLEWARE = [
