@@ -34,6 +34,12 @@ MAILBOX_ROLES = (Appointment.Role.MSO, Appointment.Role.MDSO, Appointment.Role.D
 REPLACED_REASON = "Replaced by a later request from the officer."
 
 
+OWN_REQUEST_MESSAGE = (
+    "You cannot approve a request you made yourself. Nothing was changed: another member of the national team "
+    "must review it."
+)
+
+
 class ChangeRequestError(Exception):
     """A change request cannot be submitted, approved, rejected or withdrawn; the message says why."""
 
@@ -242,6 +248,8 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
     when the new values are not valid (for example a work email another person uses). Nothing is
     written in those cases."""
     change = _lock_waiting(request_id)
+    if change.requested_by_id == reviewer.pk:
+        raise ChangeRequestError(OWN_REQUEST_MESSAGE)
     target = _locked_target(change)
     model = type(target)
     fields = target_fields(change)

@@ -18,6 +18,7 @@ from networks.models import Membership, Network
 from organisations.models import Organisation
 from users.models import User, email_domain_is_trusted
 
+from .changes import OWN_REQUEST_MESSAGE
 from .models import Appointment, Person, RegistrationRequest, RequestStatus
 
 # simple_history keeps a change reason of at most 100 characters.
@@ -168,6 +169,8 @@ def registration_approve(*, request_id: int, reviewer: User) -> Appointment:
 def _approve(*, request_id: int, reviewer: User) -> Appointment:
     request = RegistrationRequest.objects.select_for_update(of=("self",)).select_related("user").get(pk=request_id)
     _refuse_unless_waiting(request)
+    if request.user_id == reviewer.pk:
+        raise ValidationError(OWN_REQUEST_MESSAGE, code="own_request")
     organisation = (
         Organisation.objects.select_for_update(of=("self",)).select_related("region").get(pk=request.organisation_id)
     )

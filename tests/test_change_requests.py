@@ -776,3 +776,21 @@ def test_queue_queries_do_not_grow_with_the_number_of_requests(client, world, si
     with django_assert_num_queries(QUEUE_QUERIES):
         response = client.get(reverse("officers:change-queue"))
     assert len(response.context["page_obj"]) == min(size + size // 2, 50)
+
+
+def test_a_lead_cannot_approve_their_own_change_request(client, world):
+    lead_person = PersonFactory(user=world.lead, work_email=world.lead.email, job_title="National MSO lead")
+    [change] = change_details_submit(
+        requested_by=world.lead, person_values=form_data(lead_person, job_title="Head of medication safety")
+    )
+    client.force_login(world.lead)
+    response = client.post(reverse("officers:change-approve", args=[change.pk]), follow=True)
+    assert "You cannot approve a request you made yourself" in page_text(response)
+    change.refresh_from_db()
+    lead_person.refresh_from_db()
+    assert change.status == RequestStatus.SUBMITTED
+    assert lead_person.job_title == "National MSO lead"
+    other_lead = UserFactory(email="deputy.lead@england.nhs.uk", is_national_lead=True, is_staff=True)
+    change_request_approve(request_id=change.pk, reviewer=other_lead)
+    lead_person.refresh_from_db()
+    assert lead_person.job_title == "Head of medication safety"

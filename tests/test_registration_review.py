@@ -468,3 +468,11 @@ def test_applicant_sees_the_decision_on_their_request(client, world, applicant, 
     assert "Rejected" in html
     assert "Not known to the trust" in html
     assert "Withdraw this request" not in html
+
+
+def test_a_lead_cannot_approve_their_own_registration(client, world, org_c):
+    request = make_request(world.lead, org_c)
+    before = snapshot()
+    response = approve(client, world, request)
+    assert "You cannot approve a request you made yourself" in response.content.decode()
+    assert snapshot() == before
