@@ -9,11 +9,12 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from emails.services import email_queue
 from handovers.models import Handover
-from handovers.services import handover_open
+from handovers.services import handover_open, site_url
 from networks.models import Membership, Network
 from organisations.models import Organisation
 from users.models import User, email_domain_is_trusted
@@ -97,9 +98,29 @@ def registration_submit(
                 template="registration_received",
                 context={"request": request, "organisation": organisation},
             )
+            _tell_the_national_team(request)
     except IntegrityError as exc:  # a second request submitted at the same moment
         raise duplicate from exc
     return request
+
+
+def _tell_the_national_team(request: RegistrationRequest) -> None:
+    """Email the national leads (other than the applicant) that a registration waits for review."""
+    leads = list(
+        User.objects.filter(is_national_lead=True, is_active=True)
+        .exclude(pk=request.user_id)
+        .values_list("email", flat=True)
+    )
+    if leads:
+        email_queue(
+            to=leads,
+            template="registration_to_review",
+            context={
+                "request": request,
+                "organisation": request.organisation,
+                "url": site_url(reverse("officers:registration-review", args=[request.pk])),
+            },
+        )
 
 
 def registration_withdraw(*, request_id: int, user: User) -> RegistrationRequest:

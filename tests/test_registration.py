@@ -236,8 +236,9 @@ def test_sending_the_form_creates_a_waiting_request_and_emails_the_applicant(
     assert request.registration_number == "2045678"
     assert request.has_mailbox_access is True
     assert request.email_domain_trusted is True
-    assert [m.to for m in mail.outbox] == [["priya.shah@nhs.net"]]
+    assert [m.to for m in mail.outbox] == [["priya.shah@nhs.net"], ["lead@england.nhs.uk"]]
     assert "We have received your registration" in mail.outbox[0].subject
+    assert "Registration to review" in mail.outbox[1].subject
     confirmation = client.get(response["Location"])
     assert b"Registration request sent" in confirmation.content
 
@@ -485,3 +486,16 @@ def test_existing_person_record_is_prefilled_for_a_user_linked_to_one(client, wo
     client.force_login(user)
     form = client.get(reverse("officers:registration-create", args=["RAL"])).context["form"]
     assert (form["first_name"].value(), form["last_name"].value()) == ("Ade", "Okafor")
+
+
+def test_a_new_registration_is_emailed_to_the_national_leads_with_a_link_to_review_it(
+    world, django_capture_on_commit_callbacks
+):
+    applicant = UserFactory(email="priya.shah@nhs.net")
+    organisation = OrganisationFactory(ods_code="RRV", name="University College London Hospitals", region=world.london)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = make_request(applicant, organisation)
+    [to_leads] = [message for message in mail.outbox if world.lead.email in message.to]
+    assert to_leads.to == [world.lead.email]
+    assert "Priya Shah" in to_leads.subject and "University College London Hospitals" in to_leads.subject
+    assert f"/people/requests/registrations/{request.pk}/" in to_leads.body
