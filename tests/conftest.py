@@ -20,6 +20,8 @@ from .factories import (
     UserFactory,
 )
 
+pytest_plugins = ["tests.figures"]
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
