@@ -1,4 +1,5 @@
-"""A network's membership list as CSV or XLSX rows, with every cell made safe for a spreadsheet."""
+"""A network's membership list (and other lists) as CSV or XLSX rows, with every cell made safe for a
+spreadsheet."""
 
 import csv
 import datetime
@@ -81,20 +82,20 @@ def membership_rows(organisations, contact_visible: set[int]) -> list[list]:
     ]
 
 
-def as_csv(rows: list[list]) -> bytes:
+def as_csv(rows: list[list], headers: list[str] = HEADERS) -> bytes:
     """UTF-8 with a byte-order mark, which Excel needs to read the file as UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out)
-    for row in [HEADERS, *rows]:
+    for row in [headers, *rows]:
         writer.writerow([spreadsheet_cell(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
 
 
-def as_xlsx(rows: list[list], title: str) -> bytes:
+def as_xlsx(rows: list[list], title: str, headers: list[str] = HEADERS) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    for row in [HEADERS, *rows]:
+    for row in [headers, *rows]:
         sheet.append([spreadsheet_cell(value) for value in row])
     for row in sheet.iter_rows():
         for cell in row:

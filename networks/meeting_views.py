@@ -1,0 +1,386 @@
+"""Pages for meetings and their attendance: for the national lead (every network) and the chairs and
+vice-chairs of a network (its meetings only). Everything is fetched through
+`Network.objects.membership_visible_to` and `Meeting.objects.visible_to`, so anyone else gets 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from officers.models import Appointment, Person
+
+from . import attendance as bulk
+from .forms import AttendanceMarkForm, AttendanceUploadForm, ImportConfirmForm, MatchForm, MeetingForm, PersonSearchForm
+from .meetings import (
+    attendance_candidates,
+    attendance_mark,
+    attendance_remove,
+    meeting_save,
+    person_search,
+    unmatched_dismiss,
+    unmatched_match,
+)
+from .models import Attendance, ExportLog, Meeting, Network, UnmatchedAttendee
+from .views import EXPORT_CONTENT_TYPES
+
+MEETINGS_PER_PAGE = 25
+ATTENDEES_PER_PAGE = 100
+CANDIDATES_PER_PAGE = 25
+SEARCH_RESULTS = 20
+
+TEAMS_HELP = (
+    "The attendance report downloaded from Microsoft Teams (CSV, in UTF-8 or UTF-16, comma or tab separated), "
+    "or the same saved as Excel (XLSX)."
+)
+PLAIN_HELP = (
+    "A CSV or Excel (XLSX) file with a header row naming the columns Meeting ID and Email, and optionally "
+    "Name and Minutes attended, as in an attendance download."
+)
+
+
+def _current_appointments():
+    return Prefetch(
+        "person__appointments",
+        queryset=Appointment.objects.current().in_role_order().select_related("organisation"),
+        to_attr="current_appointments",
+    )
+
+
+def _nav_section(user, network) -> str:
+    return "my-networks" if any(n.pk == network.pk for n in user.chaired_networks) else "networks"
+
+
+def _get_network_for_meetings(user, slug: str) -> Network:
+    """A network whose meetings the user may manage; 404 otherwise, as for one that does not exist."""
+    return get_object_or_404(Network.objects.membership_visible_to(user), slug=slug)
+
+
+def _get_meeting_for_user(user, pk: int) -> Meeting:
+    """A meeting the user may manage (Meeting.objects.visible_to); 404 for anyone else."""
+    return get_object_or_404(Meeting.objects.visible_to(user).select_related("network", "recorded_by"), pk=pk)
+
+
+def _meetings_page(request, meetings):
+    meetings = meetings.select_related("network").with_counts().order_by("-held_on", "-pk")
+    return Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+
+
+@login_required
+def meeting_list(request, slug):
+    """A network's meetings, newest first, with how many attended and how many wait to be matched."""
+    network = _get_network_for_meetings(request.user, slug)
+    return render(
+        request,
+        "networks/meeting_list.html",
+        {
+            "network": network,
+            "page_obj": _meetings_page(request, network.meetings.all()),
+            "counting_ids": set(Meeting.objects.last_national_webinars().values_list("pk", flat=True))
+            if network.kind == Network.Kind.NATIONAL
+            else set(),
+            "nav_section": _nav_section(request.user, network),
+        },
+    )
+
+
+@login_required
+def webinar_list(request):
+    """The national webinars, newest first; the last three held so far decide who is an active member."""
+    network = get_object_or_404(Network.objects.membership_visible_to(request.user), kind=Network.Kind.NATIONAL)
+    return render(
+        request,
+        "networks/meeting_list.html",
+        {
+            "network": network,
+            "webinars_only": True,
+            "page_obj": _meetings_page(request, Meeting.objects.visible_to(request.user).national_webinars()),
+            "counting_ids": set(Meeting.objects.last_national_webinars().values_list("pk", flat=True)),
+            "nav_section": _nav_section(request.user, network),
+        },
+    )
+
+
+def _meeting_form_page(request, *, network, meeting):
+    form = MeetingForm(request.POST or None, instance=meeting, network=network)
+    if request.method == "POST" and form.is_valid():
+        creating = form.instance.pk is None
+        try:
+            meeting = meeting_save(meeting=form.instance, user=request.user)
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, f"Meeting {'recorded' if creating else 'saved'}: {meeting.title}.")
+            return redirect(meeting)
+    return render(
+        request,
+        "networks/meeting_form.html",
+        {
+            "form": form,
+            "network": network,
+            "meeting": meeting if meeting.pk else None,
+            "nav_section": _nav_section(request.user, network),
+        },
+    )
+
+
+@login_required
+def meeting_create(request, slug):
+    network = _get_network_for_meetings(request.user, slug)
+    return _meeting_form_page(request, network=network, meeting=Meeting(network=network))
+
+
+@login_required
+def meeting_edit(request, pk):
+    meeting = _get_meeting_for_user(request.user, pk)
+    return _meeting_form_page(request, network=meeting.network, meeting=meeting)
+
+
+@login_required
+def meeting_detail(request, pk):
+    """A meeting: who attended (paginated), the imported attendees waiting to be matched, and links to
+    mark attendance, import a Teams report and download the attendance."""
+    meeting = _get_meeting_for_user(request.user, pk)
+    attendances = (
+        meeting.attendances.select_related("person", "recorded_by")
+        .prefetch_related(_current_appointments())
+        .order_by("person__last_name", "person__first_name", "pk")
+    )
+    page_obj = Paginator(attendances, ATTENDEES_PER_PAGE).get_page(request.GET.get("page"))
+    unmatched = list(meeting.unmatched_attendees.open().order_by("name", "email", "pk"))
+    return render(
+        request,
+        "networks/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "page_obj": page_obj,
+            "unmatched": unmatched,
+            "nav_section": _nav_section(request.user, meeting.network),
+        },
+    )
+
+
+@login_required
+def attendance_add(request, pk):
+    """Mark attendance without JavaScript: the network's members not yet recorded, searchable and
+    paginated, each with a checkbox; the ticked ones are recorded together."""
+    meeting = _get_meeting_for_user(request.user, pk)
+    candidates = attendance_candidates(meeting)
+    form = AttendanceMarkForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = attendance_mark(meeting=meeting, people=form.cleaned_data["people"], user=request.user)
+        except ValidationError as error:
+            form.add_error("people", " ".join(error.messages))
+        else:
+            messages.success(request, f"{count} {'person' if count == 1 else 'people'} marked as attending.")
+            return redirect(meeting)
+    search = PersonSearchForm(request.GET or None)
+    listed = person_search(search.text()).filter(pk__in=candidates.values("pk")) if search.text() else candidates
+    listed = listed.order_by("last_name", "first_name", "pk").prefetch_related(
+        Prefetch(
+            "appointments",
+            queryset=Appointment.objects.current().in_role_order().select_related("organisation"),
+            to_attr="current_appointments",
+        )
+    )
+    page_obj = Paginator(listed, CANDIDATES_PER_PAGE).get_page(request.GET.get("page"))
+    chosen = {str(value) for value in request.POST.getlist("people")}
+    return render(
+        request,
+        "networks/attendance_add.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "form": form,
+            "search": search,
+            "page_obj": page_obj,
+            "chosen": chosen,
+            "nav_section": _nav_section(request.user, meeting.network),
+        },
+    )
+
+
+@login_required
+def attendance_remove_view(request, pk, attendance_pk):
+    """Ask, then remove one attendance."""
+    meeting = _get_meeting_for_user(request.user, pk)
+    attendance = get_object_or_404(
+        Attendance.objects.select_related("person", "meeting"), meeting=meeting, pk=attendance_pk
+    )
+    if request.method == "POST":
+        attendance_remove(attendance=attendance, user=request.user)
+        messages.success(request, f"{attendance.person.full_name} removed from the attendance.")
+        return redirect(meeting)
+    return render(
+        request,
+        "networks/attendance_remove.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "attendance": attendance,
+            "nav_section": _nav_section(request.user, meeting.network),
+        },
+    )
+
+
+def _import_page(request, *, meeting, network, parse, source, help_text, template_context):
+    """Upload → preview (nothing written) → confirm (all or nothing), for a Teams report into one
+    meeting (`meeting`) or a plain attendance file naming its meetings (`meeting` None)."""
+    meeting_id = meeting.pk if meeting else None
+    form = AttendanceUploadForm(help_text=help_text)
+    plan = token = None
+    if request.method == "POST" and "token" in request.POST:
+        confirm = ImportConfirmForm(request.POST)
+        try:
+            if not confirm.is_valid():
+                raise bulk.UploadError("The preview could not be read. Upload the file again.")
+            attendees = bulk.unsign_attendees(confirm.cleaned_data["token"], user=request.user, meeting_id=meeting_id)
+            plan = bulk.attendance_import_commit(
+                user=request.user,
+                attendees=attendees,
+                source=source,
+                meeting_ids={meeting_id} if meeting_id else None,
+            )
+        except bulk.UploadError as error:
+            form = AttendanceUploadForm(help_text=help_text)
+            form.add_error(None, str(error))
+        except bulk.ImportRefused as refused:
+            plan = bulk.ImportPlan(errors=refused.errors)
+            messages.error(request, "Nothing was imported: the file has rows in error.")
+        except PermissionDenied as error:
+            raise Http404(str(error)) from error
+        else:
+            messages.success(request, f"Import done: {plan.summary()}.")
+            return redirect(meeting or reverse("networks:attendance-import"))
+    elif request.method == "POST":
+        form = AttendanceUploadForm(request.POST, request.FILES, help_text=help_text)
+        if form.is_valid():
+            attendees, errors = parse(form.rows)
+            plan = bulk.attendance_import_plan(user=request.user, attendees=attendees, errors=errors)
+            if not plan.errors and plan.changes_anything:
+                token = bulk.sign_attendees(user=request.user, attendees=attendees, meeting_id=meeting_id)
+    return render(
+        request,
+        "networks/attendance_import.html",
+        {
+            "form": form,
+            "plan": plan,
+            "token": token,
+            "meeting": meeting,
+            "network": network,
+            **template_context,
+        },
+    )
+
+
+@login_required
+def teams_import(request, pk):
+    """Import a Microsoft Teams attendance report into this meeting."""
+    meeting = _get_meeting_for_user(request.user, pk)
+    return _import_page(
+        request,
+        meeting=meeting,
+        network=meeting.network,
+        parse=lambda rows: bulk.parse_teams_report(rows, meeting_id=meeting.pk),
+        source=Attendance.Source.TEAMS,
+        help_text=TEAMS_HELP,
+        template_context={"nav_section": _nav_section(request.user, meeting.network), "teams": True},
+    )
+
+
+@login_required
+def attendance_import(request):
+    """Import a plain attendance file (Meeting ID and Email rows) into any meetings the user manages."""
+    if not Network.objects.membership_visible_to(request.user).exists():
+        raise Http404("No meetings to import attendance into.")
+    return _import_page(
+        request,
+        meeting=None,
+        network=None,
+        parse=bulk.parse_attendance_rows,
+        source=Attendance.Source.IMPORT,
+        help_text=PLAIN_HELP,
+        template_context={"nav_section": "networks", "teams": False},
+    )
+
+
+@login_required
+def attendance_export_view(request, pk, file_format):
+    """A meeting's attendance as CSV or XLSX; every download is logged."""
+    if file_format not in ExportLog.Format.values:
+        raise Http404("No such export format.")
+    meeting = _get_meeting_for_user(request.user, pk)
+    content = bulk.attendance_export(user=request.user, meeting=meeting, file_format=file_format)
+    response = HttpResponse(content, content_type=EXPORT_CONTENT_TYPES[file_format])
+    filename = f"attendance-{meeting.network.slug}-{meeting.held_on:%Y-%m-%d}-{meeting.pk}.{file_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _get_open_row(meeting, row_pk) -> UnmatchedAttendee:
+    return get_object_or_404(meeting.unmatched_attendees.open().select_related("meeting"), pk=row_pk)
+
+
+@login_required
+def unmatched_match_view(request, pk, row_pk):
+    """Find the person an imported attendee is (search by name or email), then match them."""
+    meeting = _get_meeting_for_user(request.user, pk)
+    row = _get_open_row(meeting, row_pk)
+    form = MatchForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            person = form.cleaned_data["person"]
+            try:
+                unmatched_match(row=row, person=person, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"{row.name or row.email} matched to {person.full_name}.")
+            return redirect(meeting)
+        messages.error(request, " ".join(form.errors.get("person", ["Choose the person"])))
+    search = PersonSearchForm(request.GET or {"q": row.email or row.name})
+    results = list(
+        person_search(search.text())
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.current().in_role_order().select_related("organisation"),
+                to_attr="current_appointments",
+            )
+        )[:SEARCH_RESULTS]
+    )
+    return render(
+        request,
+        "networks/unmatched_match.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "row": row,
+            "search": search,
+            "results": results,
+            "search_limit": SEARCH_RESULTS,
+            "contact_visible": Person.objects.contact_visible_ids(request.user, results),
+            "nav_section": _nav_section(request.user, meeting.network),
+        },
+    )
+
+
+@login_required
+@require_POST
+def unmatched_dismiss_view(request, pk, row_pk):
+    meeting = _get_meeting_for_user(request.user, pk)
+    row = _get_open_row(meeting, row_pk)
+    try:
+        unmatched_dismiss(row=row, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{row.name or row.email} dismissed.")
+    return redirect(meeting)
