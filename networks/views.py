@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView
 
 from officers.models import Appointment, Person
 
+from .attendance import active_member_ids, is_active_member
 from .forms import MembershipFilterForm
 from .models import ExportLog, Membership, Network
 from .services import membership_export
@@ -61,6 +62,7 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
             Membership.objects.current()
             .filter(network=network)
             .select_related("person")
+            .annotate(person_is_active_member=is_active_member("person_id"))
             .prefetch_related(
                 Prefetch(
                     "person__appointments",
@@ -108,6 +110,7 @@ def membership(request, slug):
             "form": form,
             "page_obj": page_obj,
             "contact_visible": Person.objects.contact_visible_ids(request.user, people),
+            "active_members": active_member_ids(people),
             "nav_section": "my-networks" if chairs_network else "networks",
         },
     )

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
+from networks.attendance import is_active_member
 from networks.models import Membership
 from organisations.models import Organisation
 from users.decorators import national_lead_required
@@ -31,7 +32,8 @@ class PersonDetailView(LoginRequiredMixin, DetailView):
     context_object_name = "person"
 
     def get_queryset(self):
-        return Person.objects.prefetch_related(
+        # is_active_member: attended one of the last three national webinars (networks.attendance).
+        return Person.objects.annotate(is_active_member=is_active_member()).prefetch_related(
             Prefetch(
                 "appointments",
                 queryset=Appointment.objects.current().in_role_order().select_related("organisation"),
