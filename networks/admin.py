@@ -3,6 +3,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
+from imports.resources import LeadImportExportMixin, MembershipResource
 from users.admin import NationalLeadAdmin, NationalLeadInline, NationalLeadPermissionsMixin
 
 from .models import Attendance, ExportLog, Meeting, Membership, Network
@@ -76,7 +77,11 @@ class NetworkAdmin(NationalLeadAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(NationalLeadAdmin):
+class MembershipAdmin(LeadImportExportMixin, NationalLeadAdmin):
+    """Memberships, with the import and export of network memberships (imports.memberships: the same
+    checks, preview and history as the portal's import)."""
+
+    resource_classes = [MembershipResource]
     list_display = ("person", "network", "role", "joined_on", "left_on")
     list_filter = ("role", "network__kind", "network__region", "network")
     list_select_related = ("person", "network")

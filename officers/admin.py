@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from imports.resources import LeadImportExportMixin, PeopleResource
 from networks.models import Membership
 from organisations.models import Organisation, Region
 from users.admin import NationalLeadAdmin, NationalLeadInline
@@ -70,7 +71,11 @@ class MembershipInline(NationalLeadInline):
 
 
 @admin.register(Person)
-class PersonAdmin(NationalLeadAdmin):
+class PersonAdmin(LeadImportExportMixin, NationalLeadAdmin):
+    """People, with the import and export of people and their appointments (imports.people: the same
+    checks, preview and history as the portal's import)."""
+
+    resource_classes = [PeopleResource]
     list_display = ("last_name", "first_name", "work_email", "job_title", "profession", "details_confirmed_on", "user")
     list_display_links = ("last_name", "first_name")
     list_filter = (CurrentRoleFilter, CurrentRegionFilter, CurrentOrganisationTypeFilter, "profession")
@@ -91,7 +96,10 @@ class PersonAdmin(NationalLeadAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(NationalLeadAdmin):
+class AppointmentAdmin(LeadImportExportMixin, NationalLeadAdmin):
+    """Appointments, with the same import and export as people (one row per appointment)."""
+
+    resource_classes = [PeopleResource]
     list_display = (
         "person",
         "organisation",

@@ -231,6 +231,11 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Imports and exports of more rows than this are checked, imported and written by a Celery task,
+# with their progress on the job's page; smaller ones run in the request.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=3000)
+if IMPORT_BACKGROUND_ROWS < 0:
+    raise environ.ImproperlyConfigured("IMPORT_BACKGROUND_ROWS cannot be negative.")
 
 # Demo data may be loaded only where a settings module allows it.
 DEMO_DATA_ALLOWED = False

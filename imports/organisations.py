@@ -1,0 +1,125 @@
+"""Organisations: imported from ODS files through organisations.services.ods_import, exported with
+organisations.resources.OrganisationResource's columns.
+
+The import takes the ODS layouts (the 27-column extracts and the ICB names file) as CSV, as ODS
+publishes them, or as an XLSX workbook with the same columns. The ODS service checks every row,
+writes all or nothing and keeps the history; its report is turned into this app's ImportReport.
+"""
+
+import datetime
+
+from organisations.models import Organisation
+from organisations.ods import COLUMN_COUNT, KINDS, SourceRow, read_csv
+from organisations.resources import OrganisationResource
+from organisations.services import OdsImportReport, ods_import
+
+from .rows import CHANGED, NEW, ImportReport, Progress, RowError, RowPreview
+from .spreadsheets import CSV, PROGRESS_EVERY, TableError, imported_text, iter_raw_rows
+
+KIND_CHOICES = [(kind.name, kind.label) for kind in KINDS.values()]
+
+
+def _xlsx_text(value) -> str:
+    # ODS writes dates as YYYYMMDD; a workbook may hold them as dates.
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y%m%d")
+    return imported_text(value)
+
+
+def source_rows(data: bytes, file_format: str, *, header_row: bool, progress: Progress | None = None):
+    """The file's rows as the ODS service reads them, with their line numbers."""
+    if file_format == CSV:
+        rows = read_csv(data)
+        if progress is not None:
+            progress(len(rows))
+        return rows
+    rows = []
+    for count, (line, values) in enumerate(iter_raw_rows(data, file_format), start=1):
+        cells = [_xlsx_text(value) for value in values]
+        if not header_row:
+            # A workbook's rows are as wide as its widest; an extract's trailing columns may be empty.
+            while len(cells) > COLUMN_COUNT and not cells[-1]:
+                cells.pop()
+            cells += [""] * (COLUMN_COUNT - len(cells))
+        rows.append(SourceRow(line, tuple(cells)))
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+    return rows
+
+
+def organisations_import(
+    *,
+    data: bytes,
+    file_format: str,
+    kind: str,
+    file_name: str,
+    user=None,
+    dry_run: bool = True,
+    progress: Progress | None = None,
+) -> ImportReport:
+    report = ImportReport(dataset="organisations", file_name=file_name, dry_run=dry_run)
+    try:
+        rows = source_rows(data, file_format, header_row=KINDS[kind].header_row, progress=progress)
+    except TableError as exc:
+        report.errors.append(RowError(None, "", str(exc)))
+        return report
+    ods_report = ods_import(rows=rows, kind=kind, file_name=file_name, dry_run=dry_run, user=user)
+    return from_ods_report(ods_report, report)
+
+
+def from_ods_report(ods_report: OdsImportReport, report: ImportReport) -> ImportReport:
+    report.errors = [RowError(problem.line, "", problem.message) for problem in ods_report.errors]
+    if report.errors:
+        return report
+    report.new = ods_report.created
+    report.changed = ods_report.updated
+    report.unchanged = ods_report.unchanged
+    for change in sorted(ods_report.changes, key=lambda change: change.line or 0):
+        organisation = change.organisation
+        if change.created:
+            report.rows.append(
+                RowPreview(
+                    change.line,
+                    NEW,
+                    organisation.ods_code,
+                    f"new organisation: {organisation.name} ({organisation.get_kind_display()})",
+                )
+            )
+        else:
+            report.rows.append(
+                RowPreview(
+                    change.line,
+                    CHANGED,
+                    organisation.ods_code,
+                    organisation.name,
+                    [(label, before, after) for label, (before, after) in change.changes.items()],
+                )
+            )
+    report.notes.extend(ods_report.notes)
+    report.notes.extend(f"Warning: {line}" for line in ods_report.warning_lines())
+    return report
+
+
+# Export: OrganisationResource's columns (the admin's export), every cell made safe.
+
+
+def export_queryset():
+    return Organisation.objects.select_related("region", "parent_icb", "parent", "successor").order_by("ods_code")
+
+
+def export_count() -> int:
+    return Organisation.objects.count()
+
+
+def export_headers() -> list[str]:
+    return OrganisationResource().get_export_headers()
+
+
+def export_rows(organisations=None):
+    resource = OrganisationResource()
+    if organisations is None:
+        organisations = export_queryset()
+    for organisation in organisations.iterator(chunk_size=2000):
+        yield resource.export_resource(organisation)
