@@ -178,7 +178,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # once, a Redis that accepts but does not answer after socket_timeout (emails.services publishes
 # without retries; the email waits in the outbox).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# Tasks are acknowledged when they finish (task_acks_late), so a task whose worker is killed stays
+# unacknowledged in Redis, which hands it to a worker again once this many seconds have passed since
+# it was delivered. Keep it longer than any task runs or waits for a retry (the scan's 11-minute
+# limit, the emails' 30-minute backoff): a shorter one starts a second copy of a task still running.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=60 * 60)
+if BROKER_VISIBILITY_TIMEOUT < 1:
+    raise environ.ImproperlyConfigured("BROKER_VISIBILITY_TIMEOUT must be a positive number of seconds.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+}
 CELERY_TIMEZONE = TIME_ZONE
 # A worker started while Redis is down waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
