@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView
 
+from audit.services import contact_details_reveal
 from networks.attendance import is_active_member
 from networks.models import Membership
 from organisations.models import Organisation
@@ -50,7 +51,8 @@ class PersonDetailView(LoginRequiredMixin, DetailView):
         user = self.request.user
         person = self.object
         return super().get_context_data(
-            show_contact=Person.objects.contact_visible_to(user).filter(pk=person.pk).exists(),
+            # Person.objects.contact_visible_to decides; a view of someone else's details is logged.
+            show_contact=contact_details_reveal(viewer=user, person=person, path=self.request.path),
             is_self=person.user_id is not None and person.user_id == user.pk,
             nav_section="my-details" if person.user_id == user.pk else None,
             **kwargs,

@@ -12,10 +12,15 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
 from .forms import TrustedEmailDomainForm
 from .models import BUILT_IN_TRUSTED_DOMAINS, TrustedEmailDomain, User
+from .services import user_sessions_end
+
+# django-simple-history keeps a change reason of at most 100 characters.
+CHANGE_REASON_MAX_LENGTH = 100
 
 
 def is_active_national_lead(request) -> bool:
@@ -42,8 +47,51 @@ class NationalLeadPermissionsMixin:
         return is_active_national_lead(request) or super().has_delete_permission(request, obj)
 
 
-class NationalLeadAdmin(NationalLeadPermissionsMixin, SimpleHistoryAdmin):
-    """A registry model's admin: open to the national lead, with a history view."""
+def admin_change_reason(action: str, form=None) -> str:
+    """Why a record changed, for its history: "Added in the admin", or "Changed in the admin:" and
+    the fields changed."""
+    reason = f"{action} in the admin"
+    changed = [form.fields[name].label or name for name in form.changed_data] if form is not None else []
+    if changed:
+        reason += ": " + ", ".join(str(label).lower() for label in changed)
+    return reason if len(reason) <= CHANGE_REASON_MAX_LENGTH else reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
+
+
+class HistoryAdminMixin:
+    """Every save and delete made in the admin (inline rows included) keeps a history row with who
+    (simple-history's middleware) and why (what was changed in the admin). The history of a record
+    can be read but never edited or reverted: the past version's page refuses a POST."""
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = admin_change_reason("Changed" if change else "Added", form)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = admin_change_reason("Deleted")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if inline_form.instance is not None and inline_form.has_changed():
+                action = "Changed" if inline_form.instance.pk else "Added"
+                inline_form.instance._change_reason = admin_change_reason(action, inline_form)
+        for inline_form in getattr(formset, "deleted_forms", []):
+            if inline_form.instance.pk:
+                inline_form.instance._change_reason = admin_change_reason("Deleted")
+        super().save_formset(request, form, formset, change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class NationalLeadAdmin(NationalLeadPermissionsMixin, HistoryAdminMixin, SimpleHistoryAdmin):
+    """A registry model's admin: open to the national lead, with a read-only history view."""
 
 
 class ConstraintCheckingInlineFormSet(BaseInlineFormSet):
@@ -94,7 +142,7 @@ class UserChangeForm(UserEmailMixin, auth_forms.UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(NationalLeadPermissionsMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(NationalLeadPermissionsMixin, HistoryAdminMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -111,6 +159,12 @@ class UserAdmin(NationalLeadPermissionsMixin, SimpleHistoryAdmin, DjangoUserAdmi
     search_fields = ("email", "name", "person__first_name", "person__last_name", "person__work_email")
     ordering = ("email",)
     filter_horizontal = ("groups",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Deactivating an account signs it out everywhere at once.
+            user_sessions_end(users=[obj])
 
     def has_change_permission(self, request, obj=None):
         # Only a superuser may change a superuser (their password included), so no one gains their rights.

@@ -39,10 +39,12 @@ INSTALLED_APPS = [
     "workspace",
     "dashboard",
     "imports",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "msonet.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "users.middleware.SessionLifetimeMiddleware",
     "users.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -120,6 +123,59 @@ ACCOUNT_RATE_LIMITS = {"resend_confirmation": "5/m/ip"}
 # Rate limits count requests per client IP. Behind proxies, set how many of them (which append to
 # X-Forwarded-For) are ours; with 0 allauth uses REMOTE_ADDR, the proxy's own address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
+
+# Changing the email address (adding, removing or making one primary) and turning two-factor
+# authentication off need the password entered again within ACCOUNT_REAUTHENTICATION_TIMEOUT.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+MFA_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 5 * 60
+# Password reset, sign-up and the confirmation email answer alike for known and unknown addresses.
+ACCOUNT_PREVENT_ENUMERATION = True
+
+# Sessions: signed out after SESSION_IDLE_TIMEOUT seconds without a request and
+# SESSION_ABSOLUTE_TIMEOUT seconds after signing in, whatever the activity
+# (users.middleware.SessionLifetimeMiddleware; the stored session also expires when idle). The
+# session id changes at sign-in; deactivating a user deletes their sessions.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 60 * 60)
+if not 60 <= SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
+    raise environ.ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT must be at least 60 seconds and no more than SESSION_ABSOLUTE_TIMEOUT."
+    )
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy on every response (msonet.middleware.ContentSecurityPolicyMiddleware), in
+# every environment so that the tests meet it: scripts and styles only from the portal's own static
+# files (no inline script, style or event handler), nothing embeds the portal. The NHS.UK frontend
+# loads its fonts from assets.nhs.uk; the authenticator app's QR code is a data: image.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "https://assets.nhs.uk"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# History (django-simple-history) is a record, not an undo: the admin shows past versions but never
+# reverts to one (users.admin.HistoryAdminMixin refuses the form's POST as well).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Privacy: people who left their last role (appointment or network membership) more than this many
+# years ago are anonymised by the nightly audit.tasks.anonymise_former_officers.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=6)
+if RETENTION_YEARS < 1:
+    raise environ.ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
 
 # Two-factor authentication: an authenticator app (TOTP) with recovery codes, open to everyone
 # and required of national leads and network chairs (users.middleware.RequireMFAMiddleware).
@@ -223,6 +279,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-reconfirmation-reminders": {
         "task": "officers.tasks.send_reconfirmation_reminders",
         "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # People who left their last role more than RETENTION_YEARS ago are anonymised.
+    "anonymise-former-officers": {
+        "task": "audit.tasks.anonymise_former_officers",
+        "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 6 * 60 * 60},
     },
 }
