@@ -87,12 +87,15 @@ def _named_officer_missing(organisations, role: str):
     )
 
 
-def flag_findings(*, today: datetime.date) -> Findings:
+def flag_findings(*, today: datetime.date, organisation_ids: list[int] | None = None) -> Findings:
     """Every (open organisation, kind) whose condition holds on `today`: one query per kind.
+    With `organisation_ids`, only those organisations are looked at.
 
     Organisations that are closed or not yet open are never found, so their flags resolve.
     """
     organisations = Organisation.objects.open_on(today).order_by()
+    if organisation_ids is not None:
+        organisations = organisations.filter(pk__in=organisation_ids)
     open_ids = organisations.values("pk")
     year_ago = year_before(today)
     findings: Findings = {}
@@ -206,6 +209,33 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
     report.resolved = len(ended)
     report.open = len(open_flags) - len(ended) + len(new_flags)
     return report
+
+
+def organisation_flags_resolve(
+    *, organisation_id: int, kinds: list[str], user=None, reason: str, today: datetime.date | None = None
+) -> int:
+    """Resolve now, rather than at the next scan, the open flags of `kinds` of one organisation whose
+    condition no longer holds, by the scan's own rule (`flag_findings` for that organisation alone).
+    Opens no flag: that stays the scan's job. Returns the number of flags resolved."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        flags = list(
+            Flag.objects.open().select_for_update().filter(organisation_id=organisation_id, kind__in=kinds).order_by()
+        )
+        if not flags:
+            return 0
+        findings = flag_findings(today=today, organisation_ids=[organisation_id])
+        now = timezone.now()
+        resolved = 0
+        for flag in flags:
+            if (organisation_id, flag.kind) in findings:
+                continue
+            flag.resolved_at = now
+            flag._history_user = user
+            flag._change_reason = reason[:100]
+            flag.save(update_fields=["resolved_at"])
+            resolved += 1
+    return resolved
 
 
 def flag_acknowledge(*, flag_id: int, user, note: str) -> Flag:

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "workspace"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.progress_list, name="progress"),
+    path("applicability/", views.applicability, name="applicability"),
+    path("<int:pk>/", views.checklist_detail, name="checklist"),
+    path("<int:pk>/<slug:item>/", views.item_detail, name="item"),
+    path("<int:pk>/<slug:item>/undo/", views.item_undo, name="item-undo"),
+]
