@@ -8,7 +8,8 @@ A test adds to a counter once the thing it counts has been checked:
 
 Registered as a pytest plugin in tests/conftest.py; at the end of the run it prints one line,
 "MSO Network figures: URL × role cases checked: N; bad inputs tried: N; fault scenarios
-survived: N; pages checked by axe: N; violations found: N".
+survived: N; pages checked by axe: N; violations found: N". It also registers the `slow` marker
+of the tests that start processes of their own.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class Figures:
 
 
 figures = Figures()
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: starts processes of its own (redis-server, Celery workers); deselect with -m 'not slow'"
+    )
 
 
 def pytest_sessionstart(session) -> None:

@@ -42,6 +42,7 @@ pytestmark = [
         connection.vendor != "postgresql", reason="the worker needs a database it can share with the test: PostgreSQL"
     ),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
 ]
 
 
