@@ -81,7 +81,8 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
         _store_report(job, report)
         job.status = ImportJob.Status.INVALID if report.errors else ImportJob.Status.READY
         job.checked_at = timezone.now()
-        job.save(update_fields=[*REPORT_FIELDS, "status", "checked_at"])
+        job.rows_done = job.rows_total
+        job.save(update_fields=[*REPORT_FIELDS, "status", "checked_at", "rows_done"])
     return job
 
 

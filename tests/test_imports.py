@@ -101,7 +101,7 @@ def test_preview_lists_each_error_with_its_line_and_column(client, world):
     page = client.get(job.get_absolute_url()).content.decode()
     assert "Start date" in page and "is not a date" in page
     assert "Nothing has been saved" in page
-    assert "imports/jobs/%d/confirm/" % job.pk not in page
+    assert f"imports/jobs/{job.pk}/confirm/" not in page
 
 
 def test_unknown_organisation_is_an_error_once_the_cells_are_good(world):

@@ -3,7 +3,12 @@
 import csv
 import io
 
+import factory
 from openpyxl import Workbook
+
+from imports.models import ImportJob, ImportRow
+
+from .users import UserFactory
 
 PEOPLE_HEADERS = [
     "Work email",
@@ -86,3 +91,31 @@ def ods_row(code: str, name: str, *, region="Y56", icb="", opened="20150401", cl
     row[10], row[11] = opened, closed
     row[17] = phone
     return row
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """A checked people import, ready to confirm."""
+
+    class Meta:
+        model = ImportJob
+
+    user = factory.SubFactory(UserFactory, is_national_lead=True, is_staff=True)
+    dataset = "people"
+    file_name = factory.Sequence(lambda n: f"people-{n}.csv")
+    file_format = "csv"
+    data = factory.LazyFunction(lambda: csv_bytes([PEOPLE_HEADERS, person_row("factory@nhs.net")]))
+    file_size = factory.LazyAttribute(lambda o: len(o.data))
+    status = ImportJob.Status.READY
+    rows_total = 1
+
+
+class ImportRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportRow
+
+    job = factory.SubFactory(ImportJobFactory)
+    kind = ImportRow.Kind.CHANGED
+    line = factory.Sequence(lambda n: n + 2)
+    key = factory.Sequence(lambda n: f"person{n}@nhs.net")
+    description = "Sam Lee"
+    changes = [["Job title", "Pharmacist", "Lead pharmacist"]]
