@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from users.admin import NationalLeadAdmin, NationalLeadInline
 
@@ -24,12 +26,30 @@ class CommitteeAdmin(NationalLeadAdmin):
         "meeting_frequency",
         "last_met_on",
         "reports_to",
+        "has_patient_representation",
     )
-    list_filter = ("meeting_frequency", "reports_to", "organisation__region", "organisation__kind")
+    list_filter = (
+        "has_patient_representation",
+        "meeting_frequency",
+        "reports_to",
+        "organisation__region",
+        "organisation__kind",
+    )
+    # The terms of reference are uploaded on the committee's page, where the file's size and type are
+    # checked and it is kept in private storage; here they are shown only.
+    exclude = ("terms_of_reference",)
+    readonly_fields = ("terms_of_reference_link", "terms_of_reference_type", "terms_of_reference_uploaded_at")
     list_select_related = ("organisation__region",)
     search_fields = ("name", "chair_name", "organisation__ods_code", "organisation__name")
     autocomplete_fields = ("organisation",)
     inlines = (CommitteeMemberInline,)
+
+    @admin.display(description="terms of reference")
+    def terms_of_reference_link(self, committee):
+        if not committee.terms_of_reference:
+            return "Not uploaded"
+        url = reverse("committees:terms-of-reference", args=[committee.organisation.ods_code])
+        return format_html('<a href="{}">Download the terms of reference</a>', url)
 
 
 @admin.register(CommitteeMember)

@@ -130,6 +130,7 @@ class Appointment(models.Model):
         MDSO = "mdso", "Medical device safety officer"
         DEPUTY_MSO = "deputy_mso", "Deputy medication safety officer"
         TEAM_MEMBER = "team_member", "Medication safety team member"
+        MEDICINES_CHAMPION = "medicines_champion", "Medicines champion"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -139,6 +140,8 @@ class Appointment(models.Model):
 
     # The roles an organisation names one holder for.
     NAMED_ROLES = (Role.MSO, Role.MDSO)
+    # The medication safety team around the named officers, proposed by them (TeamProposal).
+    TEAM_ROLES = (Role.DEPUTY_MSO, Role.TEAM_MEMBER, Role.MEDICINES_CHAMPION)
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="appointments")
@@ -350,3 +353,74 @@ class ChangeRequest(models.Model):
     @property
     def target(self):
         return self.person or self.organisation
+
+
+class TeamProposalQuerySet(RequestQuerySet):
+    owner_field = "proposed_by"
+
+
+class TeamProposal(models.Model):
+    """The named MSO or MDSO (or the national lead) proposes someone for the organisation's medication
+    safety team (a deputy MSO, team member or medicines champion); the national lead decides.
+    Approval finds or creates the person by work email and makes the appointment active."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="team_proposals")
+    role = models.CharField(
+        max_length=20,
+        choices=[(role.value, role.label) for role in Appointment.TEAM_ROLES],
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    work_email = models.EmailField()
+    job_title = models.CharField(max_length=200)
+    profession = models.CharField(max_length=30, choices=Profession.choices)
+    start_date = models.DateField()
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_proposals")
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="team_proposal"
+    )
+
+    objects = TeamProposalQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["deputy_mso", "team_member", "medicines_champion"]),
+                name="team_proposal_team_role",
+                violation_error_message="Only a deputy MSO, team member or medicines champion can be proposed.",
+            ),
+            models.UniqueConstraint(
+                "organisation",
+                "role",
+                Lower("work_email"),
+                condition=Q(status="submitted"),
+                name="one_waiting_team_proposal_per_person_role",
+                violation_error_message="This person has already been proposed for this role.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
+                name="reviewed_team_proposal_has_review_time",
+                violation_error_message="A decided proposal needs the time of the decision.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(review_reason=""),
+                name="rejected_team_proposal_has_reason",
+                violation_error_message="Give the reason for rejecting the proposal.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name}: {self.get_role_display()}, {self.organisation.name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import team_views, views
 
 app_name = "officers"
 
@@ -28,4 +28,10 @@ urlpatterns = [
     path("requests/registrations/<int:pk>/", views.registration_review, name="registration-review"),
     path("requests/registrations/<int:pk>/approve/", views.registration_approve_view, name="registration-approve"),
     path("requests/registrations/<int:pk>/reject/", views.registration_reject_view, name="registration-reject"),
+    # Proposals to an organisation's medication safety team (made from the organisation's page).
+    path("requests/team/", team_views.team_queue, name="team-queue"),
+    path("requests/team/<int:pk>/", team_views.team_review, name="team-review"),
+    path("requests/team/<int:pk>/approve/", team_views.team_approve, name="team-approve"),
+    path("requests/team/<int:pk>/reject/", team_views.team_reject, name="team-reject"),
+    path("me/team-proposals/<int:pk>/withdraw/", team_views.team_withdraw, name="team-withdraw"),
 ]

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -63,9 +63,16 @@ class OrganisationQuerySet(models.QuerySet):
         return self
 
     def private_details_visible_to(self, user):
-        """Organisations whose key contacts and board director the user may see: all for the national
-        lead; otherwise those where the user holds an active appointment, and those covered by a
-        network the user chairs (the network's region, or the network has one of its officers)."""
+        """Organisations whose key contacts and board director the user may see: the same as
+        `profile_visible_to`."""
+        return self.profile_visible_to(user)
+
+    def profile_visible_to(self, user):
+        """Organisations whose private profile (key contacts, board director, medication safety
+        committee and its terms of reference, the medication safety team) the user may see: all for
+        the national lead; otherwise those where the user holds an active appointment, and those
+        covered by a network the user chairs (the network's region, or the network has one of its
+        officers). Every other signed-in user sees the public profile only."""
         if not user.is_authenticated:
             return self.none()
         if user.is_national_lead:
@@ -81,6 +88,29 @@ class OrganisationQuerySet(models.QuerySet):
             | Q(region__in=Network.objects.filter(pk__in=chaired, region__isnull=False).values("region"))
             | Q(pk__in=active.filter(person__in=members_of_chaired).values("organisation"))
         )
+
+    def profile_editable_by(self, user):
+        """Organisations whose profile the user may change (key contacts, board director, committee
+        record, proposals for the medication safety team): all for the national lead; otherwise
+        those where the user is the active named MSO or MDSO. Deputies and team members may see
+        the profile but not change it: the named officers answer for it, and their edits apply
+        without review."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_national_lead:
+            return self
+        from officers.models import Appointment
+
+        named = Appointment.objects.current().named().filter(person__user=user)
+        return self.filter(pk__in=named.values("organisation"))
+
+    def with_profile_access(self, user):
+        """Annotate `profile_visible` and `profile_editable` (booleans) for the user, in the same query."""
+        if user.is_authenticated and user.is_national_lead:
+            return self.annotate(profile_visible=Value(True), profile_editable=Value(True))
+        visible = Organisation.objects.profile_visible_to(user).filter(pk=OuterRef("pk"))
+        editable = Organisation.objects.profile_editable_by(user).filter(pk=OuterRef("pk"))
+        return self.annotate(profile_visible=Exists(visible), profile_editable=Exists(editable))
 
     def with_named_officers(self):
         """Prefetch the active named MSO and MDSO (with their person) into `named_appointments`."""

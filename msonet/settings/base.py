@@ -209,6 +209,18 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Private files (committees' terms of reference): outside MEDIA_ROOT and the static files, never
+# served by a URL of their own; a view that checks who may see the organisation sends each one.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+_public_roots = [MEDIA_ROOT, STATIC_ROOT, *(d if isinstance(d, Path) else d[1] for d in STATICFILES_DIRS)]
+_private = Path(PRIVATE_MEDIA_ROOT).resolve()
+for _public in (Path(path).resolve() for path in _public_roots):
+    if _private == _public or _public in _private.parents or _private in _public.parents:
+        raise environ.ImproperlyConfigured("PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT and the static files.")
+# The largest terms of reference accepted (checked before the file is stored).
+TERMS_OF_REFERENCE_MAX_BYTES = env.int("TERMS_OF_REFERENCE_MAX_BYTES", default=10 * 1024 * 1024)
+if TERMS_OF_REFERENCE_MAX_BYTES <= 0:
+    raise environ.ImproperlyConfigured("TERMS_OF_REFERENCE_MAX_BYTES must be a positive number of bytes.")
 
 # Email: console by default; EMAIL_URL selects file-based (filemail:///path) or SMTP (smtp+tls://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -267,6 +279,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-flag-digests": {
         "task": "compliance.tasks.send_flag_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+    # What organisations' officers changed in their profiles last week, to the national leads.
+    "send-profile-change-summaries": {
+        "task": "organisations.tasks.send_profile_change_summaries",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=15),
         "options": {"expires": 6 * 60 * 60},
     },
     # Handover reminders: seven days before the due date and on the day.

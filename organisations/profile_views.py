@@ -1,0 +1,192 @@
+"""The organisation page, and the pages where its officers keep its key contacts and board director.
+
+Every page fetches the organisation through `organisation_for` (organisations.profile): 404 for
+those who may not see the private profile, 403 on a change page for those who may see but not change it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import DetailView
+
+from compliance.models import Flag
+from networks.models import Network
+from officers.models import Appointment, Person, TeamProposal
+from officers.team import team_proposal_submit
+from officers.team_forms import TeamProposalForm
+
+from . import profile
+from .models import KeyContact, Organisation
+from .profile_forms import BoardDirectorForm, KeyContactForm
+
+
+class OrganisationProfileView(LoginRequiredMixin, DetailView):
+    """An organisation's page. Everyone signed in sees the public profile: the organisation, its
+    named MSO and MDSO and its generic mailbox. Those who may see the private profile
+    (`Organisation.objects.profile_visible_to`) also see the medication safety team, the key
+    contacts, the board director and the committee summary; its officers get links to change them."""
+
+    template_name = "organisations/detail.html"
+    context_object_name = "organisation"
+    extra_context = {"nav_section": "organisations"}
+
+    def get_object(self, queryset=None):
+        user = self.request.user
+        organisations = (
+            Organisation.objects.visible_to(user)
+            .select_related("region", "parent_icb", "parent", "successor", "committee")
+            .with_profile_access(user)
+        )
+        return get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
+
+    def get_context_data(self, **kwargs):
+        organisation = self.object
+        user = self.request.user
+        private = organisation.profile_visible
+        appointments = organisation.appointments.current().in_role_order().select_related("person")
+        if not private:
+            appointments = appointments.named()
+        appointments = list(appointments)
+        named = [a for a in appointments if a.is_named]
+        return super().get_context_data(
+            appointments=appointments,
+            named_appointments=named,
+            team_appointments=[a for a in appointments if not a.is_named],
+            has_named_mso=any(a.role == Appointment.Role.MSO for a in named),
+            has_named_mdso=any(a.role == Appointment.Role.MDSO for a in named),
+            contact_visible=Person.objects.contact_visible_ids(user, [a.person for a in appointments]),
+            committee=getattr(organisation, "committee", None) if private else None,
+            networks=Network.objects.for_organisation(organisation).select_related("region"),
+            show_private=private,
+            can_edit=organisation.profile_editable,
+            key_contacts=list(organisation.key_contacts.all()) if private else [],
+            waiting_proposals=(
+                list(TeamProposal.objects.waiting().filter(organisation=organisation).order_by("submitted_at", "pk"))
+                if organisation.profile_editable
+                else []
+            ),
+            open_flags=list(
+                Flag.objects.visible_to(user)
+                .open()
+                .filter(organisation=organisation)
+                .select_related("appointment__person")
+            ),
+            **kwargs,
+        )
+
+
+def _edit_page(request, template: str, context: dict, status: int = 200):
+    return render(request, template, {"nav_section": "organisations", **context}, status=status)
+
+
+@login_required
+def key_contacts(request, ods_code):
+    """The key contacts and board director, with links to change them."""
+    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    return _edit_page(
+        request,
+        "organisations/key_contacts.html",
+        {"organisation": organisation, "key_contacts": list(organisation.key_contacts.all())},
+    )
+
+
+def _contact_form_page(request, organisation, form, contact=None):
+    return _edit_page(
+        request,
+        "organisations/key_contact_form.html",
+        {"organisation": organisation, "form": form, "contact": contact},
+    )
+
+
+@login_required
+def key_contact_add(request, ods_code):
+    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    form = KeyContactForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = profile.key_contact_save(organisation=organisation, user=request.user, **form.values())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{contact.get_role_display()} added: {contact.name}.")
+            return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+    return _contact_form_page(request, organisation, form)
+
+
+def _get_contact(organisation, pk) -> KeyContact:
+    return get_object_or_404(KeyContact, pk=pk, organisation=organisation)
+
+
+@login_required
+def key_contact_edit(request, ods_code, pk):
+    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    contact = _get_contact(organisation, pk)
+    form = KeyContactForm(request.POST or None, instance=contact, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = profile.key_contact_save(
+                organisation=organisation, user=request.user, contact=contact, **form.values()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{contact.get_role_display()} changed: {contact.name}.")
+            return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+    return _contact_form_page(request, organisation, form, contact)
+
+
+@login_required
+def key_contact_remove(request, ods_code, pk):
+    """GET asks to confirm; POST removes."""
+    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    contact = _get_contact(organisation, pk)
+    if request.method == "POST":
+        profile.key_contact_remove(contact=contact, user=request.user)
+        messages.success(request, f"{contact.get_role_display()} removed: {contact.name}.")
+        return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+    return _edit_page(
+        request, "organisations/key_contact_remove.html", {"organisation": organisation, "contact": contact}
+    )
+
+
+@login_required
+def board_director(request, ods_code):
+    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    initial = {"name": organisation.board_director_name, "email": organisation.board_director_email}
+    form = BoardDirectorForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = profile.board_director_update(
+            organisation=organisation,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+        )
+        if changed:
+            messages.success(request, "The board director for medication safety has been saved.")
+        else:
+            messages.info(request, "Nothing was changed: the details are the same as before.")
+        return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+    return _edit_page(request, "organisations/board_director_form.html", {"organisation": organisation, "form": form})
+
+
+@login_required
+def team_propose(request, ods_code):
+    """The named MSO or MDSO (or the national lead) proposes someone for the medication safety team;
+    the proposal waits in the national lead's queue."""
+    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    form = TeamProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = team_proposal_submit(organisation=organisation, proposed_by=request.user, **form.values())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"You proposed {proposal.full_name} as {proposal.get_role_display().lower()}. The national MSO "
+                "team will review the proposal; you will receive an email when they decide.",
+            )
+            return redirect(organisation)
+    return _edit_page(request, "organisations/team_propose.html", {"organisation": organisation, "form": form})
