@@ -149,7 +149,7 @@ def _decode(content: bytes) -> str:
 
 def _text_rows(text: str) -> list[tuple[int, list[str]]]:
     delimiter = "\t" if text.count("\t") >= text.count(",") and "\t" in text else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows = []
     line = 1
     try:
@@ -157,7 +157,7 @@ def _text_rows(text: str) -> list[tuple[int, list[str]]]:
             rows.append((line, [cell.strip() for cell in cells]))
             line = reader.line_num + 1
     except csv.Error as error:
-        raise UploadError(f"Line {reader.line_num}: the file cannot be read as CSV ({error}).") from error
+        raise UploadError(f"Line {line}: the file cannot be read as CSV ({error}).") from error
     return rows
 
 

@@ -234,7 +234,7 @@ def _import_page(request, *, meeting, network, parse, source, help_text, templat
     meeting (`meeting`) or a plain attendance file naming its meetings (`meeting` None)."""
     meeting_id = meeting.pk if meeting else None
     form = AttendanceUploadForm(help_text=help_text)
-    plan = token = None
+    plan = token = confirm_error = None
     if request.method == "POST" and "token" in request.POST:
         confirm = ImportConfirmForm(request.POST)
         try:
@@ -248,8 +248,7 @@ def _import_page(request, *, meeting, network, parse, source, help_text, templat
                 meeting_ids={meeting_id} if meeting_id else None,
             )
         except bulk.UploadError as error:
-            form = AttendanceUploadForm(help_text=help_text)
-            form.add_error(None, str(error))
+            confirm_error = str(error)
         except bulk.ImportRefused as refused:
             plan = bulk.ImportPlan(errors=refused.errors)
             messages.error(request, "Nothing was imported: the file has rows in error.")
@@ -272,6 +271,7 @@ def _import_page(request, *, meeting, network, parse, source, help_text, templat
             "form": form,
             "plan": plan,
             "token": token,
+            "confirm_error": confirm_error,
             "meeting": meeting,
             "network": network,
             **template_context,
