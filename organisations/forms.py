@@ -1,6 +1,11 @@
 from django import forms
 
+from dashboard.coverage import FILTER_CHOICES, filter_condition
+
 from .models import Organisation, Region
+
+# The region filter's value for organisations with no region recorded.
+NO_REGION = "none"
 
 
 class DirectorySearchForm(forms.Form):
@@ -12,21 +17,30 @@ class DirectorySearchForm(forms.Form):
         max_length=255,
         help_text="For example Royal Free or RAL.",
     )
-    region = forms.ModelChoiceField(
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label="All regions",
-    )
+    region = forms.ChoiceField(required=False)
     kind = forms.ChoiceField(
         label="Type",
         choices=[("", "All types"), *Organisation.Kind.choices],
+        required=False,
+    )
+    show = forms.ChoiceField(
+        label="Named officers and committee",
+        choices=FILTER_CHOICES,
         required=False,
     )
     include_closed = forms.BooleanField(
         label="Include closed and not yet open organisations",
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read once, for both checking the value and showing the choices.
+        self.fields["region"].choices = [
+            ("", "All regions"),
+            *Region.objects.order_by("name").values_list("code", "name"),
+            (NO_REGION, "No region recorded"),
+        ]
 
     def clean_q(self):
         return " ".join(self.cleaned_data["q"].split())
@@ -39,8 +53,12 @@ class DirectorySearchForm(forms.Form):
             data = self.cleaned_data
         if not data.get("include_closed"):
             queryset = queryset.open()
-        if data.get("region"):
-            queryset = queryset.filter(region=data["region"])
+        if data.get("region") == NO_REGION:
+            queryset = queryset.filter(region__isnull=True)
+        elif data.get("region"):
+            queryset = queryset.filter(region__code=data["region"])
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
+        if data.get("show"):
+            queryset = queryset.filter(filter_condition(data["show"]))
         return queryset.search(data.get("q", "")).exact_code_first(data.get("q", ""))

@@ -1,0 +1,86 @@
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from organisations.models import Region
+from users.decorators import national_lead_required
+
+from . import charts, queries
+from .coverage import MEASURES
+
+
+def _coverage_charts(prefix: str, rows: list[queries.CoverageRow], grouping: str) -> list[charts.BarChart]:
+    """A chart of the open organisations of each row, then one per measure of each row's share."""
+    made = [
+        charts.count_chart(
+            f"{prefix}-open", f"Open organisations by {grouping}", [(row.label, row.total) for row in rows]
+        )
+    ]
+    for measure in MEASURES:
+        made.append(
+            charts.share_chart(
+                f"{prefix}-{measure.key}",
+                f"Share of open organisations with {measure.short_label}, by {grouping}",
+                [(row.label, row.counts.get(measure.key, 0), row.total) for row in rows],
+            )
+        )
+    return made
+
+
+@national_lead_required
+def index(request):
+    """The national lead's coverage dashboard: coverage by region and by type, the work waiting,
+    open flags by kind and their trend over 12 months. A fixed number of queries."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    coverage = queries.coverage(day=day)
+    open_flags, flags_by_kind = queries.open_flags_by_kind()
+    trend = queries.open_flags_trend(now=now)
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "today": day,
+            "measures": MEASURES,
+            "coverage": coverage,
+            "region_charts": _coverage_charts("region", coverage.regions, "region"),
+            "kind_charts": _coverage_charts("kind", coverage.kinds, "type"),
+            "waiting": queries.requests_waiting(),
+            "handovers": queries.handover_figures(day=day),
+            "open_flags": open_flags,
+            "flags_by_kind": flags_by_kind,
+            "flags_chart": charts.count_chart(
+                "flags-by-kind", "Open flags by kind", [(figure.label, figure.value) for figure in flags_by_kind]
+            ),
+            "trend": trend,
+            "trend_chart": charts.line_chart(
+                "flags-trend",
+                "Open flags at the end of each of the last 12 months",
+                [(point.month, point.value) for point in trend],
+            ),
+            "nav_section": "dashboard",
+        },
+    )
+
+
+@national_lead_required
+def region(request, code):
+    """One region's coverage (or that of the organisations with no region), by organisation type."""
+    try:
+        region_row, kinds = queries.region_coverage(code, day=timezone.localdate())
+    except Region.DoesNotExist:
+        raise Http404("No such region.") from None
+    return render(
+        request,
+        "dashboard/region.html",
+        {
+            "measures": MEASURES,
+            "region": region_row,
+            "kinds": kinds,
+            "kind_charts": _coverage_charts(f"region-{code.lower()}", kinds, "type"),
+            "parent_text": "National coverage dashboard",
+            "parent_href": reverse("dashboard:index"),
+            "nav_section": "dashboard",
+        },
+    )
