@@ -149,9 +149,11 @@ def _submit_one(
         waiting.reviewed_at = now
         waiting.review_reason = REPLACED_REASON
         waiting._history_user = requested_by
+        waiting._change_reason = "Replaced by a newer change request"
         waiting.save()
     change = ChangeRequest(requested_by=requested_by, changes=changes, **target_filter)
     change._history_user = requested_by
+    change._change_reason = "Change requested"
     change.save()
     return change
 
@@ -301,6 +303,7 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
     change.reviewed_by = reviewer
     change.reviewed_at = timezone.now()
     change._history_user = reviewer
+    change._change_reason = target._change_reason
     change.save()
     _email_officer(change, "change_request_approved")
     return change
@@ -318,6 +321,7 @@ def change_request_reject(*, request_id: int, reviewer: User, reason: str) -> Ch
     change.reviewed_at = timezone.now()
     change.review_reason = reason
     change._history_user = reviewer
+    change._change_reason = f"Change request #{change.pk} rejected by {reviewer.email}"[:100]
     change.save()
     _email_officer(change, "change_request_rejected")
     return change
@@ -334,6 +338,7 @@ def change_request_withdraw(*, request_id: int, user: User) -> ChangeRequest:
     change.reviewed_at = timezone.now()
     change.review_reason = "Withdrawn by the officer."
     change._history_user = user
+    change._change_reason = "Withdrawn by the officer"
     change.save()
     return change
 
