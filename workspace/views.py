@@ -77,7 +77,7 @@ def item_detail(request, pk, item):
     initial = {}
     if item == Item.INCIDENT_SYSTEM and view.incident_lead is not None:
         initial["system_lead"] = view.incident_lead.name
-    form = ItemDoneForm(request.POST or None, item=item, initial=initial)
+    form = ItemDoneForm(request.POST if request.method == "POST" else None, item=item, initial=initial)
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied("Only the officer in this role, and the national lead, can change this checklist.")
@@ -159,7 +159,7 @@ def progress_list(request):
 @national_lead_required
 def applicability(request):
     """The national lead chooses, for each role, the items that do not apply to it."""
-    form = ApplicabilityForm(request.POST or None, not_applicable=NotApplicable.by_role())
+    form = ApplicabilityForm(request.POST if request.method == "POST" else None, not_applicable=NotApplicable.by_role())
     if request.method == "POST" and form.is_valid():
         try:
             changes = applicability_set(not_applicable=form.not_applicable(), by=request.user)
