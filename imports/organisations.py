@@ -7,6 +7,9 @@ writes all or nothing and keeps the history; its report is turned into this app'
 """
 
 import datetime
+from types import SimpleNamespace
+
+from django.utils import timezone
 
 from organisations.models import Organisation
 from organisations.ods import COLUMN_COUNT, KINDS, SourceRow, read_csv
@@ -76,16 +79,13 @@ def from_ods_report(ods_report: OdsImportReport, report: ImportReport) -> Import
     report.new = ods_report.created
     report.changed = ods_report.updated
     report.unchanged = ods_report.unchanged
+    kind_labels = {value: str(label) for value, label in Organisation.Kind.choices}
     for change in sorted(ods_report.changes, key=lambda change: change.line or 0):
         organisation = change.organisation
         if change.created:
+            kind = kind_labels.get(organisation.kind, organisation.kind)
             report.rows.append(
-                RowPreview(
-                    change.line,
-                    NEW,
-                    organisation.ods_code,
-                    f"new organisation: {organisation.name} ({organisation.get_kind_display()})",
-                )
+                RowPreview(change.line, NEW, organisation.ods_code, f"new organisation: {organisation.name} ({kind})")
             )
         else:
             report.rows.append(
@@ -102,11 +102,33 @@ def from_ods_report(ods_report: OdsImportReport, report: ImportReport) -> Import
     return report
 
 
-# Export: OrganisationResource's columns (the admin's export), every cell made safe.
+# Export: OrganisationResource's columns (as the admin exports them), read as plain values rather
+# than through the resource's fields, which take most of the time on 25,000 rows.
+
+EXPORT_VALUES = (
+    "ods_code",
+    "name",
+    "kind",
+    "opened_on",  # for the status
+    "closed_on",  # for the status
+    "region__name",
+    "parent_icb__ods_code",
+    "parent__ods_code",
+    "opened_on",
+    "closed_on",
+    "successor__ods_code",
+    "address",
+    "postcode",
+    "phone",
+    "ods_role_codes",
+    "generic_mailbox",
+    "board_director_name",
+    "board_director_email",
+)
 
 
 def export_queryset():
-    return Organisation.objects.select_related("region", "parent_icb", "parent", "successor").order_by("ods_code")
+    return Organisation.objects.order_by("ods_code")
 
 
 def export_count() -> int:
@@ -118,8 +140,12 @@ def export_headers() -> list[str]:
 
 
 def export_rows(organisations=None):
-    resource = OrganisationResource()
+    """One row per organisation, in the order of export_headers()."""
     if organisations is None:
         organisations = export_queryset()
-    for organisation in organisations.iterator(chunk_size=2000):
-        yield resource.export_resource(organisation)
+    kind_labels = {value: str(label) for value, label in Organisation.Kind.choices}
+    today = timezone.localdate()
+    for values in organisations.values_list(*EXPORT_VALUES).iterator(chunk_size=2000):
+        code, name, kind, opened_on, closed_on, *rest = values
+        status = Organisation.status_on(SimpleNamespace(opened_on=opened_on, closed_on=closed_on), today)
+        yield [code, name, kind_labels.get(kind, kind), status, *rest]

@@ -10,10 +10,13 @@ page; a smaller one runs in the request. Running a check or an import twice chan
 a job goes through each step once, and an import of rows already imported finds them unchanged.
 """
 
+import csv
+import io
+import json
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -117,7 +120,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.save(update_fields=["status", "rows_done"])
     report = _run(job, dry_run=False)
     with transaction.atomic():
-        _store_report(job, report)
+        _store_report(job, report, keep_preview=True)
         if report.errors:
             job.status = ImportJob.Status.FAILED
             job.message = (
@@ -189,34 +192,61 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport:
 
 
 REPORT_FIELDS = ["new_count", "changed_count", "unchanged_count", "error_count", "notes"]
+ROW_COLUMNS = ("job_id", "kind", "line", "key", "description", "changes", "column", "message")
 
 
-def _store_report(job: ImportJob, report: ImportReport) -> None:
-    """Replace the job's rows with the report's: its errors, or its new and changed rows."""
-    job.rows.all().delete()
-    if report.errors:
-        rows = [
-            ImportRow(job=job, kind=ImportRow.Kind.ERROR, line=error.line, column=error.column, message=error.message)
-            for error in report.errors
-        ]
-    else:
-        rows = [
-            ImportRow(
-                job=job,
-                kind=preview.kind,
-                line=preview.line,
-                key=preview.key[:300],
-                description=preview.description,
-                changes=[list(change) for change in preview.changes],
-            )
-            for preview in report.rows
-        ]
-    ImportRow.objects.bulk_create(rows, batch_size=ROW_BATCH_SIZE)
+def _store_report(job: ImportJob, report: ImportReport, *, keep_preview: bool = False) -> None:
+    """Replace the job's rows with the report's: its errors, or its new and changed rows. With
+    `keep_preview`, the rows of the check are kept when the import did what the check said."""
+    same_as_preview = (report.new, report.changed, report.unchanged, report.error_rows) == (
+        job.new_count,
+        job.changed_count,
+        job.unchanged_count,
+        job.error_count,
+    )
+    if not (keep_preview and not report.errors and same_as_preview):
+        job.rows.all().delete()
+        if report.errors:
+            rows = [
+                (job.pk, ImportRow.Kind.ERROR, error.line, "", "", [], error.column, error.message)
+                for error in report.errors
+            ]
+        else:
+            rows = [
+                (job.pk, p.kind, p.line, p.key[:300], p.description, [list(c) for c in p.changes], "", "")
+                for p in report.rows
+            ]
+        _insert_rows(rows)
     job.new_count = report.new
     job.changed_count = report.changed
     job.unchanged_count = report.unchanged
     job.error_count = report.error_rows
     job.notes = report.notes
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    """Write preview rows (tuples in ROW_COLUMNS order): with COPY on PostgreSQL, where a preview of
+    25,000 new organisations is written in a fraction of the time bulk_create takes."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ImportRow.objects.bulk_create(
+            [ImportRow(**dict(zip(ROW_COLUMNS, row, strict=True))) for row in rows], batch_size=ROW_BATCH_SIZE
+        )
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # "" is an empty string; only the line may be NULL
+    for job_id, kind, line, key, description, changes, column, message in rows:
+        line = "" if line is None else line
+        writer.writerow([job_id, kind, line, key, description, json.dumps(changes), column, message])
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(ImportRow._meta.get_field(name.removesuffix("_id")).column) for name in ROW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {quote(ImportRow._meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (line))",
+            buffer,
+        )
 
 
 # Exports

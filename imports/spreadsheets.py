@@ -148,7 +148,12 @@ def estimate_rows(data: bytes, file_format: str) -> int:
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     try:
         sheet = workbook.worksheets[0]
-        return max((sheet.max_row or 1) - 1, 0)
+        if sheet.max_row:
+            return max(sheet.max_row - 1, 0)
+        # A workbook that does not record its size: count the sheet's rows in its XML.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet._worksheet_path) as xml:
+            rows = sum(chunk.count(b"<row ") + chunk.count(b"<row>") for chunk in iter(lambda: xml.read(1 << 20), b""))
+        return max(rows - 1, 0)
     finally:
         workbook.close()
 

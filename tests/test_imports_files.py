@@ -190,3 +190,35 @@ def test_an_exported_people_file_imports_again_unchanged(client, world, file_for
     assert job.status == ImportJob.Status.READY, list(job.rows.values_list("line", "column", "message"))
     assert (job.new_count, job.changed_count) == (0, 0)
     assert job.unchanged_count == Person.objects.count() + 0  # one row per person: none has two appointments
+
+
+@pytest.mark.django_db
+def test_the_organisations_export_has_the_admin_resources_columns_and_values(world):
+    from imports.organisations import export_headers, export_rows
+    from networks.exports import spreadsheet_cell
+    from organisations.resources import OrganisationResource
+
+    world.org_b.parent_icb = OrganisationFactory(ods_code="QOP", kind="icb", name="Greater Manchester ICB")
+    world.org_b.closed_on = world.org_b.opened_on
+    world.org_b.save()
+    resource = OrganisationResource()
+    rows = {row[0]: row for row in export_rows()}
+    assert export_headers() == resource.get_export_headers()
+    for organisation in resource.filter_export(type(world.org_b).objects.all()):
+        expected = [spreadsheet_cell(value) for value in resource.export_resource(organisation)]
+        assert [spreadsheet_cell(value) for value in rows[organisation.ods_code]] == expected
+
+
+def test_a_workbook_that_does_not_record_its_size_is_counted_from_its_rows():
+    from openpyxl import Workbook
+
+    from imports.spreadsheets import estimate_rows
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("People")
+    for row in [PEOPLE_HEADERS, *([person_row(f"p{n}@nhs.net") for n in range(4500)])]:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    assert estimate_rows(out.getvalue(), "xlsx") == 4500
+    assert estimate_rows(csv_bytes([PEOPLE_HEADERS, person_row("a@nhs.net"), person_row("b@nhs.net")]), "csv") == 2
