@@ -129,7 +129,8 @@ def _approve(*, proposal_id: int, reviewer: User) -> Appointment:
         if not getattr(person, name):
             setattr(person, name, getattr(proposal, name))
             changed = True
-    if Appointment.objects.current().filter(person=person, organisation=organisation, role=proposal.role).exists():
+    holds = Appointment.objects.current().filter(organisation=organisation, role=proposal.role)
+    if person.pk is not None and holds.filter(person=person).exists():
         raise ValidationError(
             f"{person.full_name} already holds this role at {organisation.name}.", code="already_appointed"
         )

@@ -205,3 +205,19 @@ def test_committee_overview_for_the_lead_and_chairs(client, profile, role, statu
 def test_team_proposal_queue_is_the_leads(client, profile, role, status):
     client.force_login(user(profile, role))
     assert client.get(reverse("officers:team-queue")).status_code == status
+
+
+@pytest.mark.parametrize("size", [2, 30])
+@pytest.mark.parametrize("name", ["committees:detail", "organisations:key-contacts"])
+def test_profile_pages_run_a_fixed_number_of_queries(client, world, size, name, django_assert_max_num_queries):
+    committee = CommitteeFactory(organisation=world.org_a)
+    for _ in range(size):
+        CommitteeMemberFactory(committee=committee, person=PersonFactory())
+    for role in KeyContact.Role:
+        KeyContactFactory(organisation=world.org_a, role=role)
+    client.force_login(world.mso)
+    # Session, user, navigation (chaired networks, person), then the organisation with the user's
+    # access, and the page's own rows.
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse(name, args=["RAL"]))
+    assert response.status_code == 200
