@@ -3,7 +3,9 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from .organisations import KIND_CHOICES
-from .spreadsheets import FileRefused, check_uploaded_file
+from .spreadsheets import CONTENT_TYPES, XLSX, FileRefused, check_uploaded_file
+
+XLSX_CONTENT_TYPE = CONTENT_TYPES[XLSX]
 
 
 def check_import_file(uploaded) -> str:
@@ -18,6 +20,7 @@ def check_import_file(uploaded) -> str:
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="File",
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx,text/csv," + XLSX_CONTENT_TYPE}),
         error_messages={
             "required": "Choose a CSV or Excel (.xlsx) file to upload.",
             "empty": "The file is empty.",
@@ -29,6 +32,8 @@ class ImportUploadForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what the ODS file holds."},
     )
+
+    field_order = ["ods_kind", "file"]  # as the page shows them, so the error summary follows the page
 
     def __init__(self, *args, dataset: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -85,7 +85,11 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
         job.status = ImportJob.Status.INVALID if report.errors else ImportJob.Status.READY
         job.checked_at = timezone.now()
         job.rows_done = job.rows_total
-        job.save(update_fields=[*REPORT_FIELDS, "status", "checked_at", "rows_done"])
+        fields = [*REPORT_FIELDS, "status", "checked_at", "rows_done"]
+        if report.errors:
+            job.data = b""  # a file with errors cannot be imported; it is not kept
+            fields.append("data")
+        job.save(update_fields=fields)
     return job
 
 

@@ -219,6 +219,10 @@ PROGRESS_EVERY = 1000
 def imported_text(value) -> str:
     """A cell's value as text for the import: numbers without a trailing .0, dates as YYYY-MM-DD,
     and a cell this portal exported as text (a quote before a formula-like value) without the quote."""
+    if type(value) is str:  # nearly every cell: CSV holds nothing else
+        if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+            value = value[1:]
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
