@@ -49,7 +49,7 @@ class CommitteeForm(forms.Form):
         label="Name of the sub-committee it reports to",
         max_length=200,
         required=False,
-        help_text="Only if it reports to a board sub-committee, for example the Quality and Safety Committee.",
+        help_text="For example the Quality and Safety Committee.",
     )
     has_patient_representation = forms.ChoiceField(
         label="Are patients or people with lived experience represented on it?",
