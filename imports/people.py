@@ -14,7 +14,8 @@ does. What approval never does, the import never does either:
   the holder's appointment in the same file (status "ended" with an end date), or start a handover
   from their page. The database's one_active_named_officer_per_role index backs the check;
 - pending and rejected appointments come only from registration requests and handovers: an import
-  creates active or ended appointments, and leaves the status of a pending or rejected one alone.
+  creates active or ended appointments, and leaves the status of a pending or rejected one alone;
+- nobody is made an active officer of a closed organisation (registration offers open ones only).
 
 Organisations named in the file's rows with a named role are locked while the import writes, as
 approving a registration locks its organisation, so the two cannot both appoint a named officer.
@@ -183,6 +184,7 @@ class _PeopleApply:
         self.user = user
         self.reason = reason
         self.now = timezone.now()
+        self.today = timezone.localdate()
 
     def _error(self, line: int, key: str, message: str) -> None:
         self.report.errors.append(RowError(line, HEADERS[key] if key else "", message))
@@ -228,7 +230,7 @@ class _PeopleApply:
                 list(Organisation.objects.select_for_update().filter(ods_code__in=chunk).order_by("pk").values("pk"))
         self.organisations: dict[str, dict] = {}
         for chunk in chunked(codes):
-            for values in Organisation.objects.filter(ods_code__in=chunk).values("pk", "ods_code", "name"):
+            for values in Organisation.objects.filter(ods_code__in=chunk).values("pk", "ods_code", "name", "closed_on"):
                 self.organisations[values["ods_code"]] = values
         self.appointments: dict[tuple, dict] = {}
         person_ids = sorted(values["pk"] for values in self.people.values())
@@ -326,6 +328,16 @@ class _PeopleApply:
                 target["mhra_reference"] = ""
             if not self._check_status(row, current, status):
                 continue
+            becomes_active = status == Appointment.Status.ACTIVE and (
+                current is None or current["status"] != Appointment.Status.ACTIVE
+            )
+            if becomes_active and organisation["closed_on"] and organisation["closed_on"] <= self.today:
+                self._error(
+                    row.line,
+                    "ods_code",
+                    f"{organisation['name']} ({row.ods_code}) closed on {organisation['closed_on'].isoformat()}: "
+                    "nobody can be made an active officer there",
+                )
             if status == Appointment.Status.ENDED and target["end_date"] is None:
                 self._error(row.line, "end_date", ENDED_NEEDS_END_DATE)
             if target["end_date"] is not None and target["end_date"] < row.start_date:

@@ -15,7 +15,7 @@ from networks.models import Membership
 from officers.models import Appointment, Person
 from organisations.models import Organisation
 
-from .factories import AppointmentFactory, MembershipFactory, PersonFactory
+from .factories import AppointmentFactory, MembershipFactory, OrganisationFactory, PersonFactory
 from .factories.imports import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, csv_bytes, ods_row, person_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -433,3 +433,14 @@ def test_an_organisations_file_with_one_bad_row_in_the_middle_imports_nothing(cl
     assert job.status == ImportJob.Status.INVALID
     assert [row.line for row in job.rows.filter(kind=ImportRow.Kind.ERROR)] == [2]
     assert not Organisation.objects.filter(ods_code__in=["RXA", "RXC"]).exists()
+
+
+def test_nobody_is_made_an_active_officer_of_a_closed_organisation(world):
+    OrganisationFactory(ods_code="RCL", name="Closed Trust", closed_on=datetime.date(2020, 3, 31))
+    rows = [
+        person_row("a@nhs.net", ods="RCL", role="Deputy MSO", start="2019-01-01"),
+        person_row("b@nhs.net", ods="RCL", role="Deputy MSO", status="Ended", start="2019-01-01", end="2020-03-31"),
+    ]
+    report = people_import(table=table(PEOPLE_HEADERS, rows), file_name="people.csv")
+    assert [(error.line, error.column) for error in report.errors] == [(2, "Organisation ODS code")]
+    assert "Closed Trust (RCL) closed on 2020-03-31" in report.errors[0].message
