@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from imports.resources import LeadImportExportMixin, MembershipResource
 from users.admin import NationalLeadAdmin, NationalLeadInline, NationalLeadPermissionsMixin
 
-from .models import Attendance, ExportLog, Meeting, Membership, Network
+from .models import Attendance, ExportLog, Meeting, Membership, Network, UnmatchedAttendee
 
 PERSON_SEARCH_FIELDS = ("person__first_name", "person__last_name", "person__work_email", "person__user__email")
 
@@ -131,6 +131,36 @@ class AttendanceAdmin(NationalLeadAdmin):
     list_select_related = ("person", "meeting")
     search_fields = (*PERSON_SEARCH_FIELDS, "meeting__title")
     autocomplete_fields = ("meeting", "person")
+
+
+@admin.register(UnmatchedAttendee)
+class UnmatchedAttendeeAdmin(NationalLeadAdmin):
+    """People in imported attendance files whom no email matched, read-only: they are matched or
+    dismissed on the meeting's page, which records the attendance."""
+
+    list_display = ("name", "email", "meeting", "status", "minutes_attended", "imported_at")
+    list_filter = ("status", "meeting__network")
+    list_select_related = ("meeting",)
+    search_fields = ("name", "email", "meeting__title")
+    fields = (
+        "meeting",
+        "name",
+        "email",
+        "minutes_attended",
+        "status",
+        "person",
+        "imported_by",
+        "imported_at",
+        "resolved_by",
+        "resolved_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ExportLog)

@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from committees.models import Committee, CommitteeMember
 from handovers.models import Handover, HandoverChecklistItem
 from networks import admin as networks_admin
-from networks.models import Attendance, Meeting, Membership
+from networks.models import Attendance, Meeting, Membership, UnmatchedAttendee
 from officers.models import Appointment, ChangeRequest, RegistrationRequest
 from users.models import TrustedEmailDomain, User
 
@@ -30,7 +30,7 @@ from .factories import (
 
 REGISTRY_APPS = ("users", "officers", "committees", "networks", "handovers")
 # Admins that only show records: their changes go through a service on a portal page.
-READ_ONLY_ADMINS = {"officers.changerequest", "officers.registrationrequest"}
+READ_ONLY_ADMINS = {"officers.changerequest", "officers.registrationrequest", "networks.unmatchedattendee"}
 # Logs the portal writes, with a read-only admin and no history of their own (tested beside their feature).
 LOG_MODELS = {"networks.exportlog"}
 
@@ -102,6 +102,9 @@ def records(world):
         "networks.membership": world.mso_person.memberships.first(),
         "networks.meeting": meeting,
         "networks.attendance": Attendance.objects.create(meeting=meeting, person=world.mso_person, minutes_attended=45),
+        "networks.unmatchedattendee": UnmatchedAttendee.objects.create(
+            meeting=meeting, name="Guest", email="guest@example.org", key="guest@example.org"
+        ),
         "handovers.handover": handover,
         "handovers.handoverchecklistitem": HandoverChecklistItem.objects.create(
             handover=handover,
@@ -126,6 +129,7 @@ def test_every_registry_model_has_an_admin_with_a_history_view():
         "Membership",
         "Meeting",
         "Attendance",
+        "UnmatchedAttendee",
         "Handover",
         "HandoverChecklistItem",
     }
@@ -430,6 +434,9 @@ def add_rows(label, world, count):
             MeetingFactory(network=NetworkFactory())
         elif label == "networks.attendance":
             Attendance.objects.create(meeting=MeetingFactory(network=NetworkFactory()), person=PersonFactory())
+        elif label == "networks.unmatchedattendee":
+            meeting = MeetingFactory(network=NetworkFactory())
+            UnmatchedAttendee.objects.create(meeting=meeting, name="Guest", email="guest@example.org", key="guest")
         elif label == "handovers.handover":
             make_handover()
         elif label == "handovers.handoverchecklistitem":
