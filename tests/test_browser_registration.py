@@ -20,6 +20,7 @@ from networks.models import Membership, Network
 from officers.models import Appointment
 from organisations.models import Organisation, Region
 
+from .a11y import check_page
 from .factories import MembershipFactory, NetworkFactory, PersonFactory, TOTPAuthenticatorFactory, UserFactory
 
 ODS_DIR = settings.BASE_DIR / "data" / "ods"
@@ -94,20 +95,24 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
     # Create an account.
     page.goto("/accounts/signup/")
     expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+    check_page(page, "mso-01-sign-up")
     page.get_by_label("Work email address").fill(APPLICANT)
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Confirm password", exact=True).fill(NEW_PASSWORD)
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    check_page(page, "mso-02-check-your-email")
 
     # Confirm the email address from the link in the email.
     confirmation = wait_for_email(APPLICANT)
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^/\s]+/)", confirmation.body).group(1)
     page.goto(link)
     expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
+    check_page(page, "mso-03-confirm-email")
     page.get_by_role("button", name="Confirm email address").click()
     expect(page.get_by_role("heading", name="You do not have a role in the network yet")).to_be_visible()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(APPLICANT)
+    check_page(page, "mso-04-home-no-role")
 
     # Find the organisation: the suggestions appear as the name is typed.
     page.get_by_role("link", name="Register as a medication safety officer").click()
@@ -117,6 +122,7 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
     suggestions = page.get_by_role("list", name="Suggested organisations")
     expect(suggestions).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^1 organisation found"))
+    check_page(page, "mso-05-find-organisation")
     # Chosen with the keyboard: the down arrow moves from the field to the first suggestion.
     search.press("ArrowDown")
     suggestion = suggestions.get_by_role("link", name=TRUST)
@@ -125,6 +131,7 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
 
     # Send the request.
     expect(page.get_by_role("heading", name=f"Your role at {TRUST}")).to_be_visible()
+    check_page(page, "mso-06-registration-form")
     page.get_by_role("group", name="Which role are you registering for?").get_by_label(
         "Medication safety officer", exact=True
     ).check()
@@ -139,8 +146,9 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
     page.get_by_label("Professional registration number (optional)", exact=True).fill("2045678")
     page.get_by_label("Work telephone number", exact=True).fill("020 7794 0500")
     mhra = page.get_by_role("group", name="Are you registered with the MHRA as your organisation's named officer?")
-    mhra.get_by_label("Yes", exact=True).check()
     mhra_date = mhra.get_by_role("group", name="Date you registered with the MHRA")
+    expect(mhra_date).to_be_hidden()
+    mhra.get_by_label("Yes", exact=True).check()
     expect(mhra_date).to_be_visible()
     mhra_date.get_by_label("Day").fill(str(registered.day))
     mhra_date.get_by_label("Month").fill(str(registered.month))
@@ -151,6 +159,7 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
     page.get_by_role("button", name="Send registration request").click()
     expect(page.get_by_role("heading", name="Registration request sent")).to_be_visible()
     expect(page.get_by_text(f"at {TRUST}")).to_be_visible()
+    check_page(page, "mso-07-registration-sent")
 
     # The national lead signs in, with the code from their authenticator app.
     page.get_by_role("button", name="Sign out").click()
@@ -177,11 +186,24 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
 
     # The trust's page names her as its MSO.
     page.goto("/organisations/RAL/")
-    officers = page.get_by_role("table", name=f"Medication safety officers and team at {TRUST}")
+    officers = page.get_by_role("table", name="Named medication safety and medical device safety officers")
     row = officers.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Priya Shah"))
     expect(row.get_by_role("cell").first).to_have_text(re.compile(r"Medication safety officer$"))
     expect(page.get_by_text("has no named MSO")).to_have_count(0)
     page.screenshot(path=tmp_path / "organisation.png", full_page=True)
+
+    # The new officer signs in and sees the role she was approved for.
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(APPLICANT)
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("main")).to_contain_text(f"Medication safety officer at {TRUST}")
+    check_page(page, "mso-08-home-approved")
+    page.goto("/people/me/registrations/")
+    request = page.get_by_role("row").filter(has_text=TRUST)
+    expect(request.get_by_role("cell").filter(has_text="Approved")).to_be_visible()
+    check_page(page, "mso-09-registration-approved")
 
     appointment = Appointment.objects.get(organisation=trust, person__user__email=APPLICANT)
     assert appointment.role == Appointment.Role.MSO

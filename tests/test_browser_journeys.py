@@ -1,0 +1,242 @@
+"""Each role's main journey in a real browser, with every page checked by axe-core (WCAG 2.2 AA: no
+serious or critical violation), at 320 px wide (no sideways scrolling), and screenshotted; and one
+journey done with the keyboard alone. The self-registration journey of a new MSO is in
+test_browser_registration.py, with the same checks."""
+
+import datetime
+import os
+import re
+import time
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.mfa.utils import decrypt
+from django.db import connections
+from playwright.sync_api import expect
+
+from compliance.services import compliance_scan
+from officers.changes import change_details_submit
+from officers.models import Appointment, Profession
+from officers.services import registration_submit
+
+from .a11y import assert_focus_visible, check_page, focused, tab_to
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+from .factories import OrganisationFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module's journeys (each gets a fresh context)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("MSONET_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    # The test's own queries, made while Playwright runs, went through a connection of their own:
+    # closed here, or PostgreSQL refuses to drop the test database at the end.
+    connections.close_all()
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _totp_tolerance(settings):
+    """Accepts the previous 30 seconds' code too, in case a new period starts while it is typed."""
+    settings.MFA_TOTP_TOLERANCE = 1
+
+
+@pytest.fixture
+def confirmed(world):
+    """The test world, its people's email addresses confirmed."""
+    for user in (world.lead, world.mso, world.chair_a, world.chair_b):
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return world
+
+
+@pytest.fixture
+def people(confirmed):
+    """The test world with a registration request and a change of details waiting for the lead,
+    and the compliance flags opened by a scan."""
+    world = confirmed
+    applicant = UserFactory(email="priya.shah@nhs.net", name="Priya Shah")
+    vacant = OrganisationFactory(ods_code="RJ1", name="Guy's and St Thomas' NHS Foundation Trust", region=world.london)
+    registration_submit(
+        user=applicant,
+        organisation=vacant,
+        role=Appointment.Role.MSO,
+        start_date=datetime.date(2026, 9, 1),
+        first_name="Priya",
+        last_name="Shah",
+        job_title="Lead Medication Safety Pharmacist",
+        profession=Profession.PHARMACIST,
+        phone="020 7188 7188",
+        has_mailbox_access=True,
+    )
+    change_details_submit(requested_by=world.mso, person_values={"job_title": "Chief Pharmacist"})
+    compliance_scan()
+    return world
+
+
+def current_code(user) -> str:
+    secret = decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def sign_in(page, user, *, check_as: str = "") -> None:
+    """Signs in with email, password and (for the lead and chairs) the authenticator app's code;
+    with `check_as`, checks the two sign-in pages on the way."""
+    page.goto("/accounts/login/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    if check_as:
+        check_page(page, f"{check_as}-sign-in")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if Authenticator.objects.filter(user=user).exists():
+        expect(page.get_by_role("heading", name="Enter your security code")).to_be_visible()
+        if check_as:
+            check_page(page, f"{check_as}-security-code")
+        page.get_by_label("Security code").fill(current_code(user))
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+
+
+def menu(page):
+    return page.get_by_role("navigation", name="Menu")
+
+
+def test_lead_reviews_requests_organisations_and_flags_in_accessible_pages(page, people):
+    sign_in(page, people.lead, check_as="lead-01")
+    check_page(page, "lead-02-home")
+
+    # The registration queue, a request and its approval.
+    menu(page).get_by_role("link", name="Registrations").click()
+    queue = page.get_by_role("table", name=re.compile("1 request waiting for review"))
+    expect(queue).to_be_visible()
+    check_page(page, "lead-03-registration-queue")
+    queue.get_by_role("link", name="Priya Shah").click()
+    expect(page.get_by_role("heading", name="Priya Shah")).to_be_visible()
+    check_page(page, "lead-04-registration-review")
+    page.get_by_role("button", name="Approve registration").click()
+    expect(page.get_by_text("Registration approved: Priya Shah")).to_be_visible()
+    check_page(page, "lead-05-registration-approved")
+
+    # The change-request queue and a change.
+    menu(page).get_by_role("link", name="Change requests").click()
+    expect(page.get_by_role("heading", name="Change requests", exact=True)).to_be_visible()
+    check_page(page, "lead-06-change-queue")
+    page.get_by_role("link", name=re.compile("review request")).click()
+    expect(page.get_by_role("heading", name=re.compile("Change to Amina Okafor"))).to_be_visible()
+    check_page(page, "lead-07-change-review")
+    page.get_by_role("button", name="Approve the change").click()
+    expect(page.get_by_text(re.compile("approved", re.IGNORECASE)).first).to_be_visible()
+    check_page(page, "lead-08-change-approved")
+
+    # The organisation directory, a search, and an organisation's page.
+    menu(page).get_by_role("link", name="Organisations").click()
+    expect(page.get_by_role("heading", name="Organisation directory")).to_be_visible()
+    check_page(page, "lead-09-organisations")
+    page.get_by_label("Organisation name or ODS code").first.fill("Royal Free")
+    page.get_by_label("Organisation name or ODS code").first.press("Enter")
+    page.get_by_role("link", name="Royal Free London NHS Foundation Trust").click()
+    expect(page.get_by_role("heading", name=re.compile("Royal Free London NHS Foundation Trust"))).to_be_visible()
+    check_page(page, "lead-10-organisation")
+
+    # The flag board, filtered by region.
+    menu(page).get_by_role("link", name="Flags").click()
+    expect(page.get_by_role("heading", name="Compliance flags")).to_be_visible()
+    check_page(page, "lead-11-flags")
+
+    # Handovers: approving Priya Shah for a vacant post opened none, but the page lists the rest.
+    menu(page).get_by_role("link", name="Handovers").click()
+    expect(page.get_by_role("heading", name=re.compile("Handovers"))).to_be_visible()
+    check_page(page, "lead-12-handovers")
+
+
+def test_chair_sees_their_network_membership_and_downloads_it_in_accessible_pages(page, people):
+    sign_in(page, people.chair_a, check_as="chair-01")
+    check_page(page, "chair-02-home")
+
+    menu(page).get_by_role("link", name="My network").click()
+    expect(page.get_by_role("heading", name=re.compile("London MSO network"))).to_be_visible()
+    check_page(page, "chair-03-network")
+
+    page.get_by_role("link", name="Membership", exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile("Membership"))).to_be_visible()
+    expect(page.get_by_role("table").get_by_role("link", name="Royal Free London NHS Foundation Trust")).to_be_visible()
+    check_page(page, "chair-04-membership")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    content = download.path().read_text(encoding="utf-8-sig")
+    assert "Royal Free London NHS Foundation Trust" in content
+    assert "Manchester" not in content
+
+    response = page.goto(f"/networks/{people.network_b.slug}/membership/")
+    assert response.status == 404
+    check_page(page, "chair-05-other-network-not-found")
+
+
+def test_an_officer_signs_in_and_asks_for_a_change_with_the_keyboard_alone(page, confirmed):
+    people = confirmed
+    page.goto("/accounts/login/")
+    # The first Tab stop is the skip link, which moves the focus to the main content.
+    page.keyboard.press("Tab")
+    skip = assert_focus_visible(page)
+    assert skip["text"] == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "maincontent"
+    # From there the next Tab stop is the first field of the sign-in form.
+    page.keyboard.press("Tab")
+    assert assert_focus_visible(page)["label"] == "Email address"
+    page.keyboard.type(people.mso.email)
+    tab_to(page, "Password")
+    page.keyboard.type(PASSWORD)
+    tab_to(page, "Sign in")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
+
+    # Signing in put the focus on the success message in the main content: back up to the menu.
+    tab_to(page, "My details", backwards=True)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Amina Okafor"))).to_be_visible()
+    tab_to(page, "Change my details")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile("Change your details"))).to_be_visible()
+    check_page(page, "mso-keyboard-01-change-details")
+    tab_to(page, "Job title")
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type("Chief Pharmacist")
+    # Shift+Tab back to a field already passed, and forward again to the button, sent with Space.
+    tab_to(page, "Last name", backwards=True)
+    tab_to(page, "Send for review")
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", name="Your change has been sent for review")).to_be_visible()
+    expect(page.get_by_text("Chief Pharmacist")).to_be_visible()
+    check_page(page, "mso-keyboard-02-change-sent")
