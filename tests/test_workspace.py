@@ -358,7 +358,7 @@ def test_the_set_based_counts_agree_with_the_checklists(world):
     for view in checklists_for(appointments):
         checklist = annotated[view.appointment.pk]
         assert (checklist.done_count, checklist.item_count) == (view.done_count, view.item_count)
-        assert checklist.outstanding_labels() == [row.label for row in view.rows if not row.done]
+        assert checklist.outstanding_items() == [row.item for row in view.rows if not row.done]
     assert annotated[mdso.pk].done_count == 1
     assert annotated[other.pk].done_count == 1
     assert annotated[world.mso_appointment.pk].done_count == 1

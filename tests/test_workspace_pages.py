@@ -372,8 +372,9 @@ def test_progress_list_shows_how_long_and_how_far_and_leaves_out_those_done(clie
     assert f"{world.mso_appointment.days_in_post():,} days" in page
     assert "Finished Officer" not in page
     row = next(c for c in response.context["page_obj"] if c.pk == world.mso_appointment.pk)
-    assert Item.KEY_CONTACTS.label not in row.outstanding_labels()
-    assert Item.NATIONAL_WEBINAR.label in row.outstanding_labels()
+    assert Item.KEY_CONTACTS not in row.outstanding_items()
+    assert Item.NATIONAL_WEBINAR in row.outstanding_items()
+    assert "Mhra" not in page and "MHRA registration, regional chair," in page
 
 
 def test_progress_list_filters_by_region_and_role(client, world):
@@ -423,7 +424,7 @@ def test_the_progress_list_counts_items_not_applicable_as_not_there(client, worl
 
     row = next(c for c in response.context["page_obj"] if c.pk == deputy.pk)
     assert row.item_count == MSO_ITEMS - 1
-    assert Item.MHRA_REGISTRATION.label not in row.outstanding_labels()
+    assert Item.MHRA_REGISTRATION not in row.outstanding_items()
 
 
 # --- the lead's applicability page
@@ -434,6 +435,8 @@ def test_the_lead_marks_items_not_applicable_to_a_role(client, world):
     url = reverse("workspace:applicability")
     page = text(client.get(url))
     assert "Items that do not apply to a medical device safety officer" in page
+    assert 'class="nhsuk-checkboxes__input" id="id_mdso_0" name="mdso" type="checkbox"' in page
+    assert 'value="mhra_registration" checked' in page
 
     data = {role: sorted(items) for role, items in NotApplicable.by_role().items()}
     data["mso"] = [Item.MSIP_WORKSPACE]
@@ -459,3 +462,19 @@ def test_only_the_lead_sees_the_applicability_page(client, world, who):
     assert client.get(reverse("workspace:applicability")).status_code == 403
     assert client.post(reverse("workspace:applicability"), {"mso": [Item.KEY_CONTACTS]}).status_code == 403
     assert not NotApplicable.objects.filter(role="mso").exists()
+
+
+# --- the admin: read-only
+
+
+def test_the_lead_reads_progress_and_applicability_in_the_admin_without_changing_them(client, world):
+    progress = ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS, done_by=world.mso)
+    not_applicable = NotApplicable.objects.get(item=Item.MHRA_REGISTRATION, role="mdso")
+    client.force_login(world.lead)
+    for name, pk in (("progress", progress.pk), ("notapplicable", not_applicable.pk)):
+        assert client.get(reverse(f"admin:workspace_{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:workspace_{name}_change", args=[pk])).status_code == 200
+        assert client.get(reverse(f"admin:workspace_{name}_history", args=[pk])).status_code == 200
+        assert client.get(reverse(f"admin:workspace_{name}_add")).status_code == 403
+        assert client.post(reverse(f"admin:workspace_{name}_delete", args=[pk]), {"post": "yes"}).status_code == 403
+    assert Progress.objects.filter(pk=progress.pk).exists()

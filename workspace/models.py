@@ -54,6 +54,19 @@ ITEM_HINTS: dict[str, str] = {
     Item.NATIONAL_WEBINAR: "Join the monthly national webinar for MSOs and MDSOs.",
 }
 
+# A word or two for each item, where a list names several (the progress list).
+ITEM_SHORT_LABELS: dict[str, str] = {
+    Item.MHRA_REGISTRATION: "MHRA registration",
+    Item.MAILBOX_ACCESS: "generic mailbox",
+    Item.CHAIR_CONTACT: "regional chair",
+    Item.KEY_CONTACTS: "key people",
+    Item.INCIDENT_SYSTEM: "incident reporting system",
+    Item.NATIONAL_WORKSPACE: "national MSO workspace",
+    Item.PATIENT_SAFETY_WORKSPACE: "patient safety workspace",
+    Item.MSIP_WORKSPACE: "improvement programme workspace",
+    Item.NATIONAL_WEBINAR: "national webinar",
+}
+
 # The items the register also counts as done without a Progress row.
 DERIVED_ITEMS = (Item.MHRA_REGISTRATION, Item.NATIONAL_WEBINAR)
 
@@ -202,6 +215,11 @@ class Checklist(Appointment):
     def get_absolute_url(self):
         return reverse("workspace:checklist", args=[self.pk])
 
-    def outstanding_labels(self) -> list[str]:
-        """The labels of the items still to do (after `with_progress`)."""
-        return [item.label for item in Item if getattr(self, f"done_{item.value}", None) is False]
+    def outstanding_items(self) -> list[str]:
+        """The items still to do (after `with_progress`)."""
+        return [item.value for item in Item if getattr(self, f"done_{item.value}", None) is False]
+
+    def outstanding_summary(self) -> str:
+        """The items still to do in a few words each, for a list."""
+        text = ", ".join(ITEM_SHORT_LABELS[item] for item in self.outstanding_items())
+        return text[:1].upper() + text[1:]
