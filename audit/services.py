@@ -2,6 +2,7 @@
 left their last role more than the retention period ago."""
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -10,8 +11,8 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Concat, Replace
+from django.db.models import CharField, Exists, F, Func, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat, Left, Replace
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_update_with_history
@@ -59,9 +60,8 @@ REMOVED = "[removed]"
 PERSONAL_CHANGE_FIELDS = {"first_name", "last_name", "job_title", "registration_number", "work_email", "phone"}
 # Any number no other advisory lock in the database uses: "MSOA" in ASCII.
 ANONYMISE_LOCK_ID = 0x4D534F41
-# People anonymised in one set of statements (the change reasons are scrubbed with one nested
-# REPLACE per name or address, which SQLite limits in depth).
-BATCH_SIZE = 50
+# People anonymised in one set of statements.
+BATCH_SIZE = 200
 
 
 def retention_cutoff(today: datetime.date, years: int) -> datetime.date:
@@ -112,20 +112,38 @@ def _history(model):
     return model.history.model
 
 
-def _scrub_change_reasons(secrets: dict[str, str]) -> None:
-    """Replaces each name and address in `secrets` by its stand-in in the change reason of every
-    history row of every model that keeps history (one UPDATE per model with history mentioning one)."""
-    secrets = {text: stand_in for text, stand_in in secrets.items() if len(text) >= 5}
-    if not secrets:
+def _scrub_change_reasons(texts: set[str]) -> None:
+    """Replaces each name and address in `texts` by "[removed]" in the change reason of every history
+    row of every model that keeps history: on PostgreSQL one UPDATE per model (a regular expression
+    of them all); on SQLite, whose parser limits nesting, one per model and ten names or addresses."""
+    texts = sorted({text for text in texts if len(text) >= 5}, key=len, reverse=True)
+    if not texts:
         return
-    mentions = Q()
     reason = F("history_change_reason")
-    for text, stand_in in secrets.items():
-        mentions |= Q(history_change_reason__contains=text)
-        reason = Replace(reason, Value(text), Value(stand_in))
+    if connection.vendor == "postgresql":
+        pattern = "|".join(re.escape(text) for text in texts)
+        steps = [
+            (
+                Q(history_change_reason__iregex=pattern),
+                Func(reason, Value(pattern), Value(REMOVED), Value("gi"), function="REGEXP_REPLACE"),
+            )
+        ]
+    else:
+        steps = []
+        for start in range(0, len(texts), 10):
+            mentions, replaced = Q(), reason
+            for text in texts[start : start + 10]:
+                mentions |= Q(history_change_reason__contains=text)
+                replaced = Replace(replaced, Value(text), Value(REMOVED))
+            steps.append((mentions, replaced))
     for history_model in apps.get_models():
-        if issubclass(history_model, HistoricalChanges):
-            history_model.objects.filter(mentions).update(history_change_reason=reason)
+        if not issubclass(history_model, HistoricalChanges):
+            continue
+        length = history_model._meta.get_field("history_change_reason").max_length
+        for mentions, replaced in steps:
+            history_model.objects.filter(mentions).update(
+                history_change_reason=Left(Cast(replaced, CharField()), length)
+            )
 
 
 def _anonymise_batch(people: list[Person], *, now: datetime.datetime, years: int, reason: str) -> None:
@@ -139,9 +157,8 @@ def _anonymise_batch(people: list[Person], *, now: datetime.datetime, years: int
     addresses |= {
         email.lower() for email in EmailAddress.objects.filter(user__in=user_ids).values_list("email", flat=True)
     }
-    secrets = dict.fromkeys(addresses, f"a former officer's address ({ANONYMISED_DOMAIN})")
-    secrets |= {person.full_name: ANONYMISED_NAME for person in people if " " in person.full_name}
-    secrets |= {user.name: ANONYMISED_NAME for user in users if user.name}
+    names = {person.full_name for person in people if " " in person.full_name}
+    names |= {user.name for user in users if " " in user.name}
 
     # The people, with a history row each (who: nobody, the scheduled job; why: the retention).
     for person in people:
@@ -201,7 +218,7 @@ def _anonymise_batch(people: list[Person], *, now: datetime.datetime, years: int
     bulk_update_with_history(members, CommitteeMember, ["name"], batch_size=500, default_change_reason=reason)
     _history(CommitteeMember).objects.filter(person_id__in=person_ids).update(name=ANONYMISED_NAME)
 
-    _scrub_change_reasons(secrets)
+    _scrub_change_reasons(addresses | names)
     _outbox_forget(addresses)
 
     Anonymisation.objects.bulk_create(
@@ -226,18 +243,20 @@ def _scrub_changes(changes: dict) -> dict:
 
 def _outbox_forget(addresses: set[str]) -> None:
     """Deletes the outbox's emails addressed only to these addresses (an email that also went to
-    someone else stays, as theirs)."""
-    if not addresses:
-        return
-    mentions = Q()
-    for address in addresses:
-        mentions |= Q(to__icontains=address)
-    doomed = [
-        email.pk
-        for email in OutboundEmail.objects.filter(mentions).only("pk", "to")
-        if email.to and all(str(to).lower() in addresses for to in email.to)
-    ]
-    OutboundEmail.objects.filter(pk__in=doomed).delete()
+    someone else stays, as theirs). One query per hundred addresses, and one delete."""
+    addresses = sorted(addresses)
+    doomed = []
+    for start in range(0, len(addresses), 100):
+        mentions = Q()
+        for address in addresses[start : start + 100]:
+            mentions |= Q(to__icontains=address)
+        doomed += [
+            email.pk
+            for email in OutboundEmail.objects.filter(mentions).only("pk", "to")
+            if email.to and all(str(to).lower() in addresses for to in email.to)
+        ]
+    if doomed:
+        OutboundEmail.objects.filter(pk__in=doomed).delete()
 
 
 def _lock() -> None:

@@ -90,7 +90,7 @@ def change_form_data(response):
     """The POST data a browser would send back from an admin change page, inlines included."""
     data = {}
     forms = [response.context["adminform"].form]
-    inlines = response.context["inline_admin_formsets"] if "inline_admin_formsets" in response.context else []
+    inlines = response.context.get("inline_admin_formsets", [])
     for inline in inlines:
         forms += inline.formset.forms
         data.update({field.html_name: field.value() for field in inline.formset.management_form})
