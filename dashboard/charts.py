@@ -11,23 +11,25 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.dateformat import format as format_date
 
 WIDTH = 320
-# Horizontal bars: the label on one line, the bar under it, its number at the right.
-BAR_AREA = 256
-ROW_HEIGHT = 32
-LABEL_BASELINE = 11
-BAR_TOP = 15
-BAR_HEIGHT = 10
+# Horizontal bars: the label above (on two lines or more if it is long), the bar under it, its
+# number at the right end.
+BAR_AREA = 248
+LABEL_LINE = 17  # the height of a line of label text (14-unit type)
+LABEL_CHARACTERS = 38  # at most this many characters on a line of label
+BAR_GAP = 5  # between the label's last baseline and the bar
+BAR_HEIGHT = 14
+ROW_GAP = 10  # below a bar
 # The line chart's plotting area.
-LINE_HEIGHT = 180
-PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 34, 308, 18, 138
+LINE_HEIGHT = 200
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 34, 310, 22, 150
+POINT_INSET = 12  # the first and last points stand this far inside the plotting area
 
 
 @dataclass
 class Bar:
-    label: str
+    label_lines: list[tuple[int, str]]  # (baseline, text)
     value_text: str
     width: float
-    label_y: int
     bar_y: int
     value_y: int
 
@@ -45,41 +47,52 @@ class BarChart:
     bar_height: int = BAR_HEIGHT
 
 
-def _bar_rows(rows):
-    for index, row in enumerate(rows):
-        top = index * ROW_HEIGHT
-        yield row, top + LABEL_BASELINE, top + BAR_TOP, top + BAR_TOP + BAR_HEIGHT - 1
+def wrap(text: str, limit: int = LABEL_CHARACTERS) -> list[str]:
+    """`text` in lines of at most `limit` characters, broken between words (a longer word alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _bar_chart(chart_id, title, description, rows, shows_share) -> BarChart:
+    """Lays out rows of (label, value text, bar width) one under another."""
+    bars = []
+    top = 0
+    for label, value_text, width in rows:
+        lines = wrap(label)
+        baselines = [top + 14 + LABEL_LINE * index for index in range(len(lines))]
+        bar_y = baselines[-1] + BAR_GAP
+        bars.append(Bar(list(zip(baselines, lines, strict=True)), value_text, width, bar_y, bar_y + BAR_HEIGHT - 2))
+        top = bar_y + BAR_HEIGHT + ROW_GAP
+    return BarChart(chart_id, title, description, bars, max(top - ROW_GAP + 2, 1), shows_share)
 
 
 def count_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> BarChart:
     """Bars for counts, the longest for the largest: rows of (label, value)."""
     largest = max((value for _label, value in rows), default=0)
-    bars = [
-        Bar(
-            label=label,
-            value_text=intcomma(value),
-            width=round(BAR_AREA * value / largest, 1) if largest else 0,
-            label_y=label_y,
-            bar_y=bar_y,
-            value_y=value_y,
-        )
-        for (label, value), label_y, bar_y, value_y in _bar_rows(rows)
-    ]
+    bars = [(label, intcomma(value), round(BAR_AREA * value / largest, 1) if largest else 0) for label, value in rows]
     description = "; ".join(f"{label}: {intcomma(value)}" for label, value in rows) + "."
-    return BarChart(chart_id, title, description, bars, len(rows) * ROW_HEIGHT, shows_share=False)
+    return _bar_chart(chart_id, title, description, bars, shows_share=False)
 
 
 def share_chart(chart_id: str, title: str, rows: list[tuple[str, int, int]]) -> BarChart:
-    """Bars for shares, out of 100%: rows of (label, value, out of)."""
+    """Bars for shares, out of 100%: rows of (label, value, out of). A row out of nothing shows a
+    dash and an empty track."""
     bars = []
     parts = []
-    for (label, value, total), label_y, bar_y, value_y in _bar_rows(rows):
-        share = value / total if total else 0
-        percent = f"{round(100 * share)}%" if total else "none"
-        bars.append(Bar(label, percent, round(BAR_AREA * share, 1), label_y, bar_y, value_y))
-        parts.append(f"{label}: {intcomma(value)} of {intcomma(total)} ({percent})" if total else f"{label}: none")
-    description = "; ".join(parts) + "."
-    return BarChart(chart_id, title, description, bars, len(rows) * ROW_HEIGHT, shows_share=True)
+    for label, value, total in rows:
+        if total:
+            percent = f"{round(100 * value / total)}%"
+            bars.append((label, percent, round(BAR_AREA * value / total, 1)))
+            parts.append(f"{label}: {intcomma(value)} of {intcomma(total)} ({percent})")
+        else:
+            bars.append((label, "–", 0))
+            parts.append(f"{label}: no open organisations")
+    return _bar_chart(chart_id, title, "; ".join(parts) + ".", bars, shows_share=True)
 
 
 @dataclass
@@ -107,8 +120,8 @@ class LineChart:
     top: int = PLOT_TOP
     bottom: int = PLOT_BOTTOM
     tick_x: int = PLOT_LEFT - 4
-    month_y: int = PLOT_BOTTOM + 16
-    year_y: int = PLOT_BOTTOM + 30
+    month_y: int = PLOT_BOTTOM + 18
+    year_y: int = PLOT_BOTTOM + 34
 
 
 def _tick_step(largest: int, ticks: int = 4) -> int:
@@ -128,7 +141,7 @@ def line_chart(chart_id: str, title: str, points: list[tuple], last_label: str =
     values = [value for _month, value in points]
     step = _tick_step(max(values, default=0) or 1)
     top_value = step * 4
-    span_x = (PLOT_RIGHT - PLOT_LEFT) / max(len(points) - 1, 1)
+    span_x = (PLOT_RIGHT - PLOT_LEFT - 2 * POINT_INSET) / max(len(points) - 1, 1)
 
     def y_of(value: float) -> float:
         return round(PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * value / top_value, 1)
@@ -138,10 +151,10 @@ def line_chart(chart_id: str, title: str, points: list[tuple], last_label: str =
         show_year = index == 0 or month.month == 1
         drawn.append(
             Point(
-                x=round(PLOT_LEFT + index * span_x, 1),
+                x=round(PLOT_LEFT + POINT_INSET + index * span_x, 1),
                 y=y_of(value),
                 value=value,
-                value_y=round(y_of(value) - 6, 1),
+                value_y=round(y_of(value) - 7, 1),
                 month_label=format_date(month, "M"),
                 year_label=format_date(month, "Y") if show_year else "",
             )
