@@ -58,7 +58,7 @@ def attendance_mark(*, meeting: Meeting, people, user) -> int:
     """Mark `people` (current members of the meeting's network) as having attended; anyone already
     recorded is left as they are. Returns how many attendances were recorded."""
     _check_manages(user, meeting.network_id)
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).exists()
+    list(Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk"))  # one marking at a time
     wanted = {person.pk for person in people}
     allowed = set(attendance_candidates(meeting).filter(pk__in=wanted).values_list("pk", flat=True))
     recorded = set(Attendance.objects.filter(meeting=meeting, person__in=wanted).values_list("person", flat=True))
