@@ -11,7 +11,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -208,6 +208,16 @@ def applicability_set(*, not_applicable: dict[str, set[str]], by: User) -> int:
     for role, items in not_applicable.items():
         if role not in Appointment.Role.values or not set(items) <= set(Item.values):
             raise ValidationError("Choose roles and items of the checklist.", code="invalid_choice")
+    try:
+        return _applicability_save(not_applicable, by=by)
+    except IntegrityError as exc:  # the same row added at the same moment by another lead
+        raise ValidationError(
+            "The items changed at the same moment on another screen. Nothing was saved: check them and save again.",
+            code="conflict",
+        ) from exc
+
+
+def _applicability_save(not_applicable: dict[str, set[str]], *, by: User) -> int:
     changes = 0
     with transaction.atomic():
         existing = {
