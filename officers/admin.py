@@ -7,7 +7,7 @@ from networks.models import Membership
 from organisations.models import Organisation, Region
 from users.admin import NationalLeadAdmin, NationalLeadInline
 
-from .models import Appointment, ChangeRequest, Person, RegistrationRequest
+from .models import Appointment, ChangeRequest, Person, RegistrationRequest, TeamProposal
 
 PERSON_SEARCH_FIELDS = ("first_name", "last_name", "work_email", "user__email")
 ORGANISATION_SEARCH_FIELDS = ("organisation__ods_code", "organisation__name")
@@ -229,6 +229,51 @@ class RegistrationRequestAdmin(RequestAdmin):
         "has_mailbox_access",
         "proposed_mailbox",
         "email_domain_trusted",
+        "status",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_reason",
+        "appointment",
+    )
+    readonly_fields = fields
+
+
+@admin.register(TeamProposal)
+class TeamProposalAdmin(RequestAdmin):
+    """Proposals to organisations' medication safety teams, to look up and audit; read-only. The lead
+    approves or rejects on the portal's review page, which goes through officers.team."""
+
+    review_url_name = "officers:team-review"
+
+    list_display = (
+        "id",
+        "submitted_at",
+        "first_name",
+        "last_name",
+        "organisation",
+        "role",
+        "proposed_by",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    list_display_links = ("id", "submitted_at")
+    list_filter = ("status", "role", "organisation__region")
+    list_select_related = ("organisation", "proposed_by", "reviewed_by")
+    search_fields = ("first_name", "last_name", "work_email", "proposed_by__email", *ORGANISATION_SEARCH_FIELDS)
+    date_hierarchy = "submitted_at"
+    fields = (
+        "review_page",
+        "organisation",
+        "role",
+        "start_date",
+        "first_name",
+        "last_name",
+        "work_email",
+        "job_title",
+        "profession",
+        "proposed_by",
         "status",
         "submitted_at",
         "reviewed_by",
