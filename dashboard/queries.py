@@ -1,5 +1,6 @@
-"""The national coverage dashboard's figures, each read in one set-based query: the number of
-queries is the same for 25 organisations or 25,000.
+"""The national coverage dashboard's figures, read in set-based queries (grouped and conditional
+counts, one or two for each part of the page): the number of queries is the same for 25
+organisations or 25,000.
 
 Every figure carries the address of the list behind it, filtered so that it shows the same count.
 """
