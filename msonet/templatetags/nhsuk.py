@@ -24,10 +24,10 @@ def field_kind(bound_field) -> str:
     widget = bound_field.field.widget
     if widget.is_hidden:
         return "hidden"
+    if isinstance(widget, forms.CheckboxSelectMultiple):  # a subclass of RadioSelect: test it first
+        return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
     if isinstance(widget, forms.Select):
