@@ -4,6 +4,7 @@ turning two-factor authentication off needs the password again; a password reset
 same whether or not the address has an account."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
@@ -12,11 +13,13 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import UserSession
 from users.models import User
 from users.services import sessions_clear_expired
+from users.tasks import clear_expired_sessions
 
 from .factories import TOTPAuthenticatorFactory, UserFactory
 
@@ -151,10 +154,16 @@ def test_clearing_expired_sessions_forgets_sessions_past_the_absolute_timeout(cl
     user = confirmed_user()
     with time_machine.travel(START, tick=False) as traveller:
         sign_in(client, user)
-        traveller.shift(datetime.timedelta(hours=13))
-        assert sessions_clear_expired() == 1
+        traveller.shift(datetime.timedelta(hours=1))
+        assert sessions_clear_expired() == 0  # expired in the store, still within 12 hours of signing in
+        assert not Session.objects.exists()
+        traveller.shift(datetime.timedelta(hours=12))
+        out = io.StringIO()
+        call_command("clear_expired_sessions", stdout=out)
+    assert out.getvalue().strip() == "forgotten=1"
     assert not UserSession.objects.exists()
-    assert not Session.objects.exists()
+    assert clear_expired_sessions.delay().get() == "forgotten=0"
+    assert settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]["task"] == clear_expired_sessions.name
 
 
 # Deactivating an account ends its sessions

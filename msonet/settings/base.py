@@ -305,6 +305,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Expired sessions, and the records of sessions past the absolute timeout, are deleted.
+    "clear-expired-sessions": {
+        "task": "users.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 # Handovers: a handover is due this many days after the outgoing officer's leaving date.
