@@ -10,12 +10,14 @@ Keyboard helpers: `tab_to` moves focus with the Tab key alone, and `assert_focus
 that the focused element shows a focus indicator.
 """
 
+import contextlib
 import functools
 import os
 import re
 from pathlib import Path
 
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .figures import figures
 
@@ -67,9 +69,16 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
 def horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than its viewport (0 when it does not scroll sideways)."""
-    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    """How many CSS pixels the page is wider than its viewport (0 when it does not scroll sideways),
+    once it has settled: the header moves the menu items that do not fit under "More" only after
+    the window has been resized."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"() => ({OVERFLOW})() <= 1", timeout=3_000)
+    return page.evaluate(OVERFLOW)
 
 
 def check_page(page, name: str, *, narrow: bool = True) -> None:

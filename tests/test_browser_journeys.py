@@ -24,6 +24,7 @@ from officers.services import registration_submit
 from .a11y import assert_focus_visible, check_page, focused, tab_to
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .factories import OrganisationFactory, UserFactory
+from .factories.imports import PEOPLE_HEADERS, csv_bytes, person_row
 
 PASSWORD = "correct horse battery staple"
 
@@ -125,6 +126,13 @@ def sign_in(page, user, *, check_as: str = "") -> None:
     expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
 
 
+def upload_people(page, rows) -> None:
+    page.get_by_label("Upload a file").set_input_files(
+        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv_bytes(rows)}]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+
+
 def menu(page):
     return page.get_by_role("navigation", name="Menu")
 
@@ -175,6 +183,40 @@ def test_lead_reviews_requests_organisations_and_flags_in_accessible_pages(page,
     menu(page).get_by_role("link", name="Handovers").click()
     expect(page.get_by_role("heading", name=re.compile("Handovers"))).to_be_visible()
     check_page(page, "lead-12-handovers")
+
+    # The national coverage dashboard, from the home page, and one region's page.
+    page.goto("/")
+    page.get_by_role("link", name="See the national coverage dashboard").click()
+    expect(page.get_by_role("heading", name="National coverage dashboard", level=1)).to_be_visible()
+    check_page(page, "lead-13-dashboard")
+    page.get_by_role("link", name=re.compile(r"^London\W+coverage by organisation type$")).click()
+    expect(page.get_by_role("heading", name="London", level=1)).to_be_visible()
+    check_page(page, "lead-14-dashboard-region")
+
+    # An import of people checked before anything is written: the preview of its new rows and errors.
+    page.goto("/imports/")
+    expect(page.get_by_role("heading", name="Import and export", level=1)).to_be_visible()
+    check_page(page, "lead-15-imports")
+    page.get_by_role("link", name="Import people and appointments").click()
+    expect(page.get_by_role("heading", name=re.compile("People and appointments"), level=1)).to_be_visible()
+    check_page(page, "lead-16-import-upload")
+    new_person = person_row(
+        "nia.hughes@nhs.net", "Nia", "Hughes", ods="RAL", role="Medication safety team member", start="2025-02-01"
+    )
+    upload_people(page, [PEOPLE_HEADERS, new_person])
+    expect(page.get_by_role("heading", name="What the import would do")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("new person: Nia Hughes")
+    check_page(page, "lead-17-import-preview")
+
+    # A file with a bad date: the preview lists the error by line and column, and imports nothing.
+    page.goto("/imports/new/people/")
+    bad_date = person_row(
+        "omar.farah@nhs.net", "Omar", "Farah", ods="RAL", role="Medication safety team member", start="1 Feb"
+    )
+    upload_people(page, [PEOPLE_HEADERS, new_person, bad_date])
+    errors = page.get_by_role("table").filter(has=page.get_by_role("columnheader", name="Problem"))
+    expect(errors.get_by_role("row").filter(has_text="Start date")).to_contain_text("3")
+    check_page(page, "lead-18-import-preview-errors")
 
 
 def test_chair_sees_their_network_membership_and_downloads_it_in_accessible_pages(page, people):
