@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -75,10 +76,11 @@ def handover_detail(request, pk):
 
 @login_required
 def handover_start_view(request, appointment_pk):
-    """The outgoing officer (or the national lead) starts the handover of a named appointment."""
+    """The outgoing officer (or the national lead) starts the handover of a named appointment; 404 for
+    anyone else, as for an appointment that does not exist."""
     appointment = get_object_or_404(Appointment.objects.select_related("person", "organisation"), pk=appointment_pk)
     if not handover_can_start(request.user, appointment):
-        raise PermissionDenied("Only the officer who holds this role, or the national lead, can hand it over.")
+        raise Http404("No such role to hand over.")
     unfinished = Handover.objects.unfinished().filter(outgoing_appointment=appointment).first()
     if unfinished is not None:
         messages.warning(request, "A handover of this role is already in progress.")
