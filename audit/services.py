@@ -49,6 +49,22 @@ def contact_details_reveal(*, viewer: User, person: Person, path: str) -> bool:
         return cursor.rowcount == 1
 
 
+def contact_views_record(*, viewer: User, people, path: str) -> int:
+    """Logs that `viewer` saw the contact details of each of `people` on the page at `path` (a page
+    listing several people's details, such as a network's membership), in one insert, leaving out
+    the viewer's own record. Pass only the people whose details the page showed (those whose ids
+    `Person.objects.contact_visible_ids` returned). Returns how many views were logged."""
+    now = timezone.now()
+    views = [
+        ContactView(viewer=viewer, person_id=person.pk, viewed_at=now, path=path[:500])
+        for person in {person.pk: person for person in people}.values()
+        if person.user_id != viewer.pk
+    ]
+    if views:
+        ContactView.objects.bulk_create(views)
+    return len(views)
+
+
 # Anonymisation
 
 ANONYMISED_FIRST_NAME = "Former"

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import ContactView
+from audit.services import contact_views_record
 
 from .factories import UserFactory
 
@@ -97,3 +98,23 @@ def test_nobody_adds_changes_or_deletes_log_rows_in_the_admin(client, world):
 def test_staff_without_the_national_lead_role_cannot_read_the_log(client, world):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:audit_contactview_changelist")).status_code == 403
+
+
+# For pages that list several people's contact details
+
+
+def test_a_list_page_logs_each_person_whose_details_it_showed_in_one_insert(world, django_assert_num_queries):
+    people = [world.mso_person, world.other_person, world.mso_person]
+    with django_assert_num_queries(1):
+        logged = contact_views_record(viewer=world.lead, people=people, path="/networks/london/membership/")
+    assert logged == 2
+    assert set(ContactView.objects.values_list("person", "path")) == {
+        (world.mso_person.pk, "/networks/london/membership/"),
+        (world.other_person.pk, "/networks/london/membership/"),
+    }
+
+
+def test_a_list_page_does_not_log_the_viewers_own_details(world, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert contact_views_record(viewer=world.mso, people=[world.mso_person], path="/networks/london/") == 0
+    assert not ContactView.objects.exists()
