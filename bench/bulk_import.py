@@ -5,6 +5,7 @@ Runs the same code as the portal's pages, through the services behind them: the 
 A file of more than IMPORT_BACKGROUND_ROWS rows goes through the Celery tasks; without REDIS_URL
 they run in-process, as here. Prints:
 
+- the ODS import service alone on 25,000 rows (a dry run and a first import), for comparison;
 - 25,000 ODS organisation rows (GP practices, CSV): check, then import, first run and again;
 - the same rows as an XLSX workbook, checked;
 - 10,000 people with an appointment each (CSV): check, then import;
@@ -134,6 +135,7 @@ def main() -> None:
     from imports.services import export_create, import_job_confirm, import_job_create
     from imports.spreadsheets import check_upload
     from organisations.models import Organisation
+    from organisations.services import ods_import
     from users.models import User
 
     def upload_and_check(data: bytes, name: str, dataset: str, ods_kind: str = ""):
@@ -177,9 +179,28 @@ def main() -> None:
             f"{settings.IMPORT_BACKGROUND_ROWS:,} rows"
         )
 
+        # The ODS import service alone, for comparison: its dry run on these rows, and a first import
+        # of the same number of other organisations (other codes), as `manage.py import_ods` runs it.
+        _, dry_seconds = timed(ods_import, data=data, kind="gp-practices", file_name="epraccur.csv", dry_run=True)
+        other = csv_data([["C" + row[0][1:], *row[1:]] for row in rows])
+        _, service_seconds = timed(ods_import, data=other, kind="gp-practices", file_name="other.csv", user=lead)
+        print("the ODS import service alone (organisations.services.ods_import), for comparison:")
+        print(f"  dry run of {n:,} new rows:      {dry_seconds:.2f} s = {n / dry_seconds:,.0f} rows/s")
+        print(f"  first import of {n:,} rows:     {service_seconds:.2f} s = {n / service_seconds:,.0f} rows/s")
+
         job, check_seconds = timed(upload_and_check, data, "epraccur.csv", "organisations", "gp-practices")
         job, import_seconds = timed(confirm, job)
-        show(f"organisations, first import of {n:,} rows:", job, check_seconds, import_seconds, n)
+        show(
+            f"organisations, first import of {n:,} rows through the import pages' services:",
+            job,
+            check_seconds,
+            import_seconds,
+            n,
+        )
+        print(
+            f"  the check takes {check_seconds / dry_seconds:.2f} times the service's dry run; the import "
+            f"{import_seconds / service_seconds:.2f} times the service's import"
+        )
 
         job, check_seconds = timed(upload_and_check, data, "epraccur.csv", "organisations", "gp-practices")
         show(f"organisations, the same {n:,} rows again (nothing to import):", job, check_seconds, None, n)

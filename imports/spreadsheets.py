@@ -19,7 +19,7 @@ from pathlib import PurePath
 from django.template.defaultfilters import filesizeformat
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 from networks.exports import FORMULA_PREFIXES, spreadsheet_cell
 
@@ -264,18 +264,18 @@ def write_csv(headers: list[str], rows: Iterable[list], progress: Callable[[int]
 def write_xlsx(
     headers: list[str], rows: Iterable[list], title: str, progress: Callable[[int], None] | None = None
 ) -> bytes:
-    """One sheet; every text cell is stored as a string, never a formula, whatever it starts with."""
+    """One sheet; every text cell is stored as a string, never a formula, whatever it starts with.
+
+    Once made safe (spreadsheet_cell), no text starts with "=", which is what openpyxl writes as a
+    formula; a text that is exactly an error code (#N/A...) is given the string type explicitly."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
 
     def cells(row):
-        result = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=_cell(value))
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-            result.append(cell)
-        return result
+        values = [_cell(value) for value in row]
+        if any(isinstance(value, str) and value in ERROR_CODES for value in values):
+            values = [_text_cell(sheet, value) if isinstance(value, str) else value for value in values]
+        return values
 
     sheet.append(cells(headers))
     for count, row in enumerate(rows, start=1):
@@ -285,6 +285,12 @@ def write_xlsx(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _text_cell(sheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def write_table(file_format: str, headers: list[str], rows: Iterable[list], title: str, progress=None) -> bytes:
