@@ -26,7 +26,6 @@ from .rows import (
     NEW,
     Column,
     ImportReport,
-    Progress,
     RowError,
     RowPreview,
     RowReader,
@@ -36,7 +35,7 @@ from .rows import (
     history_reason,
     map_columns,
 )
-from .spreadsheets import PROGRESS_EVERY, Table
+from .spreadsheets import Table
 
 WHAT = "network memberships"
 BATCH_SIZE = 1000
@@ -75,16 +74,14 @@ class ParsedRow:
     values: dict
 
 
-def memberships_import(
-    *, table: Table, file_name: str, user=None, dry_run: bool = True, progress: Progress | None = None
-) -> ImportReport:
+def memberships_import(*, table: Table, file_name: str, user=None, dry_run: bool = True) -> ImportReport:
     """Check every row and, unless `dry_run` or any row is bad, apply them all in one transaction."""
     report = ImportReport(dataset="memberships", file_name=file_name, dry_run=dry_run)
     positions = map_columns(table, COLUMNS, report)
     if positions is None:
         return report
     parsed = []
-    for count, (line, values) in enumerate(table.rows, start=1):
+    for line, values in table.rows:
         row = RowReader(line, values, positions, HEADERS)
         email = row.model_value("work_email", Person._meta.get_field("work_email"), required=True)
         slug = row.text("network").strip().lower()
@@ -98,8 +95,6 @@ def memberships_import(
             values_present["left_on"] = row.date("left_on")
         report.errors.extend(row.errors)
         parsed.append(ParsedRow(line, str(email).lower(), slug, joined_on, values_present))
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
     if report.errors:
         return report
     try:

@@ -49,6 +49,8 @@ def source_rows(data: bytes, file_format: str, *, header_row: bool, progress: Pr
         rows.append(SourceRow(line, tuple(cells)))
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
+    if progress is not None:
+        progress(len(rows))
     return rows
 
 

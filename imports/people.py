@@ -41,7 +41,6 @@ from .rows import (
     NEW,
     Column,
     ImportReport,
-    Progress,
     RowError,
     RowPreview,
     RowReader,
@@ -51,7 +50,7 @@ from .rows import (
     history_reason,
     map_columns,
 )
-from .spreadsheets import PROGRESS_EVERY, Table
+from .spreadsheets import Table
 
 WHAT = "people and appointments"
 BATCH_SIZE = 1000
@@ -111,16 +110,14 @@ class ParsedRow:
     has_appointment: bool = False
 
 
-def people_import(
-    *, table: Table, file_name: str, user=None, dry_run: bool = True, progress: Progress | None = None
-) -> ImportReport:
+def people_import(*, table: Table, file_name: str, user=None, dry_run: bool = True) -> ImportReport:
     """Check every row of the table and, unless `dry_run` or any row is bad, apply them all in one
     transaction. The report lists each new or changed row with its field-level changes, or every error."""
     report = ImportReport(dataset="people", file_name=file_name, dry_run=dry_run)
     positions = map_columns(table, COLUMNS, report)
     if positions is None:
         return report
-    parsed = _parse_rows(table, positions, report, progress)
+    parsed = _parse_rows(table, positions, report)
     if report.errors:
         return report
     try:
@@ -136,11 +133,11 @@ def people_import(
     return report
 
 
-def _parse_rows(table: Table, positions: dict[str, int], report: ImportReport, progress) -> list[ParsedRow]:
+def _parse_rows(table: Table, positions: dict[str, int], report: ImportReport) -> list[ParsedRow]:
     person_fields = {name: Person._meta.get_field(name) for name in ("work_email", *PERSON_FIELDS)}
     mhra_reference = Appointment._meta.get_field("mhra_reference")
     parsed = []
-    for count, (line, values) in enumerate(table.rows, start=1):
+    for line, values in table.rows:
         row = RowReader(line, values, positions, HEADERS)
         email = row.model_value("work_email", person_fields["work_email"], required=True)
         person: dict[str, object] = {}
@@ -168,8 +165,6 @@ def _parse_rows(table: Table, positions: dict[str, int], report: ImportReport, p
                 item.appointment["mhra_reference"] = row.model_value("mhra_reference", mhra_reference)
         report.errors.extend(row.errors)
         parsed.append(item)
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
     return parsed
 
 

@@ -192,7 +192,7 @@ def _run(job: ImportJob, *, dry_run: bool) -> ImportReport:
         report = ImportReport(dataset=job.dataset, file_name=job.file_name, dry_run=dry_run)
         report.errors.append(RowError(None, "", str(exc)))
         return report
-    return importer(table=table, file_name=job.file_name, user=user, dry_run=dry_run, progress=progress)
+    return importer(table=table, file_name=job.file_name, user=user, dry_run=dry_run)
 
 
 REPORT_FIELDS = ["new_count", "changed_count", "unchanged_count", "error_count", "notes"]

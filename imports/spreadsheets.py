@@ -210,6 +210,8 @@ def read_table(data: bytes, file_format: str, progress: Callable[[int], None] | 
         table.rows.append(row)
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
+    if progress is not None:
+        progress(len(table.rows))
     return table
 
 

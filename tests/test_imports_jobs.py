@@ -80,6 +80,12 @@ def test_a_running_job_shows_its_progress_and_refreshes(client, world):
     assert '<meta http-equiv="refresh" content="3">' in page
     assert "1,200 of about 2,500 rows read (48%)." in page
     assert '<progress id="job-progress" max="100" value="48">' in page
+    job.rows_done = 2500
+    job.save()
+    assert (
+        "All 2,500 rows read; now checking them against the records."
+        in client.get(job.get_absolute_url()).content.decode()
+    )
     job.status = ImportJob.Status.READY
     job.save()
     assert 'http-equiv="refresh"' not in client.get(job.get_absolute_url()).content.decode()
