@@ -27,10 +27,16 @@ from .factories import (
     PersonFactory,
     UserFactory,
 )
+from .factories.profile import TeamProposalFactory
 
 REGISTRY_APPS = ("users", "officers", "committees", "networks", "handovers")
 # Admins that only show records: their changes go through a service on a portal page.
-READ_ONLY_ADMINS = {"officers.changerequest", "officers.registrationrequest", "networks.unmatchedattendee"}
+READ_ONLY_ADMINS = {
+    "officers.changerequest",
+    "officers.registrationrequest",
+    "officers.teamproposal",
+    "networks.unmatchedattendee",
+}
 # Logs the portal writes, with a read-only admin and no history of their own (tested beside their feature).
 LOG_MODELS = {"networks.exportlog"}
 
@@ -94,6 +100,7 @@ def records(world):
             job_title="Pharmacist",
             profession="pharmacist",
         ),
+        "officers.teamproposal": TeamProposalFactory(organisation=world.org_a, proposed_by=world.mso),
         "committees.committee": committee,
         "committees.committeemember": CommitteeMember.objects.create(
             committee=committee, person=world.mso_person, name=world.mso_person.full_name
@@ -123,6 +130,7 @@ def test_every_registry_model_has_an_admin_with_a_history_view():
         "Appointment",
         "ChangeRequest",
         "RegistrationRequest",
+        "TeamProposal",
         "Committee",
         "CommitteeMember",
         "Network",

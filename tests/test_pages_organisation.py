@@ -82,7 +82,7 @@ def test_organisation_page_lists_active_officers_with_start_date_and_mhra_regist
         status=Appointment.Status.ENDED,
         end_date=datetime.date(2025, 1, 1),
     )
-    response = organisation_page(client, world.no_role, world.org_a)
+    response = organisation_page(client, world.mso, world.org_a)
     content = response.content.decode()
     assert [a.role for a in response.context["appointments"]] == ["mso", "deputy_mso"]
     assert world.mso_person.get_absolute_url() in content
@@ -97,7 +97,7 @@ def test_organisation_page_shows_the_committee_summary(client, world):
     Committee.objects.create(
         organisation=world.org_a, name="Medicines Safety Group", chair_name="Dr Chair", meeting_frequency="monthly"
     )
-    content = organisation_page(client, world.no_role, world.org_a).content.decode()
+    content = organisation_page(client, world.mso, world.org_a).content.decode()
     assert "Medicines Safety Group" in content
     assert "Dr Chair" in content
     assert "Monthly" in content
