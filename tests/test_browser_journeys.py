@@ -245,6 +245,41 @@ def test_chair_sees_their_network_membership_and_downloads_it_in_accessible_page
     check_page(page, "chair-05-other-network-not-found")
 
 
+def test_officer_records_their_committee_and_sees_their_checklist_in_accessible_pages(page, confirmed):
+    sign_in(page, confirmed.mso, check_as="officer-01")
+    check_page(page, "officer-02-home")
+    trust = "Royal Free London NHS Foundation Trust"
+
+    page.get_by_role("main").get_by_role("link", name=trust, exact=True).first.click()
+    expect(page.get_by_role("heading", name=re.compile(trust), level=1)).to_be_visible()
+    check_page(page, "officer-03-organisation")
+
+    # The committee's record: the sub-committee's name is asked for only when one is chosen.
+    page.get_by_role("link", name="Record the medication safety committee").click()
+    expect(page.get_by_role("heading", name=re.compile("Record the medication safety committee"))).to_be_visible()
+    check_page(page, "officer-04-committee-form")
+    page.get_by_label("Name of the committee").fill("Medicines Safety Group")
+    reports_to = page.get_by_role("group", name="Who does it report to?")
+    sub_committee = page.get_by_label("Name of the sub-committee it reports to")
+    expect(sub_committee).to_be_hidden()
+    reports_to.get_by_label("A board sub-committee").check()
+    expect(sub_committee).to_be_visible()
+    sub_committee.fill("Quality and Safety Committee")
+    represented = page.get_by_role("group", name=re.compile("Are patients or people with lived experience"))
+    represented.get_by_label("No", exact=True).check()
+    expect(page.get_by_label("How are they represented?")).to_be_hidden()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=re.compile("Medication safety committee"), level=1)).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Quality and Safety Committee")
+    check_page(page, "officer-05-committee")
+
+    # The getting-started checklist of the new role, from the home page.
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("getting-started checklist")).first.click()
+    expect(page.get_by_role("heading", name=trust, level=1)).to_be_visible()
+    check_page(page, "officer-06-checklist")
+
+
 def test_an_officer_signs_in_and_asks_for_a_change_with_the_keyboard_alone(page, confirmed):
     people = confirmed
     page.goto("/accounts/login/")

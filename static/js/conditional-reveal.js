@@ -10,7 +10,9 @@ function hiddenClass (input) {
 function sync (inputs) {
   for (const input of inputs) {
     const revealed = document.getElementById(input.dataset.reveals)
-    if (revealed) revealed.classList.toggle(hiddenClass(input), !input.checked)
+    // Fields with an error stay in view, whatever is checked, so the error summary's link finds them.
+    const hide = !input.checked && !revealed?.querySelector('.nhsuk-form-group--error')
+    if (revealed) revealed.classList.toggle(hiddenClass(input), hide)
   }
 }
 
