@@ -102,6 +102,9 @@ def test_seed_demo_officers_are_fictional_and_in_the_national_and_their_regional
 def test_seed_demo_adds_committees_and_two_national_webinars_with_attendance(seeded):
     assert Committee.objects.exists()
     assert CommitteeMember.objects.filter(person__isnull=False).exists()
+    represented = Committee.objects.filter(has_patient_representation=True)
+    assert represented.exists()
+    assert not represented.filter(members__is_patient_representative=True).count() < represented.count()
     webinars = Meeting.objects.filter(kind=Meeting.Kind.NATIONAL_WEBINAR, network__slug="national")
     assert webinars.count() == 2
     for webinar in webinars:

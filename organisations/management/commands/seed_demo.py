@@ -204,6 +204,8 @@ class DemoOfficers:
                 name = "{} {}".format(*self.new_name())
                 members.append(CommitteeMember(committee=committee, name=name, role=role, profession=profession))
             if self.rng.random() < 0.4:
+                committee.has_patient_representation = True
+                committee.patient_representation_detail = "A patient safety partner is a member."
                 name = "{} {}".format(*self.new_name())
                 members.append(
                     CommitteeMember(
