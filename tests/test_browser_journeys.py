@@ -17,13 +17,14 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from compliance.services import compliance_scan
+from networks.models import Membership
 from officers.changes import change_details_submit
 from officers.models import Appointment, Profession
 from officers.services import registration_submit
 
 from .a11y import assert_focus_visible, check_page, focused, tab_to
 from .conftest import CHROMIUM, CHROMIUM_ARGS
-from .factories import OrganisationFactory, UserFactory
+from .factories import MembershipFactory, NetworkFactory, OrganisationFactory, UserFactory
 from .factories.imports import PEOPLE_HEADERS, csv_bytes, person_row
 
 PASSWORD = "correct horse battery staple"
@@ -220,17 +221,25 @@ def test_lead_reviews_requests_organisations_and_flags_in_accessible_pages(page,
 
 
 def test_chair_sees_their_network_membership_and_downloads_it_in_accessible_pages(page, people):
+    # She chairs a specialised network too, so the menu leads to the list of her networks.
+    specialised = NetworkFactory(name="Mental health MSO network", slug="mental-health")
+    MembershipFactory(person=people.chair_a.person, network=specialised, role=Membership.Role.CHAIR)
     sign_in(page, people.chair_a, check_as="chair-01")
     check_page(page, "chair-02-home")
 
-    menu(page).get_by_role("link", name="My network").click()
+    menu(page).get_by_role("link", name="My networks").click()
+    mine = page.get_by_role("table", name="Networks you chair")
+    expect(mine.get_by_role("link", name="Mental health MSO network")).to_be_visible()
+    expect(mine.get_by_role("link", name="North West MSO network")).to_have_count(0)
+    check_page(page, "chair-03-my-networks")
+    mine.get_by_role("link", name="London MSO network").click()
     expect(page.get_by_role("heading", name=re.compile("London MSO network"))).to_be_visible()
-    check_page(page, "chair-03-network")
+    check_page(page, "chair-04-network")
 
     page.get_by_role("link", name="Membership", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Membership"))).to_be_visible()
     expect(page.get_by_role("table").get_by_role("link", name="Royal Free London NHS Foundation Trust")).to_be_visible()
-    check_page(page, "chair-04-membership")
+    check_page(page, "chair-05-membership")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV", exact=True).click()
@@ -242,7 +251,7 @@ def test_chair_sees_their_network_membership_and_downloads_it_in_accessible_page
 
     response = page.goto(f"/networks/{people.network_b.slug}/membership/")
     assert response.status == 404
-    check_page(page, "chair-05-other-network-not-found")
+    check_page(page, "chair-06-other-network-not-found")
 
 
 def test_officer_records_their_committee_and_sees_their_checklist_in_accessible_pages(page, confirmed):
