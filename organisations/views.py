@@ -1,12 +1,7 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, ListView
-
-from compliance.models import Flag
-from networks.models import Network
-from officers.models import Appointment, Person
+from django.views.generic import ListView
 
 from .forms import DirectorySearchForm
 from .models import Organisation
@@ -27,43 +22,6 @@ class DirectoryView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, **kwargs)
-
-
-class OrganisationDetailView(LoginRequiredMixin, DetailView):
-    """An organisation's public profile; key contacts and the board director only for those allowed."""
-
-    template_name = "organisations/detail.html"
-    context_object_name = "organisation"
-    extra_context = {"nav_section": "organisations"}
-
-    def get_object(self, queryset=None):
-        organisations = Organisation.objects.visible_to(self.request.user).select_related(
-            "region", "parent_icb", "parent", "successor", "committee"
-        )
-        return get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
-
-    def get_context_data(self, **kwargs):
-        organisation = self.object
-        user = self.request.user
-        appointments = list(organisation.appointments.current().in_role_order().select_related("person"))
-        show_private = Organisation.objects.private_details_visible_to(user).filter(pk=organisation.pk).exists()
-        return super().get_context_data(
-            appointments=appointments,
-            has_named_mso=any(a.role == Appointment.Role.MSO for a in appointments),
-            has_named_mdso=any(a.role == Appointment.Role.MDSO for a in appointments),
-            contact_visible=Person.objects.contact_visible_ids(user, [a.person for a in appointments]),
-            committee=getattr(organisation, "committee", None),
-            networks=Network.objects.for_organisation(organisation).select_related("region"),
-            show_private=show_private,
-            key_contacts=list(organisation.key_contacts.all()) if show_private else [],
-            open_flags=list(
-                Flag.objects.visible_to(user)
-                .open()
-                .filter(organisation=organisation)
-                .select_related("appointment__person")
-            ),
-            **kwargs,
-        )
 
 
 # At most this many suggestions; fewer characters than SEARCH_MIN_LENGTH give none.
