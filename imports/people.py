@@ -27,12 +27,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from msonet.bulk import create_with_history
+from msonet.validators import validate_uk_phone
 from officers.models import Appointment, Person, Profession
 from organisations.models import Organisation
 
@@ -148,6 +150,11 @@ def _parse_rows(table: Table, positions: dict[str, int], report: ImportReport) -
                 person[name] = row.choice(name, Profession)
             else:
                 person[name] = row.model_value(name, person_fields[name], required=name in ("first_name", "last_name"))
+            if name == "phone" and person[name]:
+                try:
+                    validate_uk_phone(person[name])
+                except ValidationError as exc:
+                    row.error(name, " ".join(exc.messages))
         item = ParsedRow(line=line, email=str(email).lower(), person=person)
         if any(row.text(key) for key in APPOINTMENT_COLUMNS if row.has(key)):
             item.has_appointment = True

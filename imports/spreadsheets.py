@@ -145,6 +145,13 @@ def estimate_rows(data: bytes, file_format: str) -> int:
     if file_format == CSV:
         lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
         return max(lines - 1, 0)  # less the header row
+    try:
+        return _xlsx_rows_estimate(data)
+    except Exception:  # a damaged workbook: reading it as a table says what is wrong with it
+        return 0
+
+
+def _xlsx_rows_estimate(data: bytes) -> int:
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     try:
         sheet = workbook.worksheets[0]
@@ -190,7 +197,14 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
         raise TableError(f"The workbook cannot be read ({exc}).") from None
     try:
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # a damaged sheet, found as it is read
+                raise TableError(f"The workbook cannot be read ({exc}).") from None
             cells = ["" if value is None else value for value in values]
             if any(str(value).strip() for value in cells):
                 yield number, cells

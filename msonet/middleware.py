@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import Http404
 
 
 def content_security_policy() -> str:
@@ -20,3 +21,16 @@ class ContentSecurityPolicyMiddleware:
         if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response.headers:
             response.headers["Content-Security-Policy"] = content_security_policy()
         return response
+
+
+class NulPathMiddleware:
+    """A path holding a NUL byte names no page: 404, before any view looks it up (PostgreSQL refuses
+    a NUL byte in a query, so an ODS code or slug holding one would otherwise fail the request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            raise Http404("No such page.")
+        return self.get_response(request)

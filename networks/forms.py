@@ -1,6 +1,9 @@
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from officers.forms import DateInputField
 from officers.models import Person
@@ -8,6 +11,9 @@ from organisations.models import Organisation
 
 from .attendance import UploadError, read_upload
 from .models import Meeting, Network
+
+# How far ahead a meeting may be recorded: the webinars are planned about a year ahead.
+MEETING_MAX_AHEAD = datetime.timedelta(days=2 * 365)
 
 
 class MembershipFilterForm(forms.Form):
@@ -70,6 +76,8 @@ class MeetingForm(forms.ModelForm):
         held_on = self.cleaned_data["held_on"]
         if held_on is not None and held_on.year < 2000:
             raise forms.ValidationError("The date of the meeting must be in 2000 or later")
+        if held_on is not None and held_on > timezone.localdate() + MEETING_MAX_AHEAD:
+            raise forms.ValidationError("The date of the meeting must be within the next 2 years")
         return held_on
 
 

@@ -1,10 +1,10 @@
 import datetime
-import re
 
 from django import forms
 from django.forms.models import fields_for_model
 from django.utils import timezone
 
+from msonet.validators import tidy_phone, validate_uk_phone
 from organisations.models import Organisation
 
 from .changes import PERSON_FIELDS
@@ -64,12 +64,11 @@ class DateInputField(forms.MultiValueField):
             raise forms.ValidationError(f"The year of {self.name[0].lower()}{self.name[1:]} must have 4 numbers")
         try:
             return datetime.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month of many digits
             raise forms.ValidationError(f"{self.name} must be a real date", code="invalid") from None
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{6,30}$")
 
 # How far ahead a start date may be: someone appointed to start next year can register now.
 START_DATE_MAX_AHEAD = datetime.timedelta(days=365)
@@ -197,9 +196,8 @@ class RegistrationRequestForm(forms.Form):
         return "".join(self.cleaned_data["registration_number"].split()).upper()
 
     def clean_phone(self):
-        phone = " ".join(self.cleaned_data["phone"].split())
-        if not PHONE_PATTERN.match(phone) or sum(c.isdigit() for c in phone) < 6:
-            raise forms.ValidationError("Enter a telephone number, like 020 7946 0000 or +44 20 7946 0000")
+        phone = tidy_phone(self.cleaned_data["phone"])
+        validate_uk_phone(phone)
         return phone
 
     def clean_start_date(self):
@@ -329,6 +327,11 @@ class ChangeDetailsForm(forms.Form):
 
     def mailbox_fields(self):
         return [self[self.mailbox_field_name(organisation)] for organisation in self.organisations]
+
+    def clean_phone(self):
+        phone = tidy_phone(self.cleaned_data["phone"])
+        validate_uk_phone(phone)
+        return phone
 
     def clean_work_email(self):
         email = self.cleaned_data["work_email"].strip()

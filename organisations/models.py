@@ -44,6 +44,8 @@ class OrganisationQuerySet(models.QuerySet):
         text = (text or "").strip()
         if not text:
             return self
+        if "\x00" in text:  # no stored text holds a NUL byte, and PostgreSQL refuses one in a query
+            return self.none()
         # ODS codes are stored in capitals, so the exact match can use the unique index;
         # on PostgreSQL a trigram index serves the name match (migration 0004).
         return self.filter(Q(ods_code=text.upper()) | Q(name__icontains=text))

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from msonet.validators import validate_uk_phone
+
 from .models import KeyContact
 
 
@@ -37,7 +39,9 @@ class KeyContactForm(forms.ModelForm):
         return (self.cleaned_data.get("email") or "").strip().lower()
 
     def clean_phone(self):
-        return _tidy(self.cleaned_data.get("phone"))
+        phone = _tidy(self.cleaned_data.get("phone"))
+        validate_uk_phone(phone)
+        return phone
 
     def validate_unique(self):
         """One contact per role is checked by the service (and the database), with its own message."""

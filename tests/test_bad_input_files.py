@@ -1,0 +1,236 @@
+"""Malformed files given to every importer: the bulk imports of organisations (ODS), people and
+memberships; the Teams and plain attendance imports; the terms of reference upload; the admin's ODS
+import and `manage.py import_ods`.
+
+The files are CSV broken in every way a spreadsheet program or a person can break it (broken quotes,
+wrong columns, binary, byte-order marks, UTF-16, empty, one line, one huge line, control
+characters) and XLSX broken likewise (random bytes behind a ZIP header, a ZIP without the workbook
+parts, a workbook with the wrong sheet first or the wrong columns, dates as text, NUL characters
+escaped in cells). Whatever the file, the page never fails, the register (organisations, people,
+appointments, memberships, attendance and their history) is not changed unless the whole file was
+good, and a refused file is refused with a message.
+"""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from committees.models import Committee
+from imports.models import ImportJob
+from networks.attendance import PLAIN_HEADERS
+from networks.models import Attendance, Membership, UnmatchedAttendee
+from officers.models import Appointment, Person
+from organisations.models import Organisation
+from tests.factories import MeetingFactory
+from tests.factories.imports import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, ods_row
+from tests.factories.profile import CommitteeFactory
+from tests.figures import figures
+from tests.strategies import (
+    bad_input_settings,
+    bad_upload,
+    db_snapshot,
+    malformed_csv,
+    malformed_xlsx,
+    rolled_back,
+    shows_error,
+    snapshot_changes,
+)
+
+# The register: what an import may change only when the whole file is good.
+REGISTER = (Organisation, Person, Appointment, Membership, Attendance, UnmatchedAttendee, Committee)
+
+
+def register_snapshot() -> tuple:
+    counts = []
+    for model in REGISTER:
+        counts.append(model.objects.count())
+        counts.append(model.history.order_by("-history_id").values_list("history_id", flat=True).first())
+    return tuple(counts)
+
+
+ODS_HEADERS = [f"column {n}" for n in range(27)]
+HEADERS = {"people": PEOPLE_HEADERS, "memberships": MEMBERSHIP_HEADERS, "organisations": ODS_HEADERS}
+
+
+def _upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+@pytest.mark.parametrize("dataset", ["people", "memberships", "organisations"])
+@bad_input_settings(max_examples=14)
+@given(data=st.data())
+def test_bulk_import_of_a_malformed_file_never_fails_and_changes_nothing_unless_whole(client, world, dataset, data):
+    """Upload, check and (if the check passed) confirm: the register changes only when every row was
+    good; otherwise the upload page or the job's page says why."""
+    name, content = data.draw(bad_upload(HEADERS[dataset]), label="file")
+    client.force_login(world.lead)
+    with rolled_back():
+        before = register_snapshot()
+        response = client.post(
+            reverse("imports:upload", args=[dataset]), {"file": _upload(name, content), "ods_kind": "trusts"}
+        )
+        assert response.status_code < 500
+        assert register_snapshot() == before, "the upload (the check) wrote to the register"
+        if response.status_code == 200:
+            assert shows_error(response), "a refused file without a message"
+            assert not ImportJob.objects.exists()
+        else:
+            job = ImportJob.objects.get()
+            page = client.get(response.url)
+            assert page.status_code == 200
+            if job.status == ImportJob.Status.READY:
+                confirmed = client.post(reverse("imports:job-confirm", args=[job.pk]))
+                assert confirmed.status_code < 500
+                job.refresh_from_db()
+                if job.status != ImportJob.Status.IMPORTED:
+                    assert register_snapshot() == before, "a failed import changed the register"
+            else:
+                assert job.status == ImportJob.Status.INVALID, job.status
+                assert job.error_count or job.rows.exists(), "an invalid file without errors to show"
+                assert "nhsuk-error-summary" in page.content.decode() or "error" in page.content.decode().lower()
+    figures.add("bad_inputs", 1)
+
+
+TEAMS_HEADERS = ["Full Name", "Join Time", "Leave Time", "Duration", "Email"]
+
+
+@pytest.mark.parametrize("where", ["teams", "plain"])
+@bad_input_settings(max_examples=14)
+@given(data=st.data())
+def test_attendance_import_of_a_malformed_file_never_fails_and_writes_nothing_before_confirming(
+    client, world, where, data
+):
+    name, content = data.draw(bad_upload(TEAMS_HEADERS if where == "teams" else PLAIN_HEADERS), label="file")
+    client.force_login(world.chair_a)
+    with rolled_back():
+        meeting = MeetingFactory(network=world.network_a)
+        url = (
+            reverse("networks:teams-import", args=[meeting.pk])
+            if where == "teams"
+            else reverse("networks:attendance-import")
+        )
+        before = db_snapshot()
+        response = client.post(url, {"file": _upload(name, content)})
+        assert response.status_code < 500
+        assert db_snapshot() == before, snapshot_changes(before, db_snapshot())
+        assert response.status_code == 200
+        token = response.context["token"]
+        if token is None:
+            assert shows_error(response) or response.context["plan"] is not None
+        else:
+            confirmed = client.post(url, {"token": token})
+            assert confirmed.status_code < 500
+    figures.add("bad_inputs", 1)
+
+
+@bad_input_settings(max_examples=6)
+@given(token=st.one_of(st.text(max_size=300), st.just("a" * 20_000), st.just("x:y:z\x00")))
+def test_attendance_import_confirmation_with_a_forged_preview_is_refused(client, world, token):
+    client.force_login(world.chair_a)
+    with rolled_back():
+        meeting = MeetingFactory(network=world.network_a)
+        before = db_snapshot()
+        response = client.post(reverse("networks:teams-import", args=[meeting.pk]), {"token": token})
+        assert response.status_code < 500
+        assert db_snapshot() == before
+        assert response.status_code == 200
+        assert response.context["confirm_error"] or shows_error(response)
+    figures.add("bad_inputs", 1)
+
+
+terms_of_reference_file = st.one_of(
+    bad_upload(["Terms", "of reference"]),
+    st.tuples(
+        st.sampled_from(["terms.pdf", "terms.docx", "terms.doc", "terms", "terms.exe", "terms\x00.pdf"]),
+        st.one_of(
+            st.binary(max_size=2000),
+            st.just(b"%PDF"),
+            st.just(b"%PDF-1.7\n" + b"\x00" * 100),
+            malformed_xlsx(),
+            st.just(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50),
+        ),
+    ),
+)
+
+
+@bad_input_settings(max_examples=16)
+@given(file=terms_of_reference_file)
+def test_terms_of_reference_upload_refuses_a_malformed_file_with_a_message(client, world, file):
+    name, content = file
+    client.force_login(world.mso)
+    with rolled_back():
+        committee = CommitteeFactory(organisation=world.org_a)
+        before = db_snapshot()
+        response = client.post(
+            reverse("committees:terms-of-reference-upload", args=[world.org_a.ods_code]),
+            {"file": _upload(name, content)},
+        )
+        assert response.status_code < 500
+        if response.status_code == 200 or db_snapshot() == before:
+            assert db_snapshot() == before
+            assert shows_error(response)
+        else:
+            committee.refresh_from_db()
+            assert committee.terms_of_reference
+    figures.add("bad_inputs", 1)
+
+
+@bad_input_settings(max_examples=10)
+@given(file=bad_upload(ODS_HEADERS))
+def test_admin_ods_import_of_a_malformed_file_never_fails_nor_writes(client, world, file):
+    name, content = file
+    client.force_login(world.lead)
+    with rolled_back():
+        before = register_snapshot()
+        response = client.post(
+            reverse("admin:organisations_organisation_import"),
+            {"resource": "0", "format": "0", "import_file": _upload(name, content)},
+        )
+        assert response.status_code < 500
+        assert register_snapshot() == before, "the preview wrote to the register"
+    figures.add("bad_inputs", 1)
+
+
+def _ods_csv(rows) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+ods_file = st.one_of(
+    malformed_csv(ODS_HEADERS),
+    malformed_xlsx(ODS_HEADERS),
+    # ODS rows with bad values in them: codes, dates and regions that are no such thing.
+    st.builds(
+        lambda code, opened, region, good: _ods_csv(
+            [ods_row("RZZ01", "Good Trust"), ods_row(code, "Bad Trust", opened=opened, region=region)]
+            + ([ods_row("RZZ02", "Another Trust")] if good else [])
+        ),
+        st.sampled_from(["", "R", "r z!", "TOOLONGCODE1", "RZZ\u202e", "=1+1"]),
+        st.sampled_from(["20150401", "20153201", "2015-04-01", "yesterday", "99999999", ""]),
+        st.sampled_from(["Y56", "", "ZZZ", "Y5\u0336"]),
+        st.booleans(),
+    ),
+)
+
+
+@bad_input_settings(max_examples=14)
+@given(content=ods_file)
+def test_import_ods_command_stops_with_a_message_and_imports_nothing(world, tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("ods") / "etr.csv"
+    path.write_bytes(content)
+    with rolled_back():
+        before = register_snapshot()
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command("import_ods", str(path), kind="trusts", stdout=out, stderr=err)
+        except CommandError as error:
+            assert str(error), "a command error without a message"
+            assert register_snapshot() == before, "a refused ODS file changed the register"
+    figures.add("bad_inputs", 1)

@@ -1,0 +1,434 @@
+"""Bad input posted to every form of the portal, through its real page and by the person who uses it.
+
+Each example corrupts one to three fields of a valid post with arbitrary text (NUL bytes, control
+characters, 20,000 characters, formula-like text, emoji, right-to-left text, whitespace only), a
+malformed email address, telephone number or date (impossible, partial, in words, far in the past or
+the future), or an unknown choice. Whatever is posted:
+
+- the page never fails (no status of 500 or more, no exception);
+- input that can never be valid (a NUL byte, text longer than any field, a malformed email,
+  telephone number or date) is refused with an error message, and writes nothing;
+- any post that is not accepted writes nothing (every table's row count and latest history row are
+  the same after it as before) and says what is wrong, in the form's error summary or a message.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compliance.models import Flag
+from officers.models import Appointment, Profession
+from tests.factories import MeetingFactory, PersonFactory
+from tests.factories.dashboard import ChangeRequestFactory, FlagFactory, HandoverFactory, RegistrationRequestFactory
+from tests.factories.meetings import UnmatchedAttendeeFactory
+from tests.factories.profile import CommitteeFactory, CommitteeMemberFactory, KeyContactFactory, TeamProposalFactory
+from tests.figures import figures
+from tests.strategies import (
+    arbitrary_text,
+    bad_date_parts,
+    bad_email,
+    bad_input_settings,
+    bad_phone,
+    date_fields,
+    db_snapshot,
+    rolled_back,
+    shows_error,
+    snapshot_changes,
+)
+
+# The longest any text field accepts: longer text must be refused.
+LONGEST_FIELD = 2000
+DATE_FIELDS = ("start_date", "leaving_date", "due_date", "last_met_on", "held_on", "date")
+
+
+@dataclass
+class Case:
+    """A form: who uses it, how to find its page (and make what it needs), a valid post, and the kind
+    of each field that the examples corrupt: text, email, phone, date or choice; a name ending in *
+    is required."""
+
+    name: str
+    role: str
+    setup: object  # world -> (url, valid post data)
+    fields: dict = field(default_factory=dict)
+
+
+def _date_post(name: str, day: datetime.date) -> dict[str, str]:
+    return date_fields(name, {"day": str(day.day), "month": str(day.month), "year": str(day.year)})
+
+
+TODAY = datetime.date.today()
+
+
+def registration(world):
+    data = {
+        "role": Appointment.Role.DEPUTY_MSO,
+        **_date_post("start_date", TODAY - datetime.timedelta(days=30)),
+        "first_name": "Nia",
+        "last_name": "Evans",
+        "job_title": "Deputy MSO",
+        "profession": Profession.PHARMACIST,
+        "registration_number": "2081234",
+        "phone": "020 7946 0000",
+        "has_mailbox_access": "yes",
+        "proposed_mailbox": "mso.team@nhs.net",
+    }
+    return reverse("officers:registration-create", args=[world.org_a.ods_code]), data
+
+
+def change_details(world):
+    person = world.mso_person
+    data = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "job_title": "Lead MSO",
+        "profession": Profession.PHARMACIST,
+        "registration_number": "2081234",
+        "work_email": person.work_email,
+        "phone": "020 7946 0001",
+        f"mailbox_{world.org_a.pk}": "mso.ral@nhs.net",
+    }
+    return reverse("officers:change-details"), data
+
+
+def change_reject(world):
+    change = ChangeRequestFactory(person=world.other_person, requested_by=world.other_mso)
+    return reverse("officers:change-reject", args=[change.pk]), {"reason": "Not needed."}
+
+
+def registration_reject(world):
+    registration = RegistrationRequestFactory(user=world.no_role, organisation=world.org_a)
+    return reverse("officers:registration-reject", args=[registration.pk]), {"reason": "Not the named officer."}
+
+
+def team_reject(world):
+    proposal = TeamProposalFactory(organisation=world.org_a, proposed_by=world.mso)
+    return reverse("officers:team-reject", args=[proposal.pk]), {"reason": "Not in the team."}
+
+
+def team_propose(world):
+    data = {
+        "role": Appointment.Role.TEAM_MEMBER,
+        "first_name": "Priya",
+        "last_name": "Shah",
+        "work_email": "priya.shah@nhs.net",
+        "job_title": "Lead Pharmacist",
+        "profession": Profession.PHARMACIST,
+        **_date_post("start_date", TODAY - datetime.timedelta(days=10)),
+    }
+    return reverse("organisations:team-propose", args=[world.org_a.ods_code]), data
+
+
+def key_contact_add(world):
+    data = {"role": "chief_pharmacist", "name": "Priya Shah", "email": "priya.shah@nhs.net", "phone": "020 7946 0002"}
+    return reverse("organisations:key-contact-add", args=[world.org_a.ods_code]), data
+
+
+def key_contact_edit(world):
+    contact = KeyContactFactory(organisation=world.org_a, role="governance_lead", name="Ola Ade")
+    data = {"role": "governance_lead", "name": "Ola Ade", "email": "ola.ade@nhs.net", "phone": "020 7946 0003"}
+    return reverse("organisations:key-contact-edit", args=[world.org_a.ods_code, contact.pk]), data
+
+
+def board_director(world):
+    data = {"name": "Dr Rhys Morgan", "email": "rhys.morgan@nhs.net"}
+    return reverse("organisations:board-director", args=[world.org_a.ods_code]), data
+
+
+def committee_edit(world):
+    data = {
+        "name": "Medication Safety Committee",
+        "chair_name": "Dr Chair",
+        "meeting_frequency": "monthly",
+        **_date_post("last_met_on", TODAY - datetime.timedelta(days=20)),
+        "reports_to": "board",
+        "reports_to_detail": "",
+        "has_patient_representation": "yes",
+        "patient_representation_detail": "A patient safety partner is a member.",
+    }
+    return reverse("committees:edit", args=[world.org_a.ods_code]), data
+
+
+def committee_member_add(world):
+    CommitteeFactory(organisation=world.org_a)
+    data = {"name": "Jo Bloggs", "role": "Chief Pharmacist", "profession": Profession.PHARMACIST}
+    return reverse("committees:member-add", args=[world.org_a.ods_code]), data
+
+
+def committee_member_edit(world):
+    member = CommitteeMemberFactory(committee=CommitteeFactory(organisation=world.org_a))
+    data = {"name": "Jo Bloggs", "role": "Chief Pharmacist", "profession": Profession.PHARMACIST}
+    return reverse("committees:member-edit", args=[world.org_a.ods_code, member.pk]), data
+
+
+def handover_start(world):
+    successor = PersonFactory(work_email="successor@nhs.net")
+    data = {
+        **_date_post("leaving_date", TODAY + datetime.timedelta(days=30)),
+        **_date_post("due_date", TODAY + datetime.timedelta(days=60)),
+        "successor_email": successor.work_email,
+    }
+    return reverse("handovers:start", args=[world.mso_appointment.pk]), data
+
+
+def _handover(world):
+    return HandoverFactory(
+        outgoing_appointment=world.mso_appointment,
+        organisation=world.org_a,
+        due_date=TODAY + datetime.timedelta(days=1),  # left 27 days ago
+    )
+
+
+def handover_complete(world):
+    return reverse("handovers:complete", args=[_handover(world).pk]), {"reason": "Successor in post."}
+
+
+def handover_tick(world):
+    return reverse("handovers:tick", args=[_handover(world).pk]), {"item": "mailbox_access"}
+
+
+def flag_acknowledge(world):
+    flag = FlagFactory(organisation=world.org_a, kind=Flag.Kind.NO_MDSO)
+    return reverse("compliance:acknowledge", args=[flag.pk]), {"note": "Contacted the trust.", "next": "/flags/"}
+
+
+def meeting_create(world):
+    data = {"title": "National MSO webinar", **_date_post("held_on", TODAY), "kind": "national_webinar"}
+    return reverse("networks:meeting-create", args=[world.national.slug]), data
+
+
+def meeting_edit(world):
+    meeting = MeetingFactory(network=world.network_a)
+    return reverse("networks:meeting-edit", args=[meeting.pk]), {
+        "title": "London MSO network meeting",
+        **_date_post("held_on", TODAY),
+    }
+
+
+def attendance_add(world):
+    meeting = MeetingFactory(network=world.network_a)
+    return reverse("networks:attendance-add", args=[meeting.pk]), {"people": [str(world.mso_person.pk)]}
+
+
+def unmatched_match(world):
+    meeting = MeetingFactory(network=world.network_a)
+    row = UnmatchedAttendeeFactory(meeting=meeting)
+    return reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": str(world.mso_person.pk)}
+
+
+def workspace_item(world):
+    return reverse("workspace:item", args=[world.mso_appointment.pk, "mhra-registration"]), {
+        **_date_post("date", TODAY - datetime.timedelta(days=3)),
+        "reference": "MHRA-12345",
+    }
+
+
+def workspace_incident(world):
+    return reverse("workspace:item", args=[world.mso_appointment.pk, "incident-system"]), {"system_lead": "Ola Ade"}
+
+
+def applicability(world):
+    return reverse("workspace:applicability"), {"team_member": ["mhra_registration"]}
+
+
+def resend_confirmation(world):
+    return reverse("users:resend-confirmation"), {"email": "someone@nhs.net"}
+
+
+CASES = [
+    Case(
+        "registration",
+        "no_role",
+        registration,
+        {
+            "role*": "choice",
+            "start_date*": "date",
+            "first_name*": "text",
+            "last_name*": "text",
+            "job_title*": "text",
+            "profession*": "choice",
+            "registration_number": "text",
+            "phone*": "phone",
+            "has_mailbox_access*": "choice",
+        },
+    ),
+    Case(
+        "change-details",
+        "mso",
+        change_details,
+        {
+            "first_name*": "text",
+            "last_name*": "text",
+            "job_title": "text",
+            "profession": "choice",
+            "registration_number": "text",
+            "work_email*": "email",
+            "phone": "phone",
+        },
+    ),
+    Case("change-reject", "lead", change_reject, {"reason*": "text"}),
+    Case("registration-reject", "lead", registration_reject, {"reason*": "text"}),
+    Case("team-reject", "lead", team_reject, {"reason*": "text"}),
+    Case(
+        "team-propose",
+        "mso",
+        team_propose,
+        {
+            "role*": "choice",
+            "first_name*": "text",
+            "last_name*": "text",
+            "work_email*": "email",
+            "job_title*": "text",
+            "profession*": "choice",
+            "start_date*": "date",
+        },
+    ),
+    Case(
+        "key-contact-add",
+        "mso",
+        key_contact_add,
+        {"role*": "choice", "name*": "text", "email": "email", "phone": "phone"},
+    ),
+    Case(
+        "key-contact-edit",
+        "mso",
+        key_contact_edit,
+        {"role*": "choice", "name*": "text", "email": "email", "phone": "phone"},
+    ),
+    Case("board-director", "mso", board_director, {"name": "text", "email": "email"}),
+    Case(
+        "committee-edit",
+        "mso",
+        committee_edit,
+        {
+            "name*": "text",
+            "chair_name": "text",
+            "meeting_frequency": "choice",
+            "last_met_on": "date",
+            "reports_to": "choice",
+            "has_patient_representation*": "choice",
+            "patient_representation_detail*": "text",
+        },
+    ),
+    Case(
+        "committee-member-add",
+        "mso",
+        committee_member_add,
+        {"name*": "text", "role": "text", "profession*": "choice"},
+    ),
+    Case(
+        "committee-member-edit",
+        "mso",
+        committee_member_edit,
+        {"name*": "text", "role": "text", "profession*": "choice"},
+    ),
+    Case(
+        "handover-start",
+        "mso",
+        handover_start,
+        {"leaving_date*": "date", "due_date": "date", "successor_email": "email"},
+    ),
+    Case("handover-complete", "lead", handover_complete, {"reason": "text"}),
+    Case("handover-tick", "mso", handover_tick, {"item*": "choice"}),
+    Case("flag-acknowledge", "lead", flag_acknowledge, {"note*": "text", "next": "loose"}),
+    Case(
+        "meeting-create",
+        "lead",
+        meeting_create,
+        {"title*": "text", "held_on*": "date", "kind*": "choice"},
+    ),
+    Case("meeting-edit", "chair_a", meeting_edit, {"title*": "text", "held_on*": "date"}),
+    Case("attendance-add", "chair_a", attendance_add, {"people*": "choice"}),
+    Case("unmatched-match", "chair_a", unmatched_match, {"person*": "choice"}),
+    Case("workspace-item", "mso", workspace_item, {"date*": "date", "reference*": "text"}),
+    Case("workspace-incident-system", "mso", workspace_incident, {"system_lead*": "text"}),
+    Case("applicability", "lead", applicability, {"team_member": "choice", "mso": "choice"}),
+    Case("resend-confirmation", "no_role", resend_confirmation, {"email*": "email"}),
+]
+
+
+def _must_refuse_text(value: str, required: bool) -> bool:
+    return "\x00" in value or len(value) > LONGEST_FIELD or (required and not value.strip())
+
+
+@st.composite
+def corrupted(draw, case: Case):
+    """(field, posted value(s), whether it can never be valid) for one to three of the case's fields."""
+    names = draw(st.lists(st.sampled_from(list(case.fields)), min_size=1, max_size=3, unique=True))
+    changes = []
+    for key in names:
+        kind, required, name = case.fields[key], key.endswith("*"), key.rstrip("*")
+        if kind in ("text", "loose"):  # loose: not a field, read leniently (a page to go back to)
+            value = draw(arbitrary_text)
+            changes.append((name, {name: value}, kind == "text" and _must_refuse_text(value, required)))
+        elif kind == "email":
+            value = draw(bad_email)
+            changes.append((name, {name: value}, bool(value.strip()) or required))
+        elif kind == "phone":
+            value = draw(bad_phone)
+            changes.append((name, {name: value}, bool(value.strip()) or required))
+        elif kind == "date":
+            parts = draw(bad_date_parts())
+            blank = not any(part.strip() for part in parts.values())
+            changes.append((name, date_fields(name, parts), not blank or required))
+        else:  # a choice: an arbitrary value is refused unless it happens to be blank for an optional one
+            value = draw(st.one_of(arbitrary_text, st.lists(arbitrary_text, min_size=1, max_size=3)))
+            texts = value if isinstance(value, list) else [value]
+            must = any("\x00" in text for text in texts) or (required and not any(t.strip() for t in texts))
+            changes.append((name, {name: value}, must))
+    return changes
+
+
+def _refusal_message(response) -> bool:
+    """Whether a refused post says why: an error summary or message on the page, or an error or
+    warning message carried to the page it redirects to."""
+    if response.status_code == 200:
+        return shows_error(response)
+    levels = [message.level_tag for message in get_messages(response.wsgi_request)]
+    return "error" in levels or "warning" in levels
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+@bad_input_settings(max_examples=12)
+@given(data=st.data())
+def test_bad_input_is_refused_with_a_message_and_writes_nothing(client, world, case, data):
+    client.force_login(getattr(world, case.role))
+    changes = data.draw(corrupted(case), label="changes")
+    must_refuse = [name for name, _, must in changes if must]
+    with rolled_back():
+        url, valid = case.setup(world)
+        post = dict(valid)
+        for name, values, _ in changes:
+            if name in DATE_FIELDS:
+                for key in (f"{name}_day", f"{name}_month", f"{name}_year"):
+                    post.pop(key, None)
+            post.update(values)
+        before = db_snapshot()
+        response = client.post(url, post)
+        assert response.status_code < 500, (case.name, post)
+        after = db_snapshot()
+        accepted = response.status_code in (301, 302, 303) and after != before
+        if must_refuse:
+            assert not accepted, f"{case.name}: {changes} accepted: {snapshot_changes(before, after)}"
+        if not accepted:
+            assert after == before, f"{case.name}: a refused post wrote {snapshot_changes(before, after)}"
+            if must_refuse:
+                assert _refusal_message(response), f"{case.name}: refused {must_refuse} without saying why"
+    figures.add("bad_inputs", 1)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_the_valid_post_of_each_case_is_accepted(client, world, case):
+    """The valid post the examples start from is accepted, so that a refusal is the bad input's doing."""
+    client.force_login(getattr(world, case.role))
+    url, valid = case.setup(world)
+    before = db_snapshot()
+    response = client.post(url, valid)
+    assert response.status_code in (302, 303), (case.name, response.content.decode()[:3000])
+    assert not _refusal_message(response), case.name
+    assert db_snapshot() != before or case.name in {"resend-confirmation"}
