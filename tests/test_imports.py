@@ -444,3 +444,15 @@ def test_nobody_is_made_an_active_officer_of_a_closed_organisation(world):
     report = people_import(table=table(PEOPLE_HEADERS, rows), file_name="people.csv")
     assert [(error.line, error.column) for error in report.errors] == [(2, "Organisation ODS code")]
     assert "Closed Trust (RCL) closed on 2020-03-31" in report.errors[0].message
+
+
+def test_a_telephone_number_is_checked_when_the_file_sets_it_not_when_it_is_unchanged(world):
+    legacy = PersonFactory(work_email="legacy@nhs.net", phone="ext. 4412")
+    rows = [
+        person_row(
+            legacy.work_email, legacy.first_name, legacy.last_name, job_title=legacy.job_title, phone="ext. 4412"
+        ),
+        person_row("new@nhs.net", phone="call reception"),
+    ]
+    report = people_import(table=table(PEOPLE_HEADERS, rows), file_name="people.csv")
+    assert [(error.line, error.column) for error in report.errors] == [(3, "Work telephone")]
