@@ -1,10 +1,18 @@
+import datetime
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from officers.forms import DateInputField
 from officers.models import Appointment, Person
 
 from .models import HandoverChecklistItem
+
+# How far ahead a handover may be started (someone on a fixed-term post may know years ahead), and
+# how long after the leaving date it may be due.
+LEAVING_MAX_AHEAD = datetime.timedelta(days=5 * 365)
+DUE_MAX_AFTER_LEAVING = datetime.timedelta(days=365)
 
 
 class HandoverStartForm(forms.Form):
@@ -61,8 +69,12 @@ class HandoverStartForm(forms.Form):
         leaving, due = cleaned.get("leaving_date"), cleaned.get("due_date")
         if leaving and leaving < self.appointment.start_date:
             self.add_error("leaving_date", "The leaving date must be on or after the date the appointment started")
+        elif leaving and leaving > timezone.localdate() + LEAVING_MAX_AHEAD:
+            self.add_error("leaving_date", "The leaving date must be within the next 5 years")
         if leaving and due and due < leaving:
             self.add_error("due_date", "The due date must be on or after the leaving date")
+        elif leaving and due and due > leaving + DUE_MAX_AFTER_LEAVING:
+            self.add_error("due_date", "The due date must be within 12 months of the leaving date")
         return cleaned
 
     def start_kwargs(self) -> dict:

@@ -179,6 +179,8 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
             (number, [_cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
+    except Exception as error:  # a damaged sheet, found only as its rows are read
+        raise UploadError("The Excel (XLSX) file cannot be read: it may be damaged or password-protected.") from error
     finally:
         workbook.close()
 

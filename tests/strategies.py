@@ -200,33 +200,32 @@ def _encode(text: str, encoding: str) -> bytes:
     return text.encode(encoding, errors="surrogatepass")
 
 
+CSV_KINDS = [
+    "broken_quote",
+    "wrong_columns",
+    "binary",
+    "bom_utf8",
+    "bom_utf16",
+    "utf16",
+    "empty",
+    "one_line",
+    "header_only",
+    "huge_line",
+    "control_chars",
+    "arbitrary_cells",
+    "latin1",
+    "formula_cells",
+    "blank_lines",
+]
+
+
 @st.composite
-def malformed_csv(draw, headers: list[str] | None = None) -> bytes:
-    """A CSV file that is broken in one of many ways; `headers` are a real file's column names, used
-    by the kinds that keep the header right and break the rows."""
+def malformed_csv(draw, headers: list[str] | None = None, kind: str | None = None) -> bytes:
+    """A CSV file that is broken in one of many ways (`kind`, one of CSV_KINDS, else any); `headers`
+    are a real file's column names, used by the kinds that keep the header right and break the rows."""
     headers = headers or ["name", "email"]
     header_line = ",".join(headers)
-    kind = draw(
-        st.sampled_from(
-            [
-                "broken_quote",
-                "wrong_columns",
-                "binary",
-                "bom_utf8",
-                "bom_utf16",
-                "utf16",
-                "empty",
-                "one_line",
-                "header_only",
-                "huge_line",
-                "control_chars",
-                "arbitrary_cells",
-                "latin1",
-                "formula_cells",
-                "blank_lines",
-            ]
-        )
-    )
+    kind = kind or draw(st.sampled_from(CSV_KINDS))
     cell = draw(arbitrary_text.filter(lambda s: "\x00" not in s))
     if kind == "broken_quote":
         return _encode(f'{header_line}\n"unterminated,{cell}\nnext,row\n', "utf-8")
@@ -301,27 +300,27 @@ def _xml_safe(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
+XLSX_KINDS = [
+    "zip_header_random",
+    "zip_without_parts",
+    "parts_with_garbage",
+    "broken_sheet",
+    "wrong_sheet_first",
+    "wrong_columns",
+    "dates_as_text",
+    "arbitrary_cells",
+    "escaped_nul",
+    "empty_workbook",
+    "truncated",
+]
+
+
 @st.composite
-def malformed_xlsx(draw, headers: list[str] | None = None) -> bytes:
-    """An .xlsx file broken in one of many ways; `headers` as for malformed_csv."""
+def malformed_xlsx(draw, headers: list[str] | None = None, kind: str | None = None) -> bytes:
+    """An .xlsx file broken in one of many ways (`kind`, one of XLSX_KINDS, else any); `headers` as
+    for malformed_csv."""
     headers = headers or ["name", "email"]
-    kind = draw(
-        st.sampled_from(
-            [
-                "zip_header_random",
-                "zip_without_parts",
-                "parts_with_garbage",
-                "broken_sheet",
-                "wrong_sheet_first",
-                "wrong_columns",
-                "dates_as_text",
-                "arbitrary_cells",
-                "escaped_nul",
-                "empty_workbook",
-                "truncated",
-            ]
-        )
-    )
+    kind = kind or draw(st.sampled_from(XLSX_KINDS))
     if kind == "zip_header_random":
         return b"PK\x03\x04" + draw(st.binary(min_size=0, max_size=2000))
     if kind == "zip_without_parts":
@@ -441,7 +440,14 @@ def snapshot_changes(before: tuple, after: tuple) -> list[str]:
 
 
 # An error summary, a field's error message, or an "Important" banner (a message that is not a success).
-ERROR_MARKERS = ("nhsuk-error-summary", "nhsuk-error-message", 'class="nhsuk-notification-banner"')
+# In the admin: its error note and error lists.
+ERROR_MARKERS = (
+    "nhsuk-error-summary",
+    "nhsuk-error-message",
+    'class="nhsuk-notification-banner"',
+    'class="errornote"',
+    'class="errorlist',
+)
 
 
 def shows_error(response) -> bool:

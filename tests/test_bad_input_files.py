@@ -32,6 +32,8 @@ from tests.factories.imports import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, ods_row
 from tests.factories.profile import CommitteeFactory
 from tests.figures import figures
 from tests.strategies import (
+    CSV_KINDS,
+    XLSX_KINDS,
     bad_input_settings,
     bad_upload,
     db_snapshot,
@@ -62,13 +64,9 @@ def _upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
-@pytest.mark.parametrize("dataset", ["people", "memberships", "organisations"])
-@bad_input_settings(max_examples=14)
-@given(data=st.data())
-def test_bulk_import_of_a_malformed_file_never_fails_and_changes_nothing_unless_whole(client, world, dataset, data):
+def check_bulk_import(client, world, dataset: str, name: str, content: bytes) -> None:
     """Upload, check and (if the check passed) confirm: the register changes only when every row was
     good; otherwise the upload page or the job's page says why."""
-    name, content = data.draw(bad_upload(HEADERS[dataset]), label="file")
     client.force_login(world.lead)
     with rolled_back():
         before = register_snapshot()
@@ -80,33 +78,36 @@ def test_bulk_import_of_a_malformed_file_never_fails_and_changes_nothing_unless_
         if response.status_code == 200:
             assert shows_error(response), "a refused file without a message"
             assert not ImportJob.objects.exists()
+            return
+        job = ImportJob.objects.get()
+        page = client.get(response.url)
+        assert page.status_code == 200
+        if job.status == ImportJob.Status.READY:
+            confirmed = client.post(reverse("imports:job-confirm", args=[job.pk]))
+            assert confirmed.status_code < 500
+            job.refresh_from_db()
+            if job.status != ImportJob.Status.IMPORTED:
+                assert register_snapshot() == before, "a failed import changed the register"
         else:
-            job = ImportJob.objects.get()
-            page = client.get(response.url)
-            assert page.status_code == 200
-            if job.status == ImportJob.Status.READY:
-                confirmed = client.post(reverse("imports:job-confirm", args=[job.pk]))
-                assert confirmed.status_code < 500
-                job.refresh_from_db()
-                if job.status != ImportJob.Status.IMPORTED:
-                    assert register_snapshot() == before, "a failed import changed the register"
-            else:
-                assert job.status == ImportJob.Status.INVALID, job.status
-                assert job.error_count or job.rows.exists(), "an invalid file without errors to show"
-                assert "nhsuk-error-summary" in page.content.decode() or "error" in page.content.decode().lower()
+            assert job.status == ImportJob.Status.INVALID, job.status
+            assert job.error_count or job.rows.exists(), "an invalid file without errors to show"
+            assert shows_error(page) or "Rows with errors" in page.content.decode()
+
+
+@pytest.mark.parametrize("dataset", ["people", "memberships", "organisations"])
+@bad_input_settings(max_examples=14)
+@given(data=st.data())
+def test_bulk_import_of_a_malformed_file_never_fails_and_changes_nothing_unless_whole(client, world, dataset, data):
+    name, content = data.draw(bad_upload(HEADERS[dataset]), label="file")
+    check_bulk_import(client, world, dataset, name, content)
     figures.add("bad_inputs", 1)
 
 
 TEAMS_HEADERS = ["Full Name", "Join Time", "Leave Time", "Duration", "Email"]
 
 
-@pytest.mark.parametrize("where", ["teams", "plain"])
-@bad_input_settings(max_examples=14)
-@given(data=st.data())
-def test_attendance_import_of_a_malformed_file_never_fails_and_writes_nothing_before_confirming(
-    client, world, where, data
-):
-    name, content = data.draw(bad_upload(TEAMS_HEADERS if where == "teams" else PLAIN_HEADERS), label="file")
+def check_attendance_import(client, world, where: str, name: str, content: bytes) -> None:
+    """Nothing is written before the preview is confirmed; a file that cannot be read says why."""
     client.force_login(world.chair_a)
     with rolled_back():
         meeting = MeetingFactory(network=world.network_a)
@@ -126,6 +127,52 @@ def test_attendance_import_of_a_malformed_file_never_fails_and_writes_nothing_be
         else:
             confirmed = client.post(url, {"token": token})
             assert confirmed.status_code < 500
+
+
+@pytest.mark.parametrize("where", ["teams", "plain"])
+@bad_input_settings(max_examples=14)
+@given(data=st.data())
+def test_attendance_import_of_a_malformed_file_never_fails_and_writes_nothing_before_confirming(
+    client, world, where, data
+):
+    name, content = data.draw(bad_upload(TEAMS_HEADERS if where == "teams" else PLAIN_HEADERS), label="file")
+    check_attendance_import(client, world, where, name, content)
+    figures.add("bad_inputs", 1)
+
+
+def check_admin_ods_import(client, world, name: str, content: bytes) -> None:
+    client.force_login(world.lead)
+    with rolled_back():
+        before = register_snapshot()
+        response = client.post(
+            reverse("admin:organisations_organisation_import"),
+            {"resource": "0", "format": "0", "import_file": _upload(name, content)},
+        )
+        assert response.status_code < 500
+        assert register_snapshot() == before, "the preview wrote to the register"
+
+
+# Every kind of malformed file, once each, through each importer that reads files its own way.
+EVERY_KIND = [("csv", kind) for kind in CSV_KINDS] + [("xlsx", kind) for kind in XLSX_KINDS]
+IMPORTERS = {
+    "people": lambda client, world, name, content: check_bulk_import(client, world, "people", name, content),
+    "organisations": lambda client, world, name, content: check_bulk_import(
+        client, world, "organisations", name, content
+    ),
+    "teams": lambda client, world, name, content: check_attendance_import(client, world, "teams", name, content),
+    "admin-ods": check_admin_ods_import,
+}
+IMPORTER_HEADERS = {"people": PEOPLE_HEADERS, "organisations": ODS_HEADERS, "teams": TEAMS_HEADERS, "admin-ods": None}
+
+
+@pytest.mark.parametrize("importer", list(IMPORTERS))
+@pytest.mark.parametrize(("fmt", "kind"), EVERY_KIND, ids=[f"{fmt}-{kind}" for fmt, kind in EVERY_KIND])
+@bad_input_settings(max_examples=1)
+@given(data=st.data())
+def test_every_kind_of_malformed_file_through_every_importer(client, world, importer, fmt, kind, data):
+    headers = IMPORTER_HEADERS[importer] or ODS_HEADERS
+    content = data.draw(malformed_csv(headers, kind) if fmt == "csv" else malformed_xlsx(headers, kind))
+    IMPORTERS[importer](client, world, f"file.{fmt}", content)
     figures.add("bad_inputs", 1)
 
 
@@ -184,16 +231,7 @@ def test_terms_of_reference_upload_refuses_a_malformed_file_with_a_message(clien
 @bad_input_settings(max_examples=10)
 @given(file=bad_upload(ODS_HEADERS))
 def test_admin_ods_import_of_a_malformed_file_never_fails_nor_writes(client, world, file):
-    name, content = file
-    client.force_login(world.lead)
-    with rolled_back():
-        before = register_snapshot()
-        response = client.post(
-            reverse("admin:organisations_organisation_import"),
-            {"resource": "0", "format": "0", "import_file": _upload(name, content)},
-        )
-        assert response.status_code < 500
-        assert register_snapshot() == before, "the preview wrote to the register"
+    check_admin_ods_import(client, world, *file)
     figures.add("bad_inputs", 1)
 
 
@@ -233,4 +271,18 @@ def test_import_ods_command_stops_with_a_message_and_imports_nothing(world, tmp_
         except CommandError as error:
             assert str(error), "a command error without a message"
             assert register_snapshot() == before, "a refused ODS file changed the register"
+    figures.add("bad_inputs", 1)
+
+
+@pytest.mark.parametrize("code", ["R", "r z!", "TOOLONGCODE1", "RZZ\u202e", "=1+1", "RZZ\x00"])
+def test_import_ods_refuses_a_file_with_one_bad_code_and_imports_none_of_it(world, tmp_path, code):
+    """All or nothing: the good rows around a bad ODS code are not imported either."""
+    path = tmp_path / "etr.csv"
+    path.write_bytes(_ods_csv([ods_row("RZZ01", "Good Trust"), ods_row(code, "Bad Trust"), ods_row("RZZ02", "Other")]))
+    before = register_snapshot()
+    with pytest.raises(CommandError) as error:
+        call_command("import_ods", str(path), kind="trusts", stdout=io.StringIO(), stderr=io.StringIO())
+    assert "Nothing was imported" in str(error.value) or "cannot" in str(error.value).lower()
+    assert register_snapshot() == before
+    assert not Organisation.objects.filter(ods_code__in=["RZZ01", "RZZ02"]).exists()
     figures.add("bad_inputs", 1)
