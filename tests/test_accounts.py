@@ -165,6 +165,7 @@ def test_password_reset_from_request_to_signing_in_with_the_new_password(client,
 def test_new_email_address_takes_effect_only_once_it_is_confirmed(client, db):
     user = make_user("old.address@nhs.net")
     sign_in(client, "old.address@nhs.net")
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
 
     response = client.post(reverse("account_email"), {"action_add": "", "email": "New.Address@nhs.net"})
 
@@ -197,7 +198,9 @@ def test_new_email_address_takes_effect_only_once_it_is_confirmed(client, db):
 def test_change_of_email_address_can_be_cancelled_before_it_is_confirmed(client, db):
     user = make_user("old.address@nhs.net")
     client.force_login(user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     client.post(reverse("account_email"), {"action_add": "", "email": "new.address@nhs.net"})
+    assert EmailAddress.objects.filter(user=user, email="new.address@nhs.net").exists()
 
     client.post(reverse("account_email"), {"action_remove": "", "email": "new.address@nhs.net"})
 
