@@ -405,6 +405,10 @@ def nonexistent_kwargs(kwargs: dict) -> dict | None:
 # What each page's POST sends: valid data, so that a refusal is the access rule's and not the form's.
 
 
+def days_from_today(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
 def _date(prefix: str, day: datetime.date) -> dict:
     return {f"{prefix}_day": str(day.day), f"{prefix}_month": str(day.month), f"{prefix}_year": str(day.year)}
 
@@ -428,7 +432,7 @@ POST_DATA = {
         "work_email": "tariq.hussain@nhs.net",
         "job_title": "Pharmacist",
         "profession": "pharmacist",
-        **_date("start_date", datetime.date(2026, 9, 1)),
+        **_date("start_date", days_from_today(-60)),
     },
     "officers:change-details": lambda s: {
         "first_name": "Amina",
@@ -445,16 +449,16 @@ POST_DATA = {
     "networks:meeting-create": lambda s: {
         "title": "Extra meeting",
         "kind": "network",
-        **_date("held_on", datetime.date(2026, 11, 4)),
+        **_date("held_on", days_from_today(-7)),
     },
     "networks:meeting-edit": lambda s: {
         "title": "Renamed meeting",
         "kind": "network",
-        **_date("held_on", datetime.date(2026, 11, 4)),
+        **_date("held_on", days_from_today(-7)),
     },
     "networks:attendance-add": lambda s: {"people": [s.world.chair_a.person.pk]},
     "networks:unmatched-match": lambda s: {"person": s.world.other_person.pk},
-    "handovers:start": lambda s: _date("leaving_date", datetime.date(2030, 1, 31)),
+    "handovers:start": lambda s: _date("leaving_date", days_from_today(60)),
     "handovers:tick": lambda s: {"item": "mailbox_access"},
     "handovers:untick": lambda s: {"item": "mailbox_access"},
     "handovers:complete": lambda s: {"reason": "The successor has started."},
@@ -463,7 +467,7 @@ POST_DATA = {
         "name": "Medicines Safety Group",
         "chair_name": "Dr Chair",
         "meeting_frequency": "quarterly",
-        **_date("last_met_on", datetime.date(2026, 11, 3)),
+        **_date("last_met_on", days_from_today(-20)),
         "reports_to": "board",
         "has_patient_representation": "no",
     },
@@ -472,7 +476,7 @@ POST_DATA = {
     "committees:terms-of-reference-upload": lambda s: {
         "file": SimpleUploadedFile("terms.pdf", pdf_bytes(), content_type="application/pdf")
     },
-    "workspace:item": lambda s: _date("date", datetime.date(2026, 10, 1)),
+    "workspace:item": lambda s: _date("date", days_from_today(-1)),
     "workspace:applicability": lambda s: {"team_member": ["mhra_registration", "msip_workspace"]},
 }
 
