@@ -1,5 +1,7 @@
 from django.db import transaction
+from django.urls import reverse
 
+from audit.services import contact_views_record
 from officers.models import Appointment, Person
 
 from . import exports
@@ -14,7 +16,17 @@ def membership_export(*, user, network: Network, organisations, file_format: str
     contact_visible = set(
         Person.objects.contact_visible_to(user).filter(pk__in=officers.values("person")).values_list("pk", flat=True)
     )
+    organisations = list(organisations)
     rows = exports.membership_rows(organisations, contact_visible)
+    shown = [
+        appointment.person
+        for organisation in organisations
+        for appointment in (organisation.named_mso, organisation.named_mdso)
+        if appointment is not None and appointment.person_id in contact_visible
+    ]
+    contact_views_record(
+        viewer=user, people=shown, path=reverse("networks:membership-export", args=[network.slug, file_format])
+    )
     if file_format == ExportLog.Format.CSV:
         content = exports.as_csv(rows)
     elif file_format == ExportLog.Format.XLSX:

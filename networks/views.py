@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
+from audit.services import contact_views_record
 from officers.models import Appointment, Person
 
 from .attendance import active_member_ids, is_active_member
@@ -75,11 +76,15 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
         page_obj = Paginator(memberships, self.members_per_page).get_page(self.request.GET.get("page"))
         people = [m.person for m in page_obj] + [m.person for m in network.chair_memberships]
         chairs_network = any(n.pk == network.pk for n in user.chaired_networks)
+        contact_visible = Person.objects.contact_visible_ids(user, people)
+        contact_views_record(
+            viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
+        )
         return super().get_context_data(
             can_see_membership=user.is_national_lead or chairs_network,
             page_obj=page_obj,
             members=page_obj.object_list,
-            contact_visible=Person.objects.contact_visible_ids(user, people),
+            contact_visible=contact_visible,
             coverage=network.mso_coverage() if network.kind == Network.Kind.REGIONAL else None,
             children=network.children.order_by("name"),
             nav_section="my-networks" if chairs_network else "networks",
@@ -102,6 +107,10 @@ def membership(request, slug):
     page_obj = Paginator(organisations, ORGANISATIONS_PER_PAGE).get_page(request.GET.get("page"))
     people = [a.person for organisation in page_obj for a in organisation.named_appointments]
     chairs_network = any(n.pk == network.pk for n in request.user.chaired_networks)
+    contact_visible = Person.objects.contact_visible_ids(request.user, people)
+    contact_views_record(
+        viewer=request.user, people=[p for p in people if p.pk in contact_visible], path=request.get_full_path()
+    )
     return render(
         request,
         "networks/membership.html",
@@ -109,7 +118,7 @@ def membership(request, slug):
             "network": network,
             "form": form,
             "page_obj": page_obj,
-            "contact_visible": Person.objects.contact_visible_ids(request.user, people),
+            "contact_visible": contact_visible,
             "active_members": active_member_ids(people),
             "nav_section": "my-networks" if chairs_network else "networks",
         },

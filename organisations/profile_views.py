@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import DetailView
 
+from audit.services import contact_views_record
 from compliance.models import Flag
 from networks.models import Network
 from officers.models import Appointment, Person, TeamProposal
@@ -50,13 +51,18 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             appointments = appointments.named()
         appointments = list(appointments)
         named = [a for a in appointments if a.is_named]
+        people = [a.person for a in appointments]
+        contact_visible = Person.objects.contact_visible_ids(user, people)
+        contact_views_record(
+            viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
+        )
         return super().get_context_data(
             appointments=appointments,
             named_appointments=named,
             team_appointments=[a for a in appointments if not a.is_named],
             has_named_mso=any(a.role == Appointment.Role.MSO for a in named),
             has_named_mdso=any(a.role == Appointment.Role.MDSO for a in named),
-            contact_visible=Person.objects.contact_visible_ids(user, [a.person for a in appointments]),
+            contact_visible=contact_visible,
             committee=getattr(organisation, "committee", None) if private else None,
             networks=Network.objects.for_organisation(organisation).select_related("region"),
             show_private=private,

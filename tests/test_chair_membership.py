@@ -25,8 +25,9 @@ from .factories import (
 )
 
 # Session, user, the header's navigation (chaired networks, person record), the two-factor check,
-# then the network, the count, the page of organisations, their named officers, contact visibility.
-MEMBERSHIP_QUERIES = 11
+# then the network, the count, the page of organisations, their named officers, contact visibility
+# and the log of the contact details shown (the export: its ExportLog too).
+MEMBERSHIP_QUERIES = 12
 
 
 def membership_url(network):

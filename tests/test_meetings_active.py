@@ -11,6 +11,7 @@ from networks.attendance import active_member_ids, is_active_member
 from officers.models import Person
 
 from .factories import MeetingFactory, PersonFactory
+from .test_pages_queries import NETWORK_QUERIES
 from .factories.meetings import AttendanceFactory, WebinarFactory
 
 
@@ -112,5 +113,5 @@ def test_network_page_query_count_is_the_same_with_active_members(client, amina_
         AttendanceFactory(meeting=world.national.meetings.first(), person=PersonFactory())
     client.force_login(world.chair_a)
     # As in tests/test_pages_queries.py: the active-member marks come in the members' own query.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(NETWORK_QUERIES):
         client.get(reverse("networks:detail", args=["london"]))

@@ -13,8 +13,8 @@ from .factories import AppointmentFactory, MembershipFactory, NetworkFactory, Or
 # Session, user, the header's navigation (chaired networks, person record), the check that a lead or
 # chair has set up two-factor authentication, then the page's own queries.
 DIRECTORY_QUERIES = 9
-ORGANISATION_QUERIES = 13  # one of them the organisation's open compliance flags
-NETWORK_QUERIES = 13
+ORGANISATION_QUERIES = 14  # one of them the open compliance flags, one the log of contact details seen
+NETWORK_QUERIES = 14  # one of them the log of contact details seen
 NETWORK_LIST_QUERIES = 7
 PERSON_QUERIES = 9
 

@@ -118,3 +118,34 @@ def test_a_list_page_does_not_log_the_viewers_own_details(world, django_assert_n
     with django_assert_num_queries(0):
         assert contact_views_record(viewer=world.mso, people=[world.mso_person], path="/networks/london/") == 0
     assert not ContactView.objects.exists()
+
+
+LIST_PAGES = {
+    "organisation page": lambda world: reverse("organisations:detail", args=["RAL"]),
+    "network page": lambda world: reverse("networks:detail", args=["london"]),
+    "membership page": lambda world: reverse("networks:membership", args=["london"]),
+    "membership export": lambda world: reverse("networks:membership-export", args=["london", "csv"]),
+}
+
+
+@pytest.mark.parametrize("page", LIST_PAGES)
+def test_pages_listing_contact_details_log_whose_details_they_showed(client, world, page):
+    client.force_login(world.chair_a)
+    url = LIST_PAGES[page](world)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "mso.a@nhs.net" in response.content.decode()
+    assert set(ContactView.objects.values_list("viewer", "person", "path")) == {
+        (world.chair_a.pk, world.mso_person.pk, url)
+    }
+
+
+@pytest.mark.parametrize("page", ["organisation page", "network page"])
+def test_pages_showing_no_contact_details_log_nothing(client, world, page):
+    client.force_login(world.other_mso)
+    response = client.get(LIST_PAGES[page](world))
+    assert response.status_code == 200
+    assert "mso.a@nhs.net" not in response.content.decode()
+    assert not ContactView.objects.exists()
