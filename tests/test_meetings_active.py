@@ -11,8 +11,8 @@ from networks.attendance import active_member_ids, is_active_member
 from officers.models import Person
 
 from .factories import MeetingFactory, PersonFactory
-from .test_pages_queries import NETWORK_QUERIES
 from .factories.meetings import AttendanceFactory, WebinarFactory
+from .test_pages_queries import NETWORK_QUERIES
 
 
 def days_ago(days: int) -> datetime.date:
