@@ -136,7 +136,7 @@ def admin_changes(draw, fields: dict):
 
 
 @pytest.mark.parametrize("case", list(ADMIN_CASES))
-@bad_input_settings(max_examples=10)
+@bad_input_settings(max_examples=6)
 @given(data=st.data())
 def test_admin_change_page_refuses_bad_input_with_a_message_and_writes_nothing(client, world, case, data):
     url_name, record, fields = ADMIN_CASES[case]

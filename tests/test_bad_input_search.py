@@ -10,7 +10,18 @@ from hypothesis import strategies as st
 
 from tests.factories import MeetingFactory
 from tests.figures import figures
-from tests.strategies import arbitrary_text, bad_input_settings, db_snapshot, rolled_back, shows_error, with_nul
+from tests.strategies import (
+    arbitrary_text,
+    bad_input_settings,
+    db_snapshot,
+    rolled_back,
+    shows_error,
+    snapshot_changes,
+    with_nul,
+)
+
+# Written by a page that shows contact details, whatever its search: who saw whose details.
+VIEW_LOGS = {"audit_contactview"}
 
 # (URL name, its arguments from the world, who uses it, the query parameters it reads)
 SEARCH_PAGES = [
@@ -29,7 +40,20 @@ SEARCH_PAGES = [
     ("officers:team-queue", None, "lead", ["page"]),
     ("imports:index", None, "lead", ["page"]),
     ("dashboard:index", None, "lead", ["region", "page"]),
+    ("networks:attendance-add", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["q", "page"]),
+    ("networks:meeting-detail", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["page"]),
+    ("imports:job", lambda w: {"pk": _import_job(w).pk}, "lead", ["show", "page"]),
 ]
+
+
+def _meeting(world):
+    return MeetingFactory(network=world.network_a)
+
+
+def _import_job(world):
+    from tests.factories.imports import ImportJobFactory
+
+    return ImportJobFactory(user=world.lead)
 
 
 def _url(world, name, kwargs):
@@ -37,17 +61,18 @@ def _url(world, name, kwargs):
 
 
 @pytest.mark.parametrize(("name", "kwargs", "role", "params"), SEARCH_PAGES, ids=[p[0] for p in SEARCH_PAGES])
-@bad_input_settings(max_examples=6)
+@bad_input_settings(max_examples=4)
 @given(data=st.data())
 def test_search_and_filters_never_fail_on_arbitrary_text(client, world, name, kwargs, role, params, data):
     client.force_login(getattr(world, role))
-    url = _url(world, name, kwargs)
     query = {param: data.draw(arbitrary_text, label=param) for param in data.draw(st.sets(st.sampled_from(params)))}
-    before = db_snapshot()
     with rolled_back():
+        url = _url(world, name, kwargs)
+        before = db_snapshot()
         response = client.get(url, query)
         assert response.status_code < 500, (url, query)
-        assert db_snapshot() == before, "a search wrote to the database"
+        # Only the log of whose contact details the page showed may grow.
+        assert set(snapshot_changes(before, db_snapshot())) <= VIEW_LOGS, "a search wrote to the database"
     figures.add("bad_inputs", 1)
 
 
@@ -81,10 +106,6 @@ def test_organisation_search_json_answers_any_text_with_json(client, world, q):
     assert response.status_code == 200
     assert isinstance(response.json()["results"], list)
     figures.add("bad_inputs", 1)
-
-
-def _meeting(world):
-    return MeetingFactory(network=world.national)
 
 
 # Addresses with an ODS code (or a slug) in them, and who may open each.
@@ -122,7 +143,7 @@ def test_an_address_with_any_code_is_found_or_not_found(client, world, name, arg
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code < 500, (url, method)
-        assert db_snapshot() == before
+        assert set(snapshot_changes(before, db_snapshot())) <= VIEW_LOGS
     figures.add("bad_inputs", 1)
 
 
