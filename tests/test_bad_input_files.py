@@ -286,3 +286,59 @@ def test_import_ods_refuses_a_file_with_one_bad_code_and_imports_none_of_it(worl
     assert register_snapshot() == before
     assert not Organisation.objects.filter(ods_code__in=["RZZ01", "RZZ02"]).exists()
     figures.add("bad_inputs", 1)
+
+
+# One bad value per row of a people file, and the column its error must name.
+BAD_PEOPLE_ROWS = [
+    ({"email": "not-an-email"}, "Work email"),
+    ({"email": "nul\u2028@nhs.net"}, "Work email"),
+    ({"email": "ok1@nhs.net", "first": ""}, "First name"),
+    ({"email": "ok2@nhs.net", "first": "A" * 101}, "First name"),
+    ({"email": "ok3@nhs.net", "phone": "call the switchboard"}, "Work telephone"),
+    ({"email": "ok4@nhs.net", "phone": "+1 212 555 0100"}, "Work telephone"),
+    ({"email": "ok5@nhs.net", "ods": "ral!", "role": "MSO", "start": "2024-01-01"}, "Organisation ODS code"),
+    ({"email": "ok6@nhs.net", "ods": "RAL", "role": "MSO", "start": "31/02/2024"}, "Start date"),
+    ({"email": "ok7@nhs.net", "ods": "RAL", "role": "MSO", "start": "yesterday"}, "Start date"),
+    ({"email": "ok8@nhs.net", "ods": "RAL", "role": "Chief", "start": "2024-01-01"}, "Role"),
+    ({"email": "ok9@nhs.net", "profession": "Wizard"}, "Profession"),
+    (
+        {
+            "email": "ok10@nhs.net",
+            "ods": "RAL",
+            "role": "Deputy MSO",
+            "status": "Ended",
+            "start": "2024-06-01",
+            "end": "2024-05-31",
+        },
+        "End date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "column"), BAD_PEOPLE_ROWS, ids=[column for _, column in BAD_PEOPLE_ROWS])
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_people_import_names_the_line_and_column_of_a_bad_value_and_writes_nothing(
+    client, world, values, column, file_format
+):
+    """A good row, then a row with one bad value: the check names line 3 and the column, and the
+    good row is not imported either."""
+    from tests.factories.imports import csv_bytes, person_row, xlsx_bytes
+
+    values = dict(values)
+    email = values.pop("email")
+    rows = [PEOPLE_HEADERS, person_row("good.row@nhs.net"), person_row(email, **values)]
+    content = csv_bytes(rows) if file_format == "csv" else xlsx_bytes(rows)
+    client.force_login(world.lead)
+    before = register_snapshot()
+    response = client.post(
+        reverse("imports:upload", args=["people"]), {"file": _upload(f"people.{file_format}", content)}
+    )
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.INVALID
+    errors = list(job.rows.values_list("line", "column", "message"))
+    assert any(line == 3 and col == column and message for line, col, message in errors), errors
+    assert client.post(reverse("imports:job-confirm", args=[job.pk])).status_code == 302
+    assert register_snapshot() == before
+    assert not Person.objects.filter(work_email="good.row@nhs.net").exists()
+    figures.add("bad_inputs", 1)

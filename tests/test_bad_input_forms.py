@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from compliance.models import Flag
 from officers.models import Appointment, Profession
-from tests.factories import MeetingFactory, PersonFactory
+from tests.factories import MeetingFactory, OrganisationFactory, PersonFactory
 from tests.factories.dashboard import ChangeRequestFactory, FlagFactory, HandoverFactory, RegistrationRequestFactory
 from tests.factories.meetings import UnmatchedAttendeeFactory
 from tests.factories.profile import CommitteeFactory, CommitteeMemberFactory, KeyContactFactory, TeamProposalFactory
@@ -85,6 +85,13 @@ def registration(world):
         "proposed_mailbox": "mso.team@nhs.net",
     }
     return reverse("officers:registration-create", args=[world.org_a.ods_code]), data
+
+
+def registration_no_mailbox(world):
+    organisation = OrganisationFactory(ods_code="RZZ9", generic_mailbox="", region=world.london)
+    url, data = registration(world)
+    data.pop("has_mailbox_access")
+    return reverse("officers:registration-create", args=[organisation.ods_code]), data
 
 
 def change_details(world):
@@ -308,6 +315,12 @@ CASES = [
             "phone*": "phone",
             "has_mailbox_access*": "choice",
         },
+    ),
+    Case(
+        "registration-no-mailbox",
+        "no_role",
+        registration_no_mailbox,
+        {"role*": "choice", "phone*": "phone", "proposed_mailbox": "email", "start_date*": "date"},
     ),
     Case(
         "change-details",
