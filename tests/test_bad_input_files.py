@@ -342,3 +342,44 @@ def test_people_import_names_the_line_and_column_of_a_bad_value_and_writes_nothi
     assert register_snapshot() == before
     assert not Person.objects.filter(work_email="good.row@nhs.net").exists()
     figures.add("bad_inputs", 1)
+
+
+upload_names = st.one_of(
+    st.sampled_from(
+        [
+            "terms\r\nX-Injected: yes.pdf",
+            'terms";filename=evil.exe.pdf',
+            "../../../etc/passwd.pdf",
+            "terms\u202efdp.exe.pdf",
+            "💊 terms of reference.pdf",
+            "a" * 400 + ".pdf",
+            ".pdf",
+            "terms.PDF",
+        ]
+    ),
+    st.text(
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="/\\\x00"), min_size=1, max_size=40
+    ).map(lambda s: s + ".pdf"),
+)
+
+
+@bad_input_settings(max_examples=8)
+@given(name=upload_names)
+def test_a_good_file_under_any_name_is_kept_and_downloaded_without_failing(client, world, name):
+    """The name a browser sends is kept only as text: control characters, quotes, paths and very
+    long names neither fail the upload nor the download's headers."""
+    from tests.factories.profile import pdf_bytes
+
+    client.force_login(world.mso)
+    with rolled_back():
+        CommitteeFactory(organisation=world.org_a)
+        response = client.post(
+            reverse("committees:terms-of-reference-upload", args=[world.org_a.ods_code]),
+            {"file": SimpleUploadedFile(name, pdf_bytes(), content_type="application/pdf")},
+        )
+        assert response.status_code < 500
+        download = client.get(reverse("committees:terms-of-reference", args=[world.org_a.ods_code]))
+        assert download.status_code < 500
+        for header, value in download.headers.items():
+            assert "\n" not in value and "\r" not in value, header
+    figures.add("bad_inputs", 1)
