@@ -560,3 +560,10 @@ def test_a_leaving_date_at_the_end_of_the_calendar_is_refused_not_overflowed(cli
     assert "The leaving date must be within the next 5 years" in response.content.decode()
     assert db_snapshot() == before
     figures.add("bad_inputs", 1)
+
+
+def test_resend_confirmation_says_how_an_email_address_is_written(client, world):
+    response = client.post(reverse("users:resend-confirmation"), {"email": "name at nhs.net"})
+    assert response.status_code == 200
+    assert "Enter an email address in the correct format, like name@nhs.net" in response.content.decode()
+    figures.add("bad_inputs", 1)

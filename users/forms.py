@@ -15,7 +15,14 @@ class TrustedEmailDomainForm(forms.ModelForm):
 
 
 class ResendConfirmationForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@nhs.net",
+        },
+    )
 
     def clean_email(self):
         return self.cleaned_data["email"].lower()
