@@ -138,9 +138,11 @@ def handover_complete_view(request, pk):
     if not (request.user.is_national_lead or request.user.pk == handover.outgoing_appointment.person.user_id):
         raise PermissionDenied("Only the national lead, or the outgoing officer, can complete a handover.")
     form = HandoverCompleteForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():  # a reason that cannot be kept (too long, a NUL character): nothing is done
+        messages.error(request, " ".join(f"The reason: {error}" for error in form.errors.get("reason", [])))
+        return redirect(handover)
     try:
-        handover = handover_complete(handover_id=handover.pk, user=request.user, reason=reason)
+        handover = handover_complete(handover_id=handover.pk, user=request.user, reason=form.cleaned_data["reason"])
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
     else:

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from compliance.models import Flag
 from officers.models import Appointment, Profession
-from tests.factories import MeetingFactory, OrganisationFactory, PersonFactory
+from tests.factories import AppointmentFactory, MeetingFactory, OrganisationFactory, PersonFactory
 from tests.factories.dashboard import ChangeRequestFactory, FlagFactory, HandoverFactory, RegistrationRequestFactory
 from tests.factories.meetings import UnmatchedAttendeeFactory
 from tests.factories.profile import CommitteeFactory, CommitteeMemberFactory, KeyContactFactory, TeamProposalFactory
@@ -566,4 +566,32 @@ def test_resend_confirmation_says_how_an_email_address_is_written(client, world)
     response = client.post(reverse("users:resend-confirmation"), {"email": "name at nhs.net"})
     assert response.status_code == 200
     assert "Enter an email address in the correct format, like name@nhs.net" in response.content.decode()
+    figures.add("bad_inputs", 1)
+
+
+@pytest.mark.parametrize("reason", ["Done\x00", "x" * 2001])
+def test_completing_a_handover_with_a_reason_that_cannot_be_kept_completes_nothing(client, world, reason):
+    """A handover ready to complete (successor named, checklist ticked): a reason that cannot be
+    kept is refused with its message, rather than dropped while the handover completes."""
+    from django.utils import timezone
+
+    from handovers.models import Handover, HandoverChecklistItem
+
+    handover = _handover(world)
+    handover.incoming_appointment = AppointmentFactory(
+        person=PersonFactory(), organisation=world.org_a, role=Appointment.Role.MSO, status=Appointment.Status.PENDING
+    )
+    handover.save()
+    for item in HandoverChecklistItem.Item.values:
+        HandoverChecklistItem.objects.create(
+            handover=handover, item=item, ticked_at=timezone.now(), ticked_by=world.mso
+        )
+    client.force_login(world.mso)
+    before = db_snapshot()
+    response = client.post(reverse("handovers:complete", args=[handover.pk]), {"reason": reason})
+    assert response.status_code == 302
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+    handover.refresh_from_db()
+    assert handover.status == Handover.Status.OPEN
+    assert db_snapshot() == before
     figures.add("bad_inputs", 1)
