@@ -21,7 +21,7 @@ from tests.strategies import (
 )
 
 # Written by a page that shows contact details, whatever its search: who saw whose details.
-VIEW_LOGS = {"audit_contactview"}
+VIEW_LOGS = {"audit_contactview", "networks_exportlog"}
 
 # (URL name, its arguments from the world, who uses it, the query parameters it reads)
 SEARCH_PAGES = [
@@ -43,6 +43,18 @@ SEARCH_PAGES = [
     ("networks:attendance-add", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["q", "page"]),
     ("networks:meeting-detail", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["page"]),
     ("imports:job", lambda w: {"pk": _import_job(w).pk}, "lead", ["show", "page"]),
+    (
+        "networks:membership-export",
+        lambda w: {"slug": w.network_a.slug, "file_format": "csv"},
+        "chair_a",
+        ["q", "kind", "gaps"],
+    ),
+    (
+        "networks:membership-export",
+        lambda w: {"slug": w.network_a.slug, "file_format": "xlsx"},
+        "chair_a",
+        ["q", "kind", "gaps"],
+    ),
 ]
 
 
@@ -151,3 +163,23 @@ def _quote(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
+
+
+# Links sent by email, with a key in them: any key that is no such thing is a page saying so.
+KEY_ADDRESSES = ["/accounts/confirm-email/{}/", "/accounts/password/reset/key/1a-{}/"]
+
+
+@pytest.mark.parametrize("address", KEY_ADDRESSES)
+@bad_input_settings(max_examples=4)
+@given(
+    key=st.one_of(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789:-_", min_size=1, max_size=80), address_text)
+)
+def test_an_emailed_link_with_any_key_never_fails(client, world, address, key):
+    with rolled_back():
+        before = db_snapshot()
+        url = address.format(_quote(key))
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code < 500, url
+        assert set(snapshot_changes(before, db_snapshot())) <= VIEW_LOGS
+    figures.add("bad_inputs", 1)
