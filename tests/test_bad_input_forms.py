@@ -595,3 +595,23 @@ def test_completing_a_handover_with_a_reason_that_cannot_be_kept_completes_nothi
     assert handover.status == Handover.Status.OPEN
     assert db_snapshot() == before
     figures.add("bad_inputs", 1)
+
+
+@bad_input_settings(max_examples=6)
+@given(code=arbitrary_text)
+def test_the_two_factor_code_at_sign_in_refuses_any_text_with_a_message(client, world, code):
+    """The national lead signs in with the password, then types anything for the authenticator's code."""
+    cache.clear()
+    client.logout()
+    EmailAddress.objects.get_or_create(user=world.lead, email=world.lead.email, primary=True, verified=True)
+    response = client.post(reverse("account_login"), {"login": world.lead.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("mfa_authenticate")
+    with rolled_back():
+        before = db_snapshot()
+        response = client.post(reverse("mfa_authenticate"), {"code": code})
+        assert response.status_code < 500
+        assert response.status_code in (200, 429)
+        if response.status_code == 200:
+            assert shows_error(response)
+        assert db_snapshot() == before, snapshot_changes(before, db_snapshot())
+    figures.add("bad_inputs", 1)
