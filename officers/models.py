@@ -221,11 +221,27 @@ class RequestQuerySet(models.QuerySet):
         return self.filter(**{self.owner_field: user})
 
 
+class ReviewedRequest(models.Model):
+    """What every request to the national lead records of its review: its status, when it was
+    sent, and who decided it, when and (for a rejection) why."""
+
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class RegistrationRequestQuerySet(RequestQuerySet):
     owner_field = "user"
 
 
-class RegistrationRequest(models.Model):
+class RegistrationRequest(ReviewedRequest):
     """A signed-up user asks to be appointed to a role at an organisation; the national lead decides."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration_requests")
@@ -246,13 +262,6 @@ class RegistrationRequest(models.Model):
     email_domain_trusted = models.BooleanField(
         default=True, help_text="False when the applicant's email domain needs extra checking."
     )
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
-    submitted_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_reason = models.TextField(blank=True)
     appointment = models.OneToOneField(
         Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="registration_request"
     )
@@ -289,7 +298,7 @@ class ChangeRequestQuerySet(RequestQuerySet):
     owner_field = "requested_by"
 
 
-class ChangeRequest(models.Model):
+class ChangeRequest(ReviewedRequest):
     """A field-by-field change to a person's details or an organisation's generic mailbox.
 
     `changes` maps each changed field to the value it had when the request was made and the
@@ -302,13 +311,6 @@ class ChangeRequest(models.Model):
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests"
     )
     changes = models.JSONField()
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
-    submitted_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_reason = models.TextField(blank=True)
 
     objects = ChangeRequestQuerySet.as_manager()
     history = HistoricalRecords()
@@ -359,7 +361,7 @@ class TeamProposalQuerySet(RequestQuerySet):
     owner_field = "proposed_by"
 
 
-class TeamProposal(models.Model):
+class TeamProposal(ReviewedRequest):
     """The named MSO or MDSO (or the national lead) proposes someone for the organisation's medication
     safety team (a deputy MSO, team member or medicines champion); the national lead decides.
     Approval finds or creates the person by work email and makes the appointment active."""
@@ -376,13 +378,6 @@ class TeamProposal(models.Model):
     profession = models.CharField(max_length=30, choices=Profession.choices)
     start_date = models.DateField()
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_proposals")
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
-    submitted_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_reason = models.TextField(blank=True)
     appointment = models.OneToOneField(
         Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="team_proposal"
     )
