@@ -97,25 +97,25 @@ officers:confirm-details                login     405/404   405       405       
 officers:my-change-requests             login     404       200       200       200       200       404
 officers:my-change-request              login     404       200       404       404       404       404
 officers:change-withdraw                login     405/404   405       405/404   405/404   405/404   405/404
-# The national lead's queues: 403 for everyone else, before any object is looked up.
-officers:change-queue                   login     200       403       403       403       403       403
-officers:change-review                  login     200       403       403       403       403       403
-officers:change-approve                 login     405       403       403       403       403       403
-officers:change-reject                  login     405       403       403       403       403       403
+# The national lead's queues: 404 for everyone else, before any object is looked up.
+officers:change-queue                   login     200       404       404       404       404       404
+officers:change-review                  login     200       404       404       404       404       404
+officers:change-approve                 login     405       404       404       404       404       404
+officers:change-reject                  login     405       404       404       404       404       404
 officers:registration-start             login     200       200       200       200       200       200
 officers:registration-create            login     200       200       200       200       200       200
 officers:registration-list              login     200       200       200       200       200       200
 officers:registration-detail            login     200       404       404       404       404       200
 officers:registration-submitted         login     200       404       404       404       404       200
 officers:registration-withdraw          login     405/404   405/404   405/404   405/404   405/404   405
-officers:registration-queue             login     200       403       403       403       403       403
-officers:registration-review            login     200       403       403       403       403       403
-officers:registration-approve           login     405       403       403       403       403       403
-officers:registration-reject            login     405       403       403       403       403       403
-officers:team-queue                     login     200       403       403       403       403       403
-officers:team-review                    login     200       403       403       403       403       403
-officers:team-approve                   login     405       403       403       403       403       403
-officers:team-reject                    login     405       403       403       403       403       403
+officers:registration-queue             login     200       404       404       404       404       404
+officers:registration-review            login     200       404       404       404       404       404
+officers:registration-approve           login     405       404       404       404       404       404
+officers:registration-reject            login     405       404       404       404       404       404
+officers:team-queue                     login     200       404       404       404       404       404
+officers:team-review                    login     200       404       404       404       404       404
+officers:team-approve                   login     405       404       404       404       404       404
+officers:team-reject                    login     405       404       404       404       404       404
 officers:team-withdraw                  login     405       405       405/404   405/404   405/404   405/404
 # Networks: the list and a network's page for everyone signed in; membership and meetings for the
 # network's chairs and the lead (the national webinars: the national network's).
@@ -158,13 +158,13 @@ committees:terms-of-reference-upload    login     200       200       404       
 committees:terms-of-reference-remove    login     200       200       404       403       404       404
 # Getting started: the holder and the lead change a checklist; the region's chairs see it.
 workspace:progress                      login     200       404       404       200       200       404
-workspace:applicability                 login     200       403       403       403       403       403
+workspace:applicability                 login     200       404       404       404       404       404
 workspace:checklist                     login     200       200       404       200       404       404
 workspace:item                          login     200       200       404       200/403   404       404
 workspace:item-undo                     login     405       405       405/404   405/403   405/404   405/404
-# The national lead's dashboard (403 for others) and imports and exports (404 for others).
-dashboard:index                         login     200       403       403       403       403       403
-dashboard:region                        login     200       403       403       403       403       403
+# The national lead's dashboard and imports and exports (404 for others).
+dashboard:index                         login     200       404       404       404       404       404
+dashboard:region                        login     200       404       404       404       404       404
 imports:index                           login     200       404       404       404       404       404
 imports:upload                          login     200       404       404       404       404       404
 imports:job                             login     200       404       404       404       404       404

@@ -685,16 +685,16 @@ def test_an_officer_cannot_change_another_persons_details(client, world):
 def test_only_the_national_lead_opens_the_queue_and_a_request(client, world, role):
     change = ask(world, job_title="Lead pharmacist")
     client.force_login(getattr(world, role))
-    assert client.get(reverse("officers:change-queue")).status_code == 403
-    assert client.get(reverse("officers:change-review", args=[change.pk])).status_code == 403
+    assert client.get(reverse("officers:change-queue")).status_code == 404
+    assert client.get(reverse("officers:change-review", args=[change.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["mso", "other_mso", "chair_a", "no_role"])
 def test_only_the_national_lead_approves_or_rejects(client, world, role):
     change = ask(world, job_title="Lead pharmacist")
     client.force_login(getattr(world, role))
-    assert client.post(reverse("officers:change-approve", args=[change.pk])).status_code == 403
-    assert client.post(reverse("officers:change-reject", args=[change.pk]), {"reason": "No"}).status_code == 403
+    assert client.post(reverse("officers:change-approve", args=[change.pk])).status_code == 404
+    assert client.post(reverse("officers:change-reject", args=[change.pk]), {"reason": "No"}).status_code == 404
     change.refresh_from_db()
     assert change.status == RequestStatus.SUBMITTED
     world.mso_person.refresh_from_db()

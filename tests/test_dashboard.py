@@ -393,8 +393,8 @@ def test_coverage_figures_link_to_the_directory_filtered_by_region_type_and_meas
 @pytest.mark.parametrize("role", ["mso", "chair_a", "no_role"])
 def test_others_cannot_see_the_dashboard(client, counted, role):
     client.force_login(getattr(counted, role))
-    assert client.get(DASHBOARD).status_code == 403
-    assert client.get(reverse("dashboard:region", args=["Y56"])).status_code == 403
+    assert client.get(DASHBOARD).status_code == 404
+    assert client.get(reverse("dashboard:region", args=["Y56"])).status_code == 404
 
 
 def test_dashboard_sends_anonymous_visitors_to_sign_in(client, counted):

@@ -201,7 +201,7 @@ def test_committee_overview_for_the_lead_and_chairs(client, profile, role, statu
     assert client.get(reverse("committees:overview")).status_code == status
 
 
-@pytest.mark.parametrize(("role", "status"), [("lead", 200), ("mso", 403), ("chair_a", 403)])
+@pytest.mark.parametrize(("role", "status"), [("lead", 200), ("mso", 404), ("chair_a", 404)])
 def test_team_proposal_queue_is_the_leads(client, profile, role, status):
     client.force_login(user(profile, role))
     assert client.get(reverse("officers:team-queue")).status_code == status

@@ -136,16 +136,16 @@ def test_national_lead_uses_the_queue_review_and_actions(client, world, owner, r
 @pytest.mark.parametrize("role", NOT_LEAD)
 def test_anyone_but_the_national_lead_is_forbidden_the_queue_and_review(client, world, owner, registration, role):
     client.force_login(user_for(world, owner, role))
-    assert client.get(reverse("officers:registration-queue")).status_code == 403
-    assert client.get(reverse("officers:registration-review", args=[registration.pk])).status_code == 403
+    assert client.get(reverse("officers:registration-queue")).status_code == 404
+    assert client.get(reverse("officers:registration-review", args=[registration.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("role", NOT_LEAD)
 def test_anyone_but_the_national_lead_is_forbidden_to_approve_or_reject(client, world, owner, registration, role):
     client.force_login(user_for(world, owner, role))
     reject_url = reverse("officers:registration-reject", args=[registration.pk])
-    assert client.post(reverse("officers:registration-approve", args=[registration.pk])).status_code == 403
-    assert client.post(reject_url, {"reason": "No"}).status_code == 403
+    assert client.post(reverse("officers:registration-approve", args=[registration.pk])).status_code == 404
+    assert client.post(reject_url, {"reason": "No"}).status_code == 404
     registration.refresh_from_db()
     assert registration.status == RequestStatus.SUBMITTED
     assert not Appointment.objects.filter(person__user=owner).exists()

@@ -459,8 +459,8 @@ def test_the_applicability_page_refuses_an_unknown_item(client, world):
 @pytest.mark.parametrize("who", ["mso", "chair_a", "no_role"])
 def test_only_the_lead_sees_the_applicability_page(client, world, who):
     client.force_login(getattr(world, who))
-    assert client.get(reverse("workspace:applicability")).status_code == 403
-    assert client.post(reverse("workspace:applicability"), {"mso": [Item.KEY_CONTACTS]}).status_code == 403
+    assert client.get(reverse("workspace:applicability")).status_code == 404
+    assert client.post(reverse("workspace:applicability"), {"mso": [Item.KEY_CONTACTS]}).status_code == 404
     assert not NotApplicable.objects.filter(role="mso").exists()
 
 
