@@ -237,6 +237,23 @@ class ReviewedRequest(models.Model):
         abstract = True
 
 
+def review_constraints(name: str, noun: str) -> list[models.CheckConstraint]:
+    """The database's rules for a ReviewedRequest table `name`: a decided one has the time of the
+    decision, a rejected one its reason (the messages speak of a `noun`)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
+            name=f"reviewed_{name}_has_review_time",
+            violation_error_message=f"A decided {noun} needs the time of the decision.",
+        ),
+        models.CheckConstraint(
+            condition=~Q(status="rejected") | ~Q(review_reason=""),
+            name=f"rejected_{name}_has_reason",
+            violation_error_message=f"Give the reason for rejecting the {noun}.",
+        ),
+    ]
+
+
 class RegistrationRequestQuerySet(RequestQuerySet):
     owner_field = "user"
 
@@ -278,16 +295,7 @@ class RegistrationRequest(ReviewedRequest):
                 name="one_waiting_registration_per_role",
                 violation_error_message="You have already asked for this role at this organisation.",
             ),
-            models.CheckConstraint(
-                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
-                name="reviewed_registration_has_review_time",
-                violation_error_message="A decided request needs the time of the decision.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(review_reason=""),
-                name="rejected_registration_has_reason",
-                violation_error_message="Give the reason for rejecting the request.",
-            ),
+            *review_constraints("registration", "request"),
         ]
 
     def __str__(self):
@@ -324,16 +332,7 @@ class ChangeRequest(ReviewedRequest):
                 name="change_request_has_one_target",
                 violation_error_message="A change request is about one person or one organisation.",
             ),
-            models.CheckConstraint(
-                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
-                name="reviewed_change_has_review_time",
-                violation_error_message="A decided request needs the time of the decision.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(review_reason=""),
-                name="rejected_change_has_reason",
-                violation_error_message="Give the reason for rejecting the request.",
-            ),
+            *review_constraints("change", "request"),
             # One request per person or organisation waits at a time (a new one replaces it).
             models.UniqueConstraint(
                 fields=["person"],
@@ -401,16 +400,7 @@ class TeamProposal(ReviewedRequest):
                 name="one_waiting_team_proposal_per_person_role",
                 violation_error_message="This person has already been proposed for this role.",
             ),
-            models.CheckConstraint(
-                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
-                name="reviewed_team_proposal_has_review_time",
-                violation_error_message="A decided proposal needs the time of the decision.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(review_reason=""),
-                name="rejected_team_proposal_has_reason",
-                violation_error_message="Give the reason for rejecting the proposal.",
-            ),
+            *review_constraints("team_proposal", "proposal"),
         ]
 
     def __str__(self):
