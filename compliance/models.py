@@ -55,6 +55,7 @@ class Flag(models.Model):
         MHRA_NOT_REGISTERED = "mhra_not_registered", "MSO not registered with the MHRA after 30 days"
         DETAILS_NOT_CONFIRMED = "details_not_confirmed", "Officer details not confirmed for 12 months"
         NO_MAILBOX = "no_mailbox", "No generic MSO mailbox"
+        OFFICERS_AT_CLOSED = "officers_at_closed", "Officers in post at a closed organisation"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -118,6 +119,7 @@ class Flag(models.Model):
         Kind.MHRA_NOT_REGISTERED: "Record the MSO's MHRA registration",
         Kind.DETAILS_NOT_CONFIRMED: "The named officer confirms their details",
         Kind.NO_MAILBOX: "Record a generic MSO mailbox",
+        Kind.OFFICERS_AT_CLOSED: "Move the officers to the successor, or end their appointments",
     }
 
     @property

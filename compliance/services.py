@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from emails.services import email_queue
 from handovers.models import Handover
 from officers.models import Appointment
-from organisations.models import Organisation
+from organisations.coverage import to_flag
+from organisations.models import Duty, Organisation
 
 from .models import Flag
 
@@ -73,29 +74,21 @@ def handovers_lapse(*, today: datetime.date) -> int:
     return len(lapsing)
 
 
-def _named_officer_missing(organisations, role: str):
-    """Organisations with no active named officer in `role`. A community pharmacy is covered by
-    its parent company's officer."""
-    current = Appointment.objects.current().filter(role=role)
-    return (
-        organisations.alias(
-            has_own=Exists(current.filter(organisation=OuterRef("pk"))),
-            has_parents=Exists(current.filter(organisation=OuterRef("parent"))),
-        )
-        .filter(has_own=False)
-        .exclude(kind=Organisation.Kind.PHARMACY, has_parents=True)
-    )
-
-
 def flag_findings(*, today: datetime.date, organisation_ids: list[int] | None = None) -> Findings:
-    """Every (open organisation, kind) whose condition holds on `today`: one query per kind.
-    With `organisation_ids`, only those organisations are looked at.
+    """Every (organisation, kind) whose condition holds on `today`: one query per kind. With
+    `organisation_ids`, only those organisations are looked at.
 
-    Organisations that are closed or not yet open are never found, so their flags resolve.
+    Who must have a named officer or a mailbox is organisations.coverage's one definition
+    (`to_flag`): an organisation not expected to name its own is never flagged for lacking one, and
+    where a cover is in force but the covering organisation has no officer, the covering
+    organisation is flagged. Organisations outside England are never flagged; those that are closed
+    or not yet open only for officers still in post at a closed organisation, so their other flags resolve.
     """
-    organisations = Organisation.objects.open_on(today).order_by()
+    everyone = Organisation.objects.order_by()
     if organisation_ids is not None:
-        organisations = organisations.filter(pk__in=organisation_ids)
+        everyone = everyone.filter(pk__in=organisation_ids)
+    england = everyone.in_england(today)
+    organisations = england.open_on(today)
     open_ids = organisations.values("pk")
     year_ago = year_before(today)
     findings: Findings = {}
@@ -107,8 +100,8 @@ def flag_findings(*, today: datetime.date, organisation_ids: list[int] | None = 
     def ids(queryset):
         return ((pk, None, None) for pk in queryset.values_list("pk", flat=True))
 
-    add(Flag.Kind.NO_MSO, ids(_named_officer_missing(organisations, Appointment.Role.MSO)))
-    add(Flag.Kind.NO_MDSO, ids(_named_officer_missing(organisations, Appointment.Role.MDSO)))
+    add(Flag.Kind.NO_MSO, ids(organisations.filter(to_flag(Duty.MSO, today))))
+    add(Flag.Kind.NO_MDSO, ids(organisations.filter(to_flag(Duty.MDSO, today))))
 
     lapsed = (
         Handover.objects.filter(status=Handover.Status.LAPSED, organisation__in=open_ids)
@@ -144,14 +137,18 @@ def flag_findings(*, today: datetime.date, organisation_ids: list[int] | None = 
         ((organisation, None, pk) for organisation, pk in unconfirmed.values_list("organisation", "pk")),
     )
 
-    # A community pharmacy is covered by its parent company's mailbox, as for its named officers.
-    parents_mailbox = Organisation.objects.filter(pk=OuterRef("parent")).exclude(generic_mailbox="")
-    no_mailbox = (
-        organisations.filter(generic_mailbox="")
-        .alias(parent_has_mailbox=Exists(parents_mailbox))
-        .exclude(kind=Organisation.Kind.PHARMACY, parent_has_mailbox=True)
+    add(Flag.Kind.NO_MAILBOX, ids(organisations.filter(to_flag(Duty.MAILBOX, today))))
+
+    # Officers still in post where ODS has closed the organisation: one flag per organisation,
+    # about its first such appointment, until the lead moves them to the successor or ends them.
+    in_post_at_closed = (
+        Appointment.objects.current()
+        .filter(organisation__in=england.filter(closed_on__lte=today).values("pk"))
+        .values("organisation")
+        .annotate(first=Min("pk"))
+        .order_by()
     )
-    add(Flag.Kind.NO_MAILBOX, ids(no_mailbox))
+    add(Flag.Kind.OFFICERS_AT_CLOSED, ((row["organisation"], None, row["first"]) for row in in_post_at_closed))
     return findings
 
 
@@ -172,7 +169,7 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
     """Open the flags whose condition became true, resolve those whose condition ended.
 
     Idempotent: a second run on the same day changes nothing. A fixed number of queries: the lock,
-    the handovers that lapse (3), one per kind (6), the open flags (1), then the new flags and their
+    the handovers that lapse (3), one per kind (7), the open flags (1), then the new flags and their
     history (2) and the resolved flags, read back, and their history (3).
     """
     today = today or timezone.localdate()

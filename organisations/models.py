@@ -30,12 +30,15 @@ class Region(models.Model):
         return self.name
 
 
+def open_on_condition(day: datetime.date) -> Q:
+    """Opened by `day` and not yet closed on it."""
+    return (Q(opened_on__isnull=True) | Q(opened_on__lte=day)) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+
+
 class OrganisationQuerySet(models.QuerySet):
     def open_on(self, day: datetime.date):
         """Organisations open on the given day: opened by then and not yet closed."""
-        return self.filter(Q(opened_on__isnull=True) | Q(opened_on__lte=day)).filter(
-            Q(closed_on__isnull=True) | Q(closed_on__gt=day)
-        )
+        return self.filter(open_on_condition(day))
 
     def open(self):
         return self.open_on(timezone.localdate())
@@ -114,6 +117,39 @@ class OrganisationQuerySet(models.QuerySet):
         editable = Organisation.objects.profile_editable_by(user).filter(pk=OuterRef("pk"))
         return self.annotate(profile_visible=Exists(visible), profile_editable=Exists(editable))
 
+    # Who must name an officer, who covers whom and who has one: organisations.coverage states it,
+    # and every page, figure, export and the compliance scan ask through these.
+
+    def in_england(self, day: datetime.date | None = None):
+        from .coverage import in_england
+
+        return self.filter(in_england(day or timezone.localdate()))
+
+    def outside_england(self, day: datetime.date | None = None):
+        from .coverage import in_england
+
+        return self.exclude(in_england(day or timezone.localdate()))
+
+    def expected(self, duty: str, day: datetime.date | None = None):
+        """Open organisations in England expected to have `duty` (a Duty) on `day` (today)."""
+        from .coverage import expected
+
+        return self.filter(expected(duty, day or timezone.localdate()))
+
+    def missing(self, duty: str, day: datetime.date | None = None):
+        """Organisations expected to have `duty` with none of their own and no staffed cover: the gaps."""
+        from .coverage import missing
+
+        return self.filter(missing(duty, day or timezone.localdate()))
+
+    def with_coverage(self, day: datetime.date | None = None):
+        """Annotate each organisation's coverage on `day` (today): `in_england`, and for each duty
+        `<duty>_expected`, `<duty>_named`, `<duty>_covered`, `<duty>_cover_in_force` (booleans);
+        `coverage_status(duty)` reads them."""
+        from .coverage import annotations
+
+        return self.annotate(**annotations(day or timezone.localdate()))
+
     def with_named_officers(self):
         """Prefetch the active named MSO and MDSO (with their person) into `named_appointments`."""
         from officers.models import Appointment
@@ -139,7 +175,13 @@ class Organisation(models.Model):
         GP_PRACTICE = "gp_practice", "GP practice"
         INDEPENDENT = "independent", "Independent sector"
         HOSPICE = "hospice", "Hospice"
+        COVERING_BODY = "covering_body", "Covering body"
         OTHER = "other", "Other"
+
+    # Types that answer for the whole of England, with no region of their own: a covering body
+    # (the National Pharmacy Association, a buying group) and a pharmacy company, which is in
+    # England when it runs an open pharmacy there.
+    NATIONAL_KINDS = (Kind.COVERING_BODY, Kind.PHARMACY_COMPANY)
 
     ods_code = models.CharField("ODS code", max_length=9, unique=True, validators=[ods_code_validator])
     name = models.CharField(max_length=255)
@@ -251,6 +293,32 @@ class Organisation(models.Model):
         """The active named MDSO appointment, or None (use `with_named_officers()` on lists)."""
         return self._named_appointment("mdso")
 
+    @property
+    def display_name(self) -> str:
+        """The name to show: a pharmacy company known only by its code says so."""
+        if self.kind == self.Kind.PHARMACY_COMPANY and self.name == self.ods_code:
+            return f"Pharmacy company {self.ods_code} (name not yet imported)"
+        return self.name
+
+    def coverage_status(self, duty: str) -> str:
+        """For an organisation annotated by `with_coverage()`: "outside England", "closed" (closed or
+        not yet open), "not expected", "named", "covered", "cover without an officer" (a cover is in
+        force but the covering organisation has no officer: the covering organisation is flagged) or
+        "missing"."""
+        if not self.in_england:
+            return "outside England"
+        if not self.is_open:
+            return "closed"
+        if getattr(self, f"{duty}_named"):
+            return "named"
+        if getattr(self, f"{duty}_covered"):
+            return "covered"
+        if getattr(self, f"{duty}_cover_in_force"):
+            return "cover without an officer"
+        if not getattr(self, f"{duty}_expected"):
+            return "not expected"
+        return "missing"
+
 
 class KeyContact(models.Model):
     """A named person the MSO works with at their organisation."""
@@ -279,3 +347,188 @@ class KeyContact(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.name}"
+
+
+class Duty(models.TextChoices):
+    """What an organisation may be expected to have: a named MSO, a named MDSO, a generic mailbox."""
+
+    MSO = "mso", "Named MSO"
+    MDSO = "mdso", "Named MDSO"
+    MAILBOX = "mailbox", "Generic MSO mailbox"
+
+
+class CoverRole(models.TextChoices):
+    """The named officers one organisation's officer can cover for another (the values of
+    Appointment.Role.MSO and MDSO)."""
+
+    MSO = "mso", "MSO"
+    MDSO = "mdso", "MDSO"
+
+
+DEFAULT_PHARMACY_THRESHOLD = 50
+
+
+class TypeExpectation(models.Model):
+    """What every open organisation of one type in England is expected to have, set by the national
+    lead. A community pharmacy company is expected to name its own officers only when it runs more
+    open pharmacies in England than `own_officer_threshold`; a community pharmacy never is (its
+    company answers for it). Per-organisation exceptions are ExpectationOverrides."""
+
+    kind = models.CharField("type", max_length=20, choices=Organisation.Kind.choices, unique=True)
+    expects_mso = models.BooleanField("expected to name an MSO", default=False)
+    expects_mdso = models.BooleanField("expected to name an MDSO", default=False)
+    expects_mailbox = models.BooleanField("expected to have a generic MSO mailbox", default=False)
+    own_officer_threshold = models.IntegerField(
+        "open pharmacies in England above which a company names its own officers",
+        null=True,
+        blank=True,
+        help_text="Pharmacy companies only. A company with this many open pharmacies in England or fewer is "
+        "covered by a covering body's officer instead.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(own_officer_threshold__isnull=True) | Q(own_officer_threshold__gte=0),
+                name="type_expectation_threshold_not_negative",
+                violation_error_message="The number of pharmacies cannot be below 0.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=Organisation.Kind.PHARMACY_COMPANY, own_officer_threshold__isnull=False)
+                | (~Q(kind=Organisation.Kind.PHARMACY_COMPANY) & Q(own_officer_threshold__isnull=True)),
+                name="type_expectation_threshold_for_pharmacy_companies_only",
+                violation_error_message="Pharmacy companies, and only they, have a threshold of pharmacies.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=Organisation.Kind.PHARMACY)
+                | Q(expects_mso=False, expects_mdso=False, expects_mailbox=False),
+                name="type_expectation_pharmacy_expects_nothing",
+                violation_error_message="A community pharmacy never names its own officers: its company does.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+    def expects(self, duty: str) -> bool:
+        return getattr(self, f"expects_{duty}")
+
+
+class ExpectationOverride(models.Model):
+    """An exception for one organisation to its type's expectation, with the reason: a hospice that
+    chose to name an MSO, a pharmacy company under the threshold that names its own."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="expectation_overrides")
+    duty = models.CharField(max_length=10, choices=Duty.choices)
+    expected = models.BooleanField()
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name", "duty"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "duty"],
+                name="one_expectation_override_per_duty",
+                violation_error_message="This organisation already has an exception for this.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="expectation_override_has_reason",
+                violation_error_message="Give the reason for the exception.",
+            ),
+        ]
+
+    def __str__(self):
+        verb = "expected" if self.expected else "not expected"
+        return f"{self.organisation.name}: {self.get_duty_display().lower()} {verb}"
+
+
+class CoverQuerySet(models.QuerySet):
+    def in_force_on(self, day: datetime.date):
+        return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+    def in_force(self):
+        return self.in_force_on(timezone.localdate())
+
+
+class Cover(models.Model):
+    """One organisation's named officer covering another organisation, or every organisation a rule
+    describes, from `starts_on` to `ends_on` (inclusive; open-ended when empty). A covered
+    organisation counts as covered only while the covering organisation has an active named officer
+    of the role; when it has none, the covering organisation is flagged, not those it covers."""
+
+    class Rule(models.TextChoices):
+        SMALL_PHARMACY_COMPANIES = (
+            "small_pharmacy_companies",
+            "Every community pharmacy company at or under the threshold",
+        )
+
+    covering = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="covers_given",
+        verbose_name="covering organisation",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="covers",
+        verbose_name="covered organisation",
+    )
+    rule = models.CharField("covered organisations", max_length=30, choices=Rule.choices, blank=True)
+    role = models.CharField(max_length=10, choices=CoverRole.choices)
+    starts_on = models.DateField("from")
+    ends_on = models.DateField("to", null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CoverQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["covering__name", "role", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, rule="") | Q(organisation__isnull=True) & ~Q(rule=""),
+                name="cover_names_an_organisation_or_a_rule",
+                violation_error_message="Choose either one covered organisation or a rule, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True) | ~Q(organisation=models.F("covering")),
+                name="cover_not_of_itself",
+                violation_error_message="An organisation cannot cover itself.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="cover_ends_not_before_it_starts",
+                violation_error_message="The cover cannot end before it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "role"],
+                condition=Q(ends_on__isnull=True, organisation__isnull=False),
+                name="one_open_ended_cover_per_organisation_and_role",
+                violation_error_message="This organisation already has open-ended cover for this role.",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "role"],
+                condition=Q(ends_on__isnull=True) & ~Q(rule=""),
+                name="one_open_ended_cover_per_rule_and_role",
+                violation_error_message="This rule already has open-ended cover for this role.",
+            ),
+        ]
+
+    def __str__(self):
+        covered = self.organisation.name if self.organisation_id else self.get_rule_display().lower()
+        return f"{self.covering.name}'s {self.get_role_display()} covers {covered}"
+
+    def is_in_force_on(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)

@@ -15,7 +15,7 @@ from compliance.models import Flag
 from compliance.services import compliance_scan, flag_acknowledge
 from handovers.models import Handover
 from officers.models import Appointment
-from organisations.models import Organisation
+from organisations.models import Cover, Organisation
 
 from .factories import AppointmentFactory, OrganisationFactory, PersonFactory, UserFactory
 
@@ -233,24 +233,67 @@ def test_flags_of_an_organisation_resolve_when_it_closes():
     assert report.resolved == 3
 
 
-def test_community_pharmacy_is_covered_by_its_parent_companys_officers_and_mailbox():
-    company = compliant(kind=Organisation.Kind.PHARMACY_COMPANY)
+def test_a_community_pharmacy_is_never_flagged_its_company_answers_for_it():
+    company = OrganisationFactory(kind=Organisation.Kind.PHARMACY_COMPANY, generic_mailbox="")
     pharmacy = OrganisationFactory(kind=Organisation.Kind.PHARMACY, parent=company, generic_mailbox="")
     alone = OrganisationFactory(kind=Organisation.Kind.PHARMACY, generic_mailbox="")
     scan(datetime.date(2026, 3, 2))
-    assert open_kinds(pharmacy) == set()
-    assert open_kinds(alone) == {Flag.Kind.NO_MSO, Flag.Kind.NO_MDSO, Flag.Kind.NO_MAILBOX}
+    assert open_kinds(pharmacy) == open_kinds(alone) == set()
 
-    end(company.appointments.get(role=Appointment.Role.MSO), datetime.date(2026, 3, 2))
+
+def test_a_pharmacy_company_is_flagged_once_it_runs_more_than_the_threshold_of_pharmacies():
+    company = OrganisationFactory(kind=Organisation.Kind.PHARMACY_COMPANY, region=None, generic_mailbox="")
+    OrganisationFactory.create_batch(50, kind=Organisation.Kind.PHARMACY, parent=company)
+    scan(datetime.date(2026, 3, 2))
+    assert open_kinds(company) == set()
+    OrganisationFactory(kind=Organisation.Kind.PHARMACY, parent=company)
     scan(datetime.date(2026, 3, 3))
-    assert open_kinds(company) == open_kinds(pharmacy) == {Flag.Kind.NO_MSO}
+    assert open_kinds(company) == {Flag.Kind.NO_MSO, Flag.Kind.NO_MDSO, Flag.Kind.NO_MAILBOX}
+
+
+def test_cover_without_an_officer_flags_the_covering_body_once_not_each_company_it_covers():
+    npa = OrganisationFactory(kind=Organisation.Kind.COVERING_BODY, region=None, name="National Pharmacy Association")
+    companies = OrganisationFactory.create_batch(3, kind=Organisation.Kind.PHARMACY_COMPANY, region=None)
+    for company in companies:
+        OrganisationFactory(kind=Organisation.Kind.PHARMACY, parent=company)
+    Cover.objects.create(covering=npa, rule=Cover.Rule.SMALL_PHARMACY_COMPANIES, role="mso", starts_on=START)
+    scan(datetime.date(2026, 3, 2))
+    assert open_kinds(npa) == {Flag.Kind.NO_MSO}
+    assert Flag.objects.open().filter(kind=Flag.Kind.NO_MSO).count() == 1
+
+    officer(npa, Appointment.Role.MSO)
+    report = scan(datetime.date(2026, 3, 3))
+    assert open_kinds(npa) == set()
+    assert report.resolved == 1
+
+
+def test_organisations_outside_england_are_never_flagged():
+    welsh = OrganisationFactory(region=None, generic_mailbox="")
+    welsh_closed = OrganisationFactory(region=None, closed_on=datetime.date(2025, 3, 31))
+    officer(welsh_closed, Appointment.Role.MSO)
+    scan(datetime.date(2026, 3, 2))
+    assert open_kinds(welsh) == open_kinds(welsh_closed) == set()
+
+
+def test_officers_in_post_at_a_closed_organisation_are_flagged_until_they_are_moved():
+    organisation = compliant(closed_on=datetime.date(2026, 3, 31))
+    scan(datetime.date(2026, 3, 30))
+    assert open_kinds(organisation) == set()
+    scan(datetime.date(2026, 3, 31))
+    assert open_kinds(organisation) == {Flag.Kind.OFFICERS_AT_CLOSED}
+    flag = Flag.objects.open().get(organisation=organisation)
+    assert flag.appointment == organisation.appointments.order_by("pk").first()
+    for appointment in organisation.appointments.all():
+        end(appointment, datetime.date(2026, 3, 31))
+    scan(datetime.date(2026, 4, 1))
+    assert open_kinds(organisation) == set()
 
 
 def test_parent_officers_do_not_cover_an_organisation_that_is_not_a_pharmacy():
     company = compliant(kind=Organisation.Kind.PHARMACY_COMPANY)
-    practice = OrganisationFactory(kind=Organisation.Kind.GP_PRACTICE, parent=company)
+    trust = OrganisationFactory(parent=company)
     scan(datetime.date(2026, 3, 2))
-    assert open_kinds(practice) == {Flag.Kind.NO_MSO, Flag.Kind.NO_MDSO}
+    assert open_kinds(trust) == {Flag.Kind.NO_MSO, Flag.Kind.NO_MDSO}
 
 
 def test_second_scan_changes_nothing():
@@ -343,13 +386,14 @@ def test_scan_runs_the_same_number_of_queries_whatever_the_number_of_organisatio
     populate(size)
     lock = 1 if connection.vendor == "postgresql" else 0
     # The savepoint and its release (the test runs in a transaction), the lock (PostgreSQL), the
-    # handovers to lapse, marking them and their history (3), one query per kind (6), the open
+    # handovers to lapse, marking them and their history (3), one query per kind (7), the open
     # flags, the new flags and their history (2).
-    with django_assert_num_queries(14 + lock):
+    with django_assert_num_queries(15 + lock):
         report = scan(datetime.date(2026, 3, 2))
     assert report.opened >= 4 * size
     Organisation.objects.update(closed_on=datetime.date(2026, 3, 3))
+    Appointment.objects.update(status=Appointment.Status.ENDED, end_date=datetime.date(2026, 3, 3))
     # Nothing left to lapse (1), and the open flags resolve: the update, reading them back, their history (3).
-    with django_assert_num_queries(13 + lock):
+    with django_assert_num_queries(14 + lock):
         report = scan(datetime.date(2026, 3, 3))
     assert report.open == 0 and report.resolved == Flag.objects.count() >= 4 * size

@@ -1,0 +1,254 @@
+"""Who must name an officer, who covers whom, and who has one: the portal's one definition.
+
+Every figure and list that answers "which organisations are missing a named officer" is built
+from the conditions here, through the organisation queryset (`Organisation.objects.expected`,
+`.missing`, `.with_coverage`): the compliance scan, the national dashboard and its region pages,
+the directory's filters, a chair's membership gaps, the exports and the organisation page.
+
+For a duty (a named MSO, a named MDSO, a generic mailbox) an organisation is
+
+- *expected* when it is open on the day, in England, and either its type expects the duty
+  (`TypeExpectation`; a pharmacy company only above the threshold of open pharmacies in England)
+  or an `ExpectationOverride` says so; an organisation whose officer covers others (`Cover`) is
+  expected to have that officer whatever its type;
+- *named* when it has an active named officer of the role itself (for the mailbox: has one);
+- *covered* when a cover in force on the day (for it, or by a rule that applies to it) is given by
+  an organisation with an active named officer of the role;
+- *missing* the duty when expected, not named and not covered: the gap every figure counts;
+- *to flag* when expected, not named and with no cover in force: where a covering organisation
+  has no officer, the covering organisation is flagged (it is expected, as it covers others), not
+  each organisation it covers.
+
+Outside England (no English region: the Welsh trusts, the W00 pharmacies) nothing is expected. A
+covering body answers for the whole of England; a pharmacy company is in England when it has a
+region or runs an open pharmacy there. All of it is SQL expressions over subqueries: no query
+is run to build them, and a filter or count over them is one query whatever the data size.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
+
+from committees.models import Committee
+from officers.models import Appointment
+
+from .models import Cover, Duty, ExpectationOverride, Organisation, TypeExpectation, open_on_condition
+
+OFFICER_DUTIES = (Duty.MSO, Duty.MDSO)
+ROLE_OF_DUTY = {Duty.MSO: Appointment.Role.MSO, Duty.MDSO: Appointment.Role.MDSO}
+Kind = Organisation.Kind
+
+
+open_on = open_on_condition
+NEVER = Q(Value(False, output_field=BooleanField()))
+
+
+def _english_pharmacies(day: datetime.date):
+    return (
+        Organisation.objects.filter(open_on(day), parent=OuterRef("pk"), kind=Kind.PHARMACY, region__isnull=False)
+        .order_by()
+        .values("parent")
+    )
+
+
+def english_pharmacy_count(day: datetime.date):
+    """The number of open community pharmacies in England under the outer organisation (0 for any
+    organisation that is not a pharmacy company): a grouped count subquery."""
+    return Coalesce(Subquery(_english_pharmacies(day).annotate(n=Count("pk")).values("n")), 0)
+
+
+def _threshold():
+    return Subquery(
+        TypeExpectation.objects.filter(kind=Kind.PHARMACY_COMPANY).values("own_officer_threshold")[:1],
+    )
+
+
+def above_threshold(day: datetime.date) -> Q:
+    """A pharmacy company running more open pharmacies in England than the lead's threshold."""
+    return Q(GreaterThan(english_pharmacy_count(day), _threshold()))
+
+
+def in_england(day: datetime.date) -> Q:
+    """In England: a region of NHS England; a covering body always; a pharmacy company with a region
+    or an open pharmacy in England."""
+    return (
+        (Q(region__isnull=False) & ~Q(kind__in=Organisation.NATIONAL_KINDS))
+        | Q(kind=Kind.COVERING_BODY)
+        | (Q(kind=Kind.PHARMACY_COMPANY) & (Q(region__isnull=False) | Exists(_english_pharmacies(day))))
+    )
+
+
+def expected_by_rule(duty: str, day: datetime.date) -> Q:
+    """The organisation's override for `duty` where it has one, otherwise its type's expectation
+    (for a pharmacy company, only above the threshold)."""
+    overrides = ExpectationOverride.objects.filter(organisation=OuterRef("pk"), duty=duty)
+    by_type = Exists(TypeExpectation.objects.filter(kind=OuterRef("kind"), **{f"expects_{duty}": True}))
+    size = ~Q(kind=Kind.PHARMACY_COMPANY) | above_threshold(day)
+    return Q(Exists(overrides.filter(expected=True))) | (~Exists(overrides) & by_type & size)
+
+
+def covers_others(duty: str, day: datetime.date) -> Q:
+    """The organisation's officer of the duty's role covers another organisation, or a rule, on `day`."""
+    if duty not in OFFICER_DUTIES:
+        return NEVER
+    return Q(Exists(Cover.objects.in_force_on(day).filter(covering=OuterRef("pk"), role=duty)))
+
+
+def expected(duty: str, day: datetime.date) -> Q:
+    return open_on(day) & in_england(day) & (expected_by_rule(duty, day) | covers_others(duty, day))
+
+
+def _active_officer(role: str, organisation: str = "pk") -> Exists:
+    return Exists(Appointment.objects.current().filter(organisation=OuterRef(organisation), role=role).order_by())
+
+
+def named(duty: str) -> Q:
+    """The organisation itself has the duty: an active named officer of the role, or a mailbox."""
+    if duty == Duty.MAILBOX:
+        return ~Q(generic_mailbox="")
+    return Q(_active_officer(ROLE_OF_DUTY[duty]))
+
+
+def _cover(duty: str, day: datetime.date, *, staffed: bool) -> Q:
+    if duty not in OFFICER_DUTIES:
+        return NEVER
+    covers = Cover.objects.in_force_on(day).filter(role=duty).order_by()
+    if staffed:
+        covers = covers.filter(_active_officer(ROLE_OF_DUTY[duty], "covering"))
+    # The rule covers a pharmacy company that is not expected to name its own officer.
+    rule_applies = Q(kind=Kind.PHARMACY_COMPANY) & ~expected_by_rule(duty, day)
+    return Q(Exists(covers.filter(organisation=OuterRef("pk")))) | (
+        rule_applies & Exists(covers.filter(rule=Cover.Rule.SMALL_PHARMACY_COMPANIES))
+    )
+
+
+def covered(duty: str, day: datetime.date) -> Q:
+    """Covered by another organisation's active named officer of the duty's role on `day`."""
+    return _cover(duty, day, staffed=True)
+
+
+def cover_in_force(duty: str, day: datetime.date) -> Q:
+    """A cover of the duty's role is in force on `day`, whether or not the covering organisation has its officer."""
+    return _cover(duty, day, staffed=False)
+
+
+def in_place(duty: str, day: datetime.date) -> Q:
+    return named(duty) | covered(duty, day)
+
+
+def missing(duty: str, day: datetime.date) -> Q:
+    """Expected, and neither named nor covered: a gap."""
+    return expected(duty, day) & ~in_place(duty, day)
+
+
+def to_flag(duty: str, day: datetime.date) -> Q:
+    """Expected, not named, and no cover in force: the organisation the compliance scan flags."""
+    return expected(duty, day) & ~named(duty) & ~cover_in_force(duty, day)
+
+
+def boolean(condition: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def annotations(day: datetime.date) -> dict:
+    """The coverage of each organisation as boolean annotations: `in_england`, and for each duty
+    `<duty>_expected`, `<duty>_named`, `<duty>_covered` and `<duty>_cover_in_force`."""
+    made = {"in_england": boolean(in_england(day))}
+    for duty in Duty.values:
+        made[f"{duty}_expected"] = boolean(expected(duty, day))
+        made[f"{duty}_named"] = boolean(named(duty))
+        made[f"{duty}_covered"] = boolean(covered(duty, day)) if duty in OFFICER_DUTIES else Value(False)
+        made[f"{duty}_cover_in_force"] = (
+            boolean(cover_in_force(duty, day)) if duty in OFFICER_DUTIES else Value(False)
+        )
+    return made
+
+
+# What the dashboard counts and the directory filters on. Each measure is a condition on open
+# organisations and the measure it is a share of ("" for the open organisations in England).
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str  # a column heading: "Expected to name an MSO"
+    short_label: str  # a chart's heading: "an MSO in place"
+    base: str = ""  # the measure this one is a share of
+
+    def condition(self, day: datetime.date) -> Q:
+        return _MEASURE_CONDITIONS[self.key](day)
+
+
+def _own_mso_registered() -> Q:
+    return Q(
+        Exists(
+            Appointment.objects.current()
+            .filter(organisation=OuterRef("pk"), role=Appointment.Role.MSO, mhra_registered_on__isnull=False)
+            .order_by()
+        )
+    )
+
+
+def _has_committee() -> Q:
+    return Q(Exists(Committee.objects.filter(organisation=OuterRef("pk")).order_by()))
+
+_MEASURE_CONDITIONS = {
+    "england": lambda day: open_on(day) & in_england(day),
+    "mso_expected": lambda day: expected(Duty.MSO, day),
+    "mso": lambda day: expected(Duty.MSO, day) & in_place(Duty.MSO, day),
+    "mdso_expected": lambda day: expected(Duty.MDSO, day),
+    "mdso": lambda day: expected(Duty.MDSO, day) & in_place(Duty.MDSO, day),
+    "committee": lambda day: expected(Duty.MSO, day) & _has_committee(),
+    "mso_mhra": lambda day: expected(Duty.MSO, day) & _own_mso_registered(),
+}
+
+MEASURES = [
+    Measure("mso_expected", "Expected to name an MSO", "expected to name an MSO"),
+    Measure("mso", "With an MSO in place (own or covering)", "an MSO in place", base="mso_expected"),
+    Measure("mdso_expected", "Expected to name an MDSO", "expected to name an MDSO"),
+    Measure("mdso", "With an MDSO in place (own or covering)", "an MDSO in place", base="mdso_expected"),
+    Measure("committee", "With a committee recorded", "a medication safety committee recorded", base="mso_expected"),
+    Measure(
+        "mso_mhra",
+        "With their own MSO registered with the MHRA",
+        "their own MSO registered with the MHRA",
+        base="mso_expected",
+    ),
+]
+MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
+
+# The directory's "Show" filter: each measure and its gap among the organisations it is a share of.
+FILTER_CHOICES = [
+    ("", "All organisations"),
+    ("mso_expected", "Expected to name an MSO"),
+    ("mso", "With an MSO in place"),
+    ("no_mso", "Missing an MSO (expected, none named or covering)"),
+    ("mdso_expected", "Expected to name an MDSO"),
+    ("mdso", "With an MDSO in place"),
+    ("no_mdso", "Missing an MDSO (expected, none named or covering)"),
+    ("committee", "With a committee recorded"),
+    ("no_committee", "Expected to name an MSO, with no committee recorded"),
+    ("mso_mhra", "With their own MSO registered with the MHRA"),
+    ("mso_not_mhra", "Expected to name an MSO, with none of their own registered with the MHRA"),
+    ("outside_england", "Outside England (not counted)"),
+]
+
+
+def filter_condition(value: str, day: datetime.date) -> Q | None:
+    """The condition for one of FILTER_CHOICES' values (None for all organisations). A gap ("no_")
+    is the organisations of the measure's base that do not meet it, so that a figure and its gap add
+    up to the base."""
+    if not value:
+        return None
+    if value == "outside_england":
+        return ~in_england(day)
+    if value == "mso_not_mhra":
+        return expected(Duty.MSO, day) & ~_own_mso_registered()
+    if value.startswith("no_"):
+        measure = MEASURES_BY_KEY[value.removeprefix("no_")]
+        base = _MEASURE_CONDITIONS[measure.base or "england"](day)
+        return base & ~measure.condition(day)
+    return MEASURES_BY_KEY[value].condition(day)
