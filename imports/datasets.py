@@ -26,8 +26,8 @@ DATASETS = {
             key="organisations",
             label="Organisations",
             description=(
-                "Organisation Data Service (ODS) files: the standard extracts (etr, eccg, edispensary, epraccur) "
-                "or the ICB names file, as CSV or as an Excel workbook with the same columns."
+                "Organisation Data Service (ODS) files: the standard extracts (etr, eccg, edispensary, epharmacyhq, "
+                "epraccur) or the ICB names file, as CSV or as an Excel workbook with the same columns."
             ),
             columns=(),
             export_headers=organisations.export_headers,

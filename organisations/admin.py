@@ -71,9 +71,10 @@ class OdsImportForm(ImportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["import_file"].help_text = (
-            "An ODS CSV file as published: etr.csv, eccg.csv, edispensary.csv, epraccur.csv or the ICB names "
-            "file. Import the ICB file first, so that organisations are linked to their ICB. Nothing is saved "
-            "until you confirm the preview; if any row is bad, nothing is saved at all."
+            "An ODS CSV file as published: etr.csv, eccg.csv, edispensary.csv, epharmacyhq.csv, epraccur.csv or "
+            "the ICB names file. Import the ICB file first, so that organisations are linked to their ICB, and "
+            "epharmacyhq.csv before edispensary.csv, so that pharmacies are linked to named companies. Nothing "
+            "is saved until you confirm the preview; if any row is bad, nothing is saved at all."
         )
 
     def clean_import_file(self):

@@ -3,8 +3,8 @@
 Two layouts are read:
 
 - the standard 27-column ODS extract, with no header row: NHS trusts (``etr.csv``),
-  sub-ICB locations (``eccg.csv``), community pharmacies (``edispensary.csv``) and
-  GP practices (``epraccur.csv``);
+  sub-ICB locations (``eccg.csv``), community pharmacies (``edispensary.csv``), their
+  head-office companies (``epharmacyhq.csv``) and GP practices (``epraccur.csv``);
 - the ICB names file (``icb_names_codes_dec_2024.csv``), with a header row
   ``ICB24CD,ICB24CDH,ICB24NM,ObjectId``: ONS code, ODS code, name, object id.
 
@@ -63,6 +63,9 @@ class ImportKind:
     role_codes: bool = False  # column 14 holds ODS role codes
     parent: bool = False  # column 15 holds the parent organisation's ODS code
     header_row: bool = False  # the ICB names file; otherwise the 27-column extract
+    # Organisations of the kind belong to a region, so a row with none is worth a warning. Pharmacy
+    # companies are national: whether one is in England depends on its pharmacies, not its region.
+    regional: bool = True
 
 
 EXTRACT_COLUMNS = (
@@ -112,6 +115,14 @@ KINDS = {
             parent=True,
         ),
         ImportKind(
+            "pharmacy-hqs",
+            "Community pharmacy head offices (ODS epharmacyhq.csv)",
+            Organisation.Kind.PHARMACY_COMPANY,
+            "epharmacyhq",
+            (*EXTRACT_COLUMNS, "18 telephone"),
+            regional=False,
+        ),
+        ImportKind(
             "gp-practices",
             "GP practices (ODS epraccur.csv)",
             Organisation.Kind.GP_PRACTICE,
@@ -123,7 +134,7 @@ KINDS = {
 
 
 def kind_for_file_name(file_name: str) -> ImportKind | None:
-    """The kind of file, guessed from its usual ODS name (etr, eccg, edispensary, epraccur, icb...)."""
+    """The kind of file, guessed from its usual ODS name (etr, eccg, edispensary, epharmacyhq, epraccur, icb...)."""
     name = PurePath(file_name).name.lower()
     for kind in KINDS.values():
         if name.startswith(kind.file_prefix):

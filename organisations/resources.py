@@ -188,8 +188,20 @@ class PharmaciesResource(OdsImportResource):
     kind = KINDS["pharmacies"]
 
 
+class PharmacyHqsResource(OdsImportResource):
+    kind = KINDS["pharmacy-hqs"]
+
+
 class GpPracticesResource(OdsImportResource):
     kind = KINDS["gp-practices"]
 
 
-ODS_IMPORT_RESOURCES = [TrustsResource, IcbsResource, SubIcbsResource, PharmaciesResource, GpPracticesResource]
+# The admin's list of kinds, by position: new kinds go at the end so that existing positions keep their meaning.
+ODS_IMPORT_RESOURCES = [
+    TrustsResource,
+    IcbsResource,
+    SubIcbsResource,
+    PharmaciesResource,
+    GpPracticesResource,
+    PharmacyHqsResource,
+]

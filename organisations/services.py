@@ -140,6 +140,11 @@ ODS_FIELDS = (
 )
 
 
+def _is_placeholder(current: dict, ods_code: str) -> bool:
+    """A pharmacy company known only by its code (created for a pharmacy file's head-office code)."""
+    return current["kind"] == Organisation.Kind.PHARMACY_COMPANY and current["name"] == ods_code
+
+
 class _OdsApply:
     """Applies checked records. One query loads the ODS fields of every organisation; the
     differences are worked out in Python; the writes go in bulk, each with its history."""
@@ -176,7 +181,8 @@ class _OdsApply:
             region = self.regions.get(record.region_code)
             values["region_id"] = region.pk if region else None
             if record.region_code in NO_REGION_CODES:
-                self._warn(record, NO_REGION_WARNING)
+                if self.report.kind.regional:
+                    self._warn(record, NO_REGION_WARNING)
             elif region is None:
                 self._warn(record, f"region code {record.region_code} is not known; no region set")
         if record.icb_code is not None:
@@ -206,9 +212,12 @@ class _OdsApply:
         ]
         self._bulk_create(placeholders, [first_lines[code].line for code in first_lines])
         if placeholders:
+            count = len(placeholders)
             self.report.notes.append(
-                f"Created {len(placeholders)} placeholder pharmacy companies, named after their codes; "
-                "give them their names in the admin."
+                f"Created {count} placeholder pharmacy compan{'y' if count == 1 else 'ies'}, named after "
+                f"{'its code' if count == 1 else 'their codes'}: until the ODS pharmacy head-office file "
+                f"(epharmacyhq) is imported, {'it is' if count == 1 else 'they are'} shown as "
+                f"'{placeholders[0].display_name}'."
             )
 
     def _create(self, targets: list[tuple[OdsRecord, dict[str, object]]]) -> None:
@@ -241,6 +250,7 @@ class _OdsApply:
 
     def _update(self, targets: list[tuple[OdsRecord, dict[str, object]]]) -> None:
         differences_by_code: dict[str, tuple[OdsRecord, dict[str, tuple]]] = {}
+        named_placeholders = 0
         for record, values in targets:
             current = self.current[record.ods_code]
             if record.parent_code is not None:
@@ -248,8 +258,15 @@ class _OdsApply:
             differences = {name: (current[name], value) for name, value in values.items() if current[name] != value}
             if differences:
                 differences_by_code[record.ods_code] = (record, differences)
+                named_placeholders += "name" in differences and _is_placeholder(current, record.ods_code)
             else:
                 self.report.unchanged += 1
+        if named_placeholders:
+            one = named_placeholders == 1
+            self.report.notes.append(
+                f"Named {named_placeholders} pharmacy compan{'y' if one else 'ies'} known until now only by "
+                f"{'its code' if one else 'their codes'} (placeholder{'' if one else 's'} from a pharmacy file)."
+            )
         if not differences_by_code:
             return
         # Only the changed organisations are loaded whole: their history records need every field.

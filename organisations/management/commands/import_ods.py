@@ -9,10 +9,13 @@ from organisations.services import ods_import
 class Command(BaseCommand):
     help = (
         "Import organisations from an NHS Organisation Data Service (ODS) CSV file: NHS trusts (etr.csv), "
-        "ICBs (the ICB names file), sub-ICB locations (eccg.csv), community pharmacies (edispensary.csv) "
-        "or GP practices (epraccur.csv). Creates and updates organisations and never deletes one. "
+        "ICBs (the ICB names file), sub-ICB locations (eccg.csv), community pharmacies (edispensary.csv), "
+        "their head-office companies (epharmacyhq.csv) or GP practices (epraccur.csv). "
+        "Creates and updates organisations and never deletes one. "
         "All or nothing: if any row is bad, nothing is saved and every bad row is listed. "
-        "Import the ICB file first, so that organisations can be linked to their ICB. "
+        "Import the ICB file first, so that organisations can be linked to their ICB, and the head-office "
+        "file before the pharmacy file, so that pharmacies are linked to named companies (a head-office code "
+        "not yet known becomes a placeholder company, named when the head-office file is imported). "
         "Ends with the line: created=N updated=N closed=N unchanged=N errors=N "
         "(closed counts the updated organisations that the file closed)."
     )
@@ -23,7 +26,7 @@ class Command(BaseCommand):
             "--kind",
             choices=list(KINDS),
             help="What the file holds. Guessed from the file name when omitted: etr (trusts), icb (icbs), "
-            "eccg (sub-icbs), edispensary (pharmacies), epraccur (gp-practices).",
+            "eccg (sub-icbs), edispensary (pharmacies), epharmacyhq (pharmacy-hqs), epraccur (gp-practices).",
         )
         parser.add_argument(
             "--dry-run",
