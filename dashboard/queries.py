@@ -16,13 +16,17 @@ from django.utils import timezone
 from compliance.models import Flag
 from handovers.models import Handover
 from officers.models import ChangeRequest, RegistrationRequest
+from organisations.coverage import MEASURES
 from organisations.forms import NO_REGION
 from organisations.models import Organisation, Region
 
-from .coverage import MEASURES
-
-NO_REGION_LABEL = "No region recorded"
+# Organisations in England with no region of their own: covering bodies and pharmacy companies.
+NO_REGION_LABEL = "National bodies (no region)"
 TREND_MONTHS = 12
+# The measures whose gap has a column of its own: the organisations expected to name the officer with none in place.
+GAPS = {"mso": "Missing an MSO", "mdso": "Missing an MDSO"}
+# The coverage tables' columns after "Open organisations in England", in the order of CoverageRow.figures.
+COLUMNS = [label for measure in MEASURES for label in (measure.label, GAPS.get(measure.key)) if label]
 
 
 def _url(name: str, **params) -> str:
@@ -50,8 +54,9 @@ class Figure:
 
 @dataclass
 class CoverageRow:
-    """Open organisations of a group (a region, a type, or a type within a region) and how many of
-    them meet each measure."""
+    """Open organisations in England of a group (a region, a type, or a type within a region) and how
+    many of them meet each measure (organisations.coverage.MEASURES). A measure's share is of the
+    measure it is based on: "with an MSO in place" of those expected to name one."""
 
     label: str
     region: str = ""  # the region's code, NO_REGION, or "" for every region
@@ -65,43 +70,79 @@ class CoverageRow:
         for key, value in counts.items():
             self.counts[key] = self.counts.get(key, 0) + value
 
-    def _directory(self, show: str = "") -> str:
+    def _directory(self, show: str) -> str:
         return _url("organisations:directory", region=self.region, kind=self.kind, show=show)
+
+    def base_count(self, measure) -> int:
+        return self.counts.get(measure.base, 0) if measure.base else self.total
 
     @property
     def open_figure(self) -> Figure:
         return Figure(
-            "Open organisations", self.total, self._directory(), description=f"open organisations ({self.label})"
+            "Open organisations in England",
+            self.total,
+            self._directory("england"),
+            description=f"open organisations in England ({self.label})",
         )
 
     @property
     def figures(self) -> list[Figure]:
-        return [
-            Figure(
-                measure.label,
-                self.counts.get(measure.key, 0),
-                self._directory(measure.key),
-                self.total,
-                f"open organisations ({self.label}) with {measure.short_label}",
+        """A figure per column of COLUMNS: each measure, and after an officer's "in place" the gap."""
+        made = []
+        for measure in MEASURES:
+            value = self.counts.get(measure.key, 0)
+            made.append(
+                Figure(
+                    measure.label,
+                    value,
+                    self._directory(measure.key),
+                    self.base_count(measure),
+                    f"open organisations ({self.label}) {measure.short_label}"
+                    if not measure.base
+                    else f"open organisations ({self.label}) with {measure.short_label}",
+                )
             )
-            for measure in MEASURES
-        ]
+            if measure.key in GAPS:
+                made.append(
+                    Figure(
+                        GAPS[measure.key],
+                        self.base_count(measure) - value,
+                        self._directory(f"no_{measure.key}"),
+                        description=f"open organisations ({self.label}) {GAPS[measure.key].lower()}",
+                    )
+                )
+        return made
 
 
 @dataclass
 class Coverage:
-    regions: list[CoverageRow]  # every region, then organisations with no region if there are any
+    regions: list[CoverageRow]  # every region, then organisations in England with no region if there are any
     kinds: list[CoverageRow]  # England by type, the types with open organisations
     total: CoverageRow
+    outside_england: Figure  # open organisations outside England: never counted
 
 
-def _counted(organisations, *group_by: str):
-    """Rows of `group_by` with the number of organisations and the number meeting each measure:
-    one query, conditional counts over Exists subqueries."""
+def _counted(organisations, day: datetime.date, *group_by: str):
+    """Rows of `group_by` with the number of open organisations in England and the number meeting
+    each measure: one query, conditional counts over the coverage conditions' subqueries."""
     return (
-        organisations.order_by()
+        organisations.open_on(day)
+        .in_england(day)
+        .order_by()
         .values(*group_by)
-        .annotate(total=Count("pk"), **{measure.key: Count("pk", filter=measure.condition()) for measure in MEASURES})
+        .annotate(
+            total=Count("pk"), **{measure.key: Count("pk", filter=measure.condition(day)) for measure in MEASURES}
+        )
+    )
+
+
+def _outside_england(organisations, day: datetime.date, **params) -> Figure:
+    count = organisations.open_on(day).outside_england(day).count()
+    return Figure(
+        "Open organisations outside England, not counted",
+        count,
+        _url("organisations:directory", show="outside_england", **params),
+        description="open organisations outside England, not counted",
     )
 
 
@@ -118,12 +159,13 @@ def _by_kind(rows, region: str = "") -> list[CoverageRow]:
 
 
 def coverage(*, day: datetime.date | None = None) -> Coverage:
-    """Open organisations on `day` (today) by region and by type, each coverage measure counted:
-    the regions in one query, the counts grouped by region and type in another."""
+    """Open organisations in England on `day` (today) by region and by type, each coverage measure
+    counted: the regions in one query, the counts grouped by region and type in another, and the
+    organisations outside England, left out of every figure, in a third."""
     day = day or timezone.localdate()
     regions = list(Region.objects.order_by("name"))
     codes = {region.pk: region.code for region in regions}
-    rows = list(_counted(Organisation.objects.open_on(day), "region", "kind"))
+    rows = list(_counted(Organisation.objects.all(), day, "region", "kind"))
     by_region = {
         region.code: CoverageRow(region.name, region=region.code, url=reverse("dashboard:region", args=[region.code]))
         for region in regions
@@ -137,14 +179,19 @@ def coverage(*, day: datetime.date | None = None) -> Coverage:
             )
         by_region[code].add(row["total"], _measures(row))
         total.add(row["total"], _measures(row))
-    return Coverage(regions=list(by_region.values()), kinds=_by_kind(rows), total=total)
+    return Coverage(
+        regions=list(by_region.values()),
+        kinds=_by_kind(rows),
+        total=total,
+        outside_england=_outside_england(Organisation.objects.all(), day),
+    )
 
 
 def region_coverage(code: str, *, day: datetime.date | None = None) -> tuple[CoverageRow, list[CoverageRow]]:
-    """One region's open organisations (or those with no region: NO_REGION), in all and by type:
-    two queries. Region.DoesNotExist for an unknown code."""
+    """One region's open organisations in England (or those in England with no region: NO_REGION),
+    in all and by type: two queries. Region.DoesNotExist for an unknown code."""
     day = day or timezone.localdate()
-    organisations = Organisation.objects.open_on(day)
+    organisations = Organisation.objects.all()
     if code == NO_REGION:
         region_row = CoverageRow(NO_REGION_LABEL, region=NO_REGION)
         organisations = organisations.filter(region__isnull=True)
@@ -152,7 +199,7 @@ def region_coverage(code: str, *, day: datetime.date | None = None) -> tuple[Cov
         region = Region.objects.get(code=code)
         region_row = CoverageRow(region.name, region=region.code)
         organisations = organisations.filter(region=region)
-    kinds = _by_kind(_counted(organisations, "kind"), region=region_row.region)
+    kinds = _by_kind(_counted(organisations, day, "kind"), region=region_row.region)
     for row in kinds:
         region_row.add(row.total, row.counts)
     return region_row, kinds

@@ -3,26 +3,30 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from organisations.coverage import MEASURES, MEASURES_BY_KEY
 from organisations.models import Region
 from users.decorators import national_lead_required
 
 from . import charts, queries
-from .coverage import MEASURES
 
 
 def _coverage_charts(prefix: str, rows: list[queries.CoverageRow], grouping: str) -> list[charts.BarChart]:
-    """A chart of the open organisations of each row, then one per measure of each row's share."""
+    """A chart of the open organisations in England of each row, then one per measure of each row's
+    share of the measure it is based on (an MSO in place among those expected to name one)."""
     made = [
         charts.count_chart(
-            f"{prefix}-open", f"Open organisations by {grouping}", [(row.label, row.total) for row in rows]
+            f"{prefix}-open", f"Open organisations in England by {grouping}", [(row.label, row.total) for row in rows]
         )
     ]
     for measure in MEASURES:
+        if not measure.base:
+            continue  # a count, shown in the tables
+        title = f"Share of those {MEASURES_BY_KEY[measure.base].short_label} with {measure.short_label}, by {grouping}"
         made.append(
             charts.share_chart(
                 f"{prefix}-{measure.key}",
-                f"Share of open organisations with {measure.short_label}, by {grouping}",
-                [(row.label, row.counts.get(measure.key, 0), row.total) for row in rows],
+                title,
+                [(row.label, row.counts.get(measure.key, 0), row.base_count(measure)) for row in rows],
             )
         )
     return made
@@ -42,7 +46,8 @@ def index(request):
         "dashboard/index.html",
         {
             "today": day,
-            "measures": MEASURES,
+            "columns": queries.COLUMNS,
+            "national_label": queries.NO_REGION_LABEL,
             "coverage": coverage,
             "region_charts": _coverage_charts("region", coverage.regions, "region"),
             "kind_charts": _coverage_charts("kind", coverage.kinds, "type"),
@@ -75,7 +80,7 @@ def region(request, code):
         request,
         "dashboard/region.html",
         {
-            "measures": MEASURES,
+            "columns": queries.COLUMNS,
             "region": region_row,
             "kinds": kinds,
             "kind_charts": _coverage_charts(f"region-{code.lower()}", kinds, "type"),

@@ -14,6 +14,8 @@ HEADERS = [
     "Organisation",
     "ODS code",
     "Type",
+    "MSO coverage",
+    "MDSO coverage",
     "Generic MSO mailbox",
     "Open flags",
     *(
@@ -66,13 +68,16 @@ def _officer_columns(appointment, contact_visible: set[int]) -> list:
 
 
 def membership_rows(organisations, contact_visible: set[int]) -> list[list]:
-    """One row per organisation (from `Network.membership_list`), in the order of HEADERS; an
-    officer's email and telephone only where their id is in `contact_visible`."""
+    """One row per organisation (from `Network.membership_list`), in the order of HEADERS; each
+    officer's coverage as `Organisation.coverage_status` says it ("named", "covered", "missing",
+    "not expected"...); an officer's email and telephone only where their id is in `contact_visible`."""
     return [
         [
             organisation.name,
             organisation.ods_code,
             organisation.get_kind_display(),
+            organisation.mso_status,
+            organisation.mdso_status,
             organisation.generic_mailbox,
             organisation.open_flag_count,
             *_officer_columns(organisation.named_mso, contact_visible),

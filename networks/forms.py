@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from officers.forms import DateInputField
 from officers.models import Person
-from organisations.models import Organisation
+from organisations.models import Duty, Organisation
 
 from .attendance import UploadError, read_upload
 from .models import Meeting, Network
@@ -21,7 +21,11 @@ class MembershipFilterForm(forms.Form):
 
     q = forms.CharField(label="Organisation name or ODS code", required=False, max_length=255)
     kind = forms.ChoiceField(label="Type", choices=[("", "All types"), *Organisation.Kind.choices], required=False)
-    gaps = forms.BooleanField(label="Only organisations with no named MSO", required=False)
+    gaps = forms.BooleanField(
+        label="Only organisations missing an MSO",
+        help_text="Expected to name an MSO, with none of their own and no covering organisation's.",
+        required=False,
+    )
 
     def clean_q(self):
         return " ".join(self.cleaned_data["q"].split())
@@ -37,7 +41,7 @@ class MembershipFilterForm(forms.Form):
         if data.get("kind"):
             organisations = organisations.filter(kind=data["kind"])
         if data.get("gaps"):
-            organisations = organisations.filter(has_mso=False)
+            organisations = organisations.missing(Duty.MSO)
         return organisations
 
 

@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -112,10 +112,9 @@ class Network(models.Model):
 
     def membership_list(self, user):
         """The network's organisations for its membership page and export, by name: each with its
-        named MSO and MDSO (and their person) prefetched, `has_mso`, and `open_flag_count` (the open
-        compliance flags the user may see)."""
+        named MSO and MDSO (and their person) prefetched, its coverage (`with_coverage`: expected,
+        named, covered, for each duty) and `open_flag_count` (the open compliance flags the user may see)."""
         from compliance.models import Flag
-        from officers.models import Appointment
 
         open_flags = (
             Flag.objects.visible_to(user)
@@ -126,29 +125,29 @@ class Network(models.Model):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        has_mso = Exists(Appointment.objects.current().filter(organisation=OuterRef("pk"), role=Appointment.Role.MSO))
         return (
             self.member_organisations()
             .with_named_officers()
-            .annotate(has_mso=has_mso, open_flag_count=Coalesce(Subquery(open_flags), 0))
+            .with_coverage()
+            .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
             .order_by("name", "ods_code")
         )
 
     def mso_coverage(self) -> dict | None:
-        """For a network with a region: how many of the region's open organisations have an active
-        named MSO and how many have none (one query). None for a network without a region."""
+        """For a network with a region: how many of the region's open organisations are expected to
+        name an MSO, how many of them have one in place (their own or a covering organisation's) and
+        how many are missing one (one query). None for a network without a region."""
         if self.region_id is None:
             return None
-        from officers.models import Appointment
-        from organisations.models import Organisation
+        from organisations.coverage import expected, in_place
+        from organisations.models import Duty, Organisation
 
-        has_mso = Exists(Appointment.objects.current().filter(organisation=OuterRef("pk"), role=Appointment.Role.MSO))
-        counts = (
-            Organisation.objects.open()
-            .filter(region_id=self.region_id)
-            .aggregate(total=Count("pk"), with_mso=Count("pk", filter=has_mso))
+        day = timezone.localdate()
+        counts = Organisation.objects.filter(region_id=self.region_id).aggregate(
+            expected=Count("pk", filter=expected(Duty.MSO, day)),
+            in_place=Count("pk", filter=expected(Duty.MSO, day) & in_place(Duty.MSO, day)),
         )
-        return {"with_mso": counts["with_mso"], "without_mso": counts["total"] - counts["with_mso"]}
+        return {**counts, "missing": counts["expected"] - counts["in_place"]}
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -28,7 +28,7 @@ is run to build them, and a filter or count over them is one query whatever the 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
@@ -161,9 +161,7 @@ def annotations(day: datetime.date) -> dict:
         made[f"{duty}_expected"] = boolean(expected(duty, day))
         made[f"{duty}_named"] = boolean(named(duty))
         made[f"{duty}_covered"] = boolean(covered(duty, day)) if duty in OFFICER_DUTIES else Value(False)
-        made[f"{duty}_cover_in_force"] = (
-            boolean(cover_in_force(duty, day)) if duty in OFFICER_DUTIES else Value(False)
-        )
+        made[f"{duty}_cover_in_force"] = boolean(cover_in_force(duty, day)) if duty in OFFICER_DUTIES else Value(False)
     return made
 
 
@@ -195,6 +193,7 @@ def _own_mso_registered() -> Q:
 def _has_committee() -> Q:
     return Q(Exists(Committee.objects.filter(organisation=OuterRef("pk")).order_by()))
 
+
 _MEASURE_CONDITIONS = {
     "england": lambda day: open_on(day) & in_england(day),
     "mso_expected": lambda day: expected(Duty.MSO, day),
@@ -223,6 +222,7 @@ MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
 # The directory's "Show" filter: each measure and its gap among the organisations it is a share of.
 FILTER_CHOICES = [
     ("", "All organisations"),
+    ("england", "In England (counted in the figures)"),
     ("mso_expected", "Expected to name an MSO"),
     ("mso", "With an MSO in place"),
     ("no_mso", "Missing an MSO (expected, none named or covering)"),
@@ -245,6 +245,8 @@ def filter_condition(value: str, day: datetime.date) -> Q | None:
         return None
     if value == "outside_england":
         return ~in_england(day)
+    if value == "england":
+        return _MEASURE_CONDITIONS["england"](day)
     if value == "mso_not_mhra":
         return expected(Duty.MSO, day) & ~_own_mso_registered()
     if value.startswith("no_"):
@@ -252,3 +254,98 @@ def filter_condition(value: str, day: datetime.date) -> Q | None:
         base = _MEASURE_CONDITIONS[measure.base or "england"](day)
         return base & ~measure.condition(day)
     return MEASURES_BY_KEY[value].condition(day)
+
+
+# One organisation's coverage, explained for its page.
+
+
+@dataclass
+class DutyCoverage:
+    """Why one organisation has, or need not have, one duty, for its page."""
+
+    duty: str
+    label: str  # "MSO", "MDSO", "generic MSO mailbox"
+    status: str  # Organisation.coverage_status
+    override: ExpectationOverride | None = None
+    cover: Cover | None = None  # the cover in force, when there is one
+    covering_officer: Appointment | None = None  # the covering organisation's active officer
+    type_expects: bool = False
+
+
+@dataclass
+class OrganisationCoverage:
+    duties: list[DutyCoverage]
+    pharmacy_count: int | None = None  # a pharmacy company's open pharmacies in England
+    threshold: int | None = None
+    company: Organisation | None = None  # a community pharmacy's company, with its coverage
+    company_duties: list[DutyCoverage] | None = None
+
+
+LABELS = {Duty.MSO: "MSO", Duty.MDSO: "MDSO", Duty.MAILBOX: "generic MSO mailbox"}
+
+
+def _duties(organisation: Organisation, day: datetime.date) -> list[DutyCoverage]:
+    """Three queries: the overrides, the type's expectation and the covers in force with their officers."""
+    overrides = {override.duty: override for override in organisation.expectation_overrides.all()}
+    expectation = TypeExpectation.objects.filter(kind=organisation.kind).first()
+    covers = {}
+    candidates = Cover.objects.in_force_on(day).filter(
+        Q(organisation=organisation) | Q(rule=Cover.Rule.SMALL_PHARMACY_COMPANIES)
+    )
+    direct_first = F("organisation").asc(nulls_last=True)
+    for cover in candidates.select_related("covering").order_by(direct_first, "starts_on"):
+        if cover.organisation_id or organisation.kind == Kind.PHARMACY_COMPANY:
+            covers.setdefault(cover.role, cover)
+    officers = {
+        (appointment.organisation_id, appointment.role): appointment
+        for appointment in Appointment.objects.current()
+        .filter(organisation__in=[cover.covering_id for cover in covers.values()])
+        .select_related("person")
+    }
+    made = []
+    for duty in Duty.values:
+        cover = covers.get(duty) if getattr(organisation, f"{duty}_cover_in_force") else None
+        made.append(
+            DutyCoverage(
+                duty=duty,
+                label=LABELS[duty],
+                status=organisation.coverage_status(duty),
+                override=overrides.get(duty),
+                cover=cover,
+                covering_officer=officers.get((cover.covering_id, duty)) if cover else None,
+                type_expects=bool(expectation and expectation.expects(duty)),
+            )
+        )
+    return made
+
+
+def organisation_coverage(organisation: Organisation, day: datetime.date) -> OrganisationCoverage:
+    """Why `organisation` (annotated by `with_coverage(day)`) has or need not have each duty: its
+    override, the cover in force and the covering officer; for a pharmacy company, its open
+    pharmacies in England and the threshold; for a community pharmacy, its company's coverage
+    instead. A fixed number of queries (at most nine)."""
+    if organisation.kind == Kind.PHARMACY and organisation.parent_id:
+        company = Organisation.objects.with_coverage(day).filter(pk=organisation.parent_id).first()
+        if company is not None:
+            explained = organisation_coverage(company, day)
+            return OrganisationCoverage(
+                duties=[],
+                company=company,
+                company_duties=explained.duties,
+                pharmacy_count=explained.pharmacy_count,
+                threshold=explained.threshold,
+            )
+    result = OrganisationCoverage(duties=_duties(organisation, day))
+    if organisation.kind == Kind.PHARMACY_COMPANY:
+        result.pharmacy_count = (
+            Organisation.objects.filter(pk=organisation.pk)
+            .annotate(n=english_pharmacy_count(day))
+            .values_list("n", flat=True)
+            .first()
+        )
+        result.threshold = (
+            TypeExpectation.objects.filter(kind=Kind.PHARMACY_COMPANY)
+            .values_list("own_officer_threshold", flat=True)
+            .first()
+        )
+    return result

@@ -1,7 +1,7 @@
 from django import forms
+from django.utils import timezone
 
-from dashboard.coverage import FILTER_CHOICES, filter_condition
-
+from .coverage import FILTER_CHOICES, filter_condition
 from .models import Organisation, Region
 
 # The region filter's value for organisations with no region recorded.
@@ -24,7 +24,7 @@ class DirectorySearchForm(forms.Form):
         required=False,
     )
     show = forms.ChoiceField(
-        label="Named officers and committee",
+        label="Expected officers and committee",
         choices=FILTER_CHOICES,
         required=False,
     )
@@ -60,5 +60,5 @@ class DirectorySearchForm(forms.Form):
         if data.get("kind"):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("show"):
-            queryset = queryset.filter(filter_condition(data["show"]))
+            queryset = queryset.filter(filter_condition(data["show"], timezone.localdate()))
         return queryset.search(data.get("q", "")).exact_code_first(data.get("q", ""))

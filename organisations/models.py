@@ -319,6 +319,18 @@ class Organisation(models.Model):
             return "not expected"
         return "missing"
 
+    @property
+    def mso_status(self) -> str:
+        return self.coverage_status(Duty.MSO)
+
+    @property
+    def mdso_status(self) -> str:
+        return self.coverage_status(Duty.MDSO)
+
+    @property
+    def mailbox_status(self) -> str:
+        return self.coverage_status(Duty.MAILBOX)
+
 
 class KeyContact(models.Model):
     """A named person the MSO works with at their organisation."""

@@ -9,16 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.generic import DetailView
 
 from audit.services import contact_views_record
 from compliance.models import Flag
 from networks.models import Network
-from officers.models import Appointment, Person, TeamProposal
+from officers.models import Person, TeamProposal
 from officers.team import team_proposal_submit
 from officers.team_forms import TeamProposalForm
 
 from . import profile
+from .coverage import organisation_coverage
 from .models import KeyContact, Organisation
 from .profile_forms import BoardDirectorForm, KeyContactForm
 
@@ -39,6 +41,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             Organisation.objects.visible_to(user)
             .select_related("region", "parent_icb", "parent", "successor", "committee")
             .with_profile_access(user)
+            .with_coverage(timezone.localdate())
         )
         return get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
 
@@ -60,8 +63,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             appointments=appointments,
             named_appointments=named,
             team_appointments=[a for a in appointments if not a.is_named],
-            has_named_mso=any(a.role == Appointment.Role.MSO for a in named),
-            has_named_mdso=any(a.role == Appointment.Role.MDSO for a in named),
+            coverage=organisation_coverage(organisation, timezone.localdate()),
             contact_visible=contact_visible,
             committee=getattr(organisation, "committee", None) if private else None,
             networks=Network.objects.for_organisation(organisation).select_related("region"),

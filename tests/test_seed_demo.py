@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from committees.models import Committee, CommitteeMember
+from compliance.models import Flag
 from networks.models import Attendance, Meeting, Membership, Network
 from officers.models import Appointment, Person, RegistrationRequest
 from organisations.management.commands.seed_demo import (
@@ -17,7 +18,7 @@ from organisations.management.commands.seed_demo import (
     LEAD_EMAIL,
     MSO_EMAIL,
 )
-from organisations.models import Organisation, Region
+from organisations.models import Cover, Organisation, Region
 from users.models import User
 
 COUNTED_MODELS = [
@@ -85,7 +86,25 @@ def test_seed_demo_gives_most_open_trusts_an_mso_and_leaves_gaps(seeded):
     assert Appointment.objects.filter(mhra_registered_on__isnull=False).exists()
     assert RegistrationRequest.objects.waiting().count() == 3
     assert RegistrationRequest.objects.filter(email_domain_trusted=False).count() == 1
-    assert not Appointment.objects.exclude(organisation__in=trusts).exists()
+    icbs = Organisation.objects.filter(kind=Organisation.Kind.ICB)
+    covering = Organisation.objects.filter(kind=Organisation.Kind.COVERING_BODY)
+    assert Appointment.objects.current().filter(organisation__in=icbs).exists()
+    assert not Appointment.objects.exclude(organisation__in=trusts | icbs | covering).exists()
+
+
+def test_seed_demo_loads_the_pharmacy_sample_with_a_covering_body_and_runs_the_scan(seeded):
+    pharmacies = Organisation.objects.filter(kind=Organisation.Kind.PHARMACY)
+    assert pharmacies.count() == 2991
+    npa = Organisation.objects.get(kind=Organisation.Kind.COVERING_BODY)
+    assert npa.covers_given.get().rule == Cover.Rule.SMALL_PHARMACY_COMPANIES
+    assert npa.named_mso is not None
+    # The scan has run: flags are open, none on a pharmacy, a sub-ICB location or outside England.
+    assert Flag.objects.open().exists()
+    assert not Flag.objects.open().filter(organisation__kind__in=["pharmacy", "sub_icb", "gp_practice"]).exists()
+    assert not Flag.objects.open().exclude(organisation__in=Organisation.objects.in_england()).exists()
+    # The companies under the threshold are covered by the covering body; those above it are expected.
+    companies = Organisation.objects.filter(kind=Organisation.Kind.PHARMACY_COMPANY).with_coverage()
+    assert {company.mso_status for company in companies} >= {"covered", "missing"}
 
 
 def test_seed_demo_officers_are_fictional_and_in_the_national_and_their_regional_network(seeded):

@@ -20,13 +20,14 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from committees.models import Committee, CommitteeMember
+from compliance.services import compliance_scan
 from networks.models import Attendance, Meeting, Membership, Network
 from officers.models import Appointment, Person, Profession, RegistrationRequest
 from officers.services import registration_submit
-from organisations.models import Organisation, Region
+from organisations.models import Cover, CoverRole, Organisation, Region
 from users.models import User
 
 ODS_DIR = settings.BASE_DIR / "data" / "ods"
@@ -34,7 +35,12 @@ ODS_FILES = [
     ("icb_names_codes_dec_2024.csv", "icbs"),
     ("etr.csv", "trusts"),
     ("eccg.csv", "sub-icbs"),
+    # A real extract: every 7th row of the national community pharmacy file, closed and Welsh rows included.
+    ("edispensary_sample.csv", "pharmacies"),
 ]
+# The covering body whose MSO covers every pharmacy company at or under the threshold. Covering bodies
+# have no ODS code: the lead gives each a local code.
+COVERING_BODY = {"ods_code": "CBNPA", "name": "National Pharmacy Association"}
 
 RANDOM_SEED = 20261101
 # Demo dates count back from this day, not from today, so the data does not change from day to day.
@@ -254,7 +260,9 @@ class Command(BaseCommand):
                 self.stdout.write("Demo officers: already loaded, nothing added")
             else:
                 self.create_officers(national, regional)
+                self.create_covering_body(national)
             accounts = self.create_accounts()
+        self.stdout.write(f"Compliance scan: {compliance_scan().summary_line()}")
         self.print_accounts(accounts)
 
     def import_organisations(self):
@@ -282,9 +290,10 @@ class Command(BaseCommand):
         return national, regional
 
     def create_officers(self, national: Network, regional: dict):
+        # NHS trusts and ICBs, which are expected to name an MSO and an MDSO.
         trusts = list(
             Organisation.objects.open()
-            .filter(kind=Organisation.Kind.NHS_TRUST)
+            .filter(kind__in=[Organisation.Kind.NHS_TRUST, Organisation.Kind.ICB])
             .select_related("region")
             .order_by("ods_code")
         )
@@ -299,6 +308,7 @@ class Command(BaseCommand):
             for trust in trusts
             if not demo.add_trust_officers(trust, mso_email=MSO_EMAIL if trust == mso_trust else None)
         ]
+        self.give_mailboxes([trust for trust in trusts if trust not in without_mso])
         for trust in demo.rng.sample(without_mso, min(PENDING_REGISTRATIONS, len(without_mso))):
             demo.add_pending_registration(trust)
         applicants = self.submit_applications(demo.applications)
@@ -320,6 +330,40 @@ class Command(BaseCommand):
         counts["registration_requests"] = applicants
         summary = " ".join(f"{name}={count}" for name, count in counts.items())
         self.stdout.write(f"Demo officers: {summary} open_trusts={len(trusts)} trusts_without_mso={len(without_mso)}")
+
+    def give_mailboxes(self, organisations):
+        """A generic MSO mailbox for each organisation given a named MSO (ODS has none to import)."""
+        for organisation in organisations:
+            organisation.generic_mailbox = f"{organisation.ods_code.lower()}.medicationsafety{DEMO_EMAIL_SUFFIX}"
+        bulk_update_with_history(
+            organisations, Organisation, ["generic_mailbox"], batch_size=500, default_change_reason=HISTORY_REASON
+        )
+
+    def create_covering_body(self, national: Network):
+        """The National Pharmacy Association, a covering body with a fictional MSO, covering every
+        pharmacy company at or under the threshold of open pharmacies in England."""
+        body, _ = Organisation.objects.get_or_create(
+            ods_code=COVERING_BODY["ods_code"],
+            defaults={
+                "name": COVERING_BODY["name"],
+                "kind": Organisation.Kind.COVERING_BODY,
+                "generic_mailbox": "medication.safety.demo@npa.example.org",
+            },
+        )
+        demo = DemoOfficers(rng=random.Random(RANDOM_SEED + 1), national=national, regional={})
+        demo.used_names |= set(Person.objects.values_list("first_name", "last_name"))
+        mso = demo.person("Medication Safety Officer, community pharmacy", Profession.PHARMACIST)
+        demo.appoint(mso, body, Appointment.Role.MSO, mhra_share=1.0)
+        _bulk_create(demo.people)
+        _bulk_create(demo.appointments)
+        _bulk_create(demo.memberships)
+        Cover.objects.get_or_create(
+            covering=body,
+            rule=Cover.Rule.SMALL_PHARMACY_COMPANIES,
+            role=CoverRole.MSO,
+            defaults={"starts_on": datetime.date(2014, 3, 20), "reason": HISTORY_REASON},
+        )
+        self.stdout.write(f"Covering body: {body.name}, covering every pharmacy company at or under the threshold")
 
     def submit_applications(self, applications) -> int:
         """Registration requests through the same service as the portal's form; the last applicant
