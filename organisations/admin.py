@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -11,7 +12,8 @@ from import_export.forms import ImportForm
 from officers.models import Appointment
 from users.admin import NationalLeadAdmin, NationalLeadInline, is_active_national_lead
 
-from .models import KeyContact, Organisation, Region
+from . import expectations
+from .models import Cover, ExpectationOverride, KeyContact, Organisation, Region, TypeExpectation
 from .resources import ODS_IMPORT_RESOURCES, OdsCsvFormat, OrganisationResource
 from .services import OdsImportReport
 
@@ -175,3 +177,198 @@ class KeyContactAdmin(NationalLeadAdmin):
     list_select_related = ("organisation",)
     search_fields = ("name", "email", "organisation__name", "organisation__ods_code")
     autocomplete_fields = ("organisation",)
+
+
+# Who must name an officer and who covers whom: every change goes through organisations.expectations,
+# as on the national lead's pages, so the admin cannot bypass a rule. Each form's clean() runs the
+# service's own check, so a refusal shows on the form; save_model then calls the service, which
+# checks again under its locks and keeps the history with the user and the reason.
+
+
+def _check(check, **kwargs) -> None:
+    try:
+        check(**kwargs)
+    except ValidationError as error:
+        raise forms.ValidationError(error.messages) from None
+
+
+class TypeExpectationAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        max_length=expectations.REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the expectations change: kept in the history with your name.",
+    )
+
+    class Meta:
+        model = TypeExpectation
+        fields = (*expectations.EXPECTATION_FIELDS, expectations.THRESHOLD_FIELD)
+
+    def values(self) -> dict:
+        names = (*expectations.EXPECTATION_FIELDS, expectations.THRESHOLD_FIELD)
+        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        _check(expectations.type_expectation_check, kind=self.instance.kind, values=self.values())
+        return cleaned
+
+
+@admin.register(TypeExpectation)
+class TypeExpectationAdmin(NationalLeadAdmin):
+    """One row per type of organisation, created with the database: changed, never added or deleted."""
+
+    form = TypeExpectationAdminForm
+    list_display = ("kind", "expects_mso", "expects_mdso", "expects_mailbox", "own_officer_threshold")
+    readonly_fields = ("kind", "updated_at")
+
+    def get_fields(self, request, obj=None):
+        threshold = (
+            (expectations.THRESHOLD_FIELD,)
+            if obj is not None and obj.kind == Organisation.Kind.PHARMACY_COMPANY
+            else ()
+        )
+        return ("kind", *expectations.EXPECTATION_FIELDS, *threshold, "reason", "updated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        expectations.type_expectations_set(
+            changes={obj.kind: form.values()}, user=request.user, reason=form.cleaned_data["reason"]
+        )
+
+
+class ExpectationOverrideAdminForm(forms.ModelForm):
+    class Meta:
+        model = ExpectationOverride
+        fields = ("organisation", "duty", "expected", "reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
+        duty = cleaned.get("duty") or self.instance.duty
+        if organisation is not None and duty:
+            _check(
+                expectations.expectation_override_check,
+                organisation=organisation,
+                duty=duty,
+                expected=cleaned.get("expected", False),
+            )
+        return cleaned
+
+
+@admin.register(ExpectationOverride)
+class ExpectationOverrideAdmin(NationalLeadAdmin):
+    form = ExpectationOverrideAdminForm
+    list_display = ("organisation", "duty", "expected", "reason")
+    list_filter = ("duty", "expected")
+    list_select_related = ("organisation",)
+    search_fields = ("organisation__name", "organisation__ods_code", "reason")
+    autocomplete_fields = ("organisation",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("organisation", "duty", "created_at") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        override = expectations.expectation_override_set(
+            organisation=obj.organisation, duty=obj.duty, expected=obj.expected, reason=obj.reason, user=request.user
+        )
+        obj.pk = override.pk
+
+    def delete_model(self, request, obj):
+        expectations.expectation_override_set(
+            organisation=obj.organisation,
+            duty=obj.duty,
+            expected=None,
+            reason="Removed in the admin",
+            user=request.user,
+        )
+
+
+class CoverAddAdminForm(forms.ModelForm):
+    class Meta:
+        model = Cover
+        fields = ("covering", "organisation", "rule", "role", "starts_on", "ends_on", "reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("covering") and cleaned.get("role") and cleaned.get("starts_on"):
+            _check(
+                expectations.cover_check,
+                covering=cleaned["covering"],
+                organisation=cleaned.get("organisation"),
+                rule=cleaned.get("rule", ""),
+                role=cleaned["role"],
+                starts_on=cleaned["starts_on"],
+                ends_on=cleaned.get("ends_on"),
+            )
+        return cleaned
+
+
+class CoverEndAdminForm(forms.ModelForm):
+    """A cover, once added, changes only by ending: its end date and the reason it ends."""
+
+    class Meta:
+        model = Cover
+        fields = ("ends_on", "reason")
+        labels = {"reason": "Reason for the change"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ends_on"].required = True
+        self.fields["reason"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if "ends_on" in cleaned:
+            # Before the form's values are copied onto the instance, it holds the cover as saved.
+            _check(expectations.cover_end_check, cover=self.instance, ends_on=cleaned["ends_on"])
+        return cleaned
+
+
+@admin.register(Cover)
+class CoverAdmin(NationalLeadAdmin):
+    list_display = ("covering", "covered", "role", "starts_on", "ends_on")
+    list_filter = ("role", "rule")
+    list_select_related = ("covering", "organisation")
+    search_fields = ("covering__name", "covering__ods_code", "organisation__name", "organisation__ods_code")
+    autocomplete_fields = ("covering", "organisation")
+    date_hierarchy = "starts_on"
+
+    @admin.display(description="covered organisations")
+    def covered(self, cover):
+        return cover.organisation if cover.organisation_id else cover.get_rule_display()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = CoverEndAdminForm if obj is not None else CoverAddAdminForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = ("covering", "organisation", "rule", "role", "starts_on", "ends_on", "reason")
+        return (*fields, "created_at") if obj is not None else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("covering", "organisation", "rule", "role", "starts_on", "created_at") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            expectations.cover_end(cover_id=obj.pk, ends_on=obj.ends_on, user=request.user, reason=obj.reason)
+            return
+        cover = expectations.cover_add(
+            covering=obj.covering,
+            organisation=obj.organisation,
+            rule=obj.rule,
+            role=obj.role,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+            reason=obj.reason,
+            user=request.user,
+        )
+        obj.pk = cover.pk

@@ -36,6 +36,7 @@ from .factories.dashboard import ChangeRequestFactory, FlagFactory, HandoverFact
 from .factories.imports import ImportJobFactory
 from .factories.meetings import AttendanceFactory, UnmatchedAttendeeFactory
 from .factories.networks import MeetingFactory
+from .factories.organisations import CoverFactory
 from .factories.profile import (
     CommitteeFactory,
     CommitteeMemberFactory,
@@ -89,6 +90,11 @@ organisations:key-contact-edit          login     200       200       404       
 organisations:key-contact-remove        login     200       200       404       403       404       404
 organisations:board-director            login     200       200       404       403       404       404
 organisations:team-propose              login     200       200       404       403       404       404
+# Who must name an officer and who covers whom: the national lead's settings (404 for everyone else).
+organisations:coverage-rules            login     200       404       404       404       404       404
+organisations:cover-add                 login     200       404       404       404       404       404
+organisations:cover-end                 login     405       404       404       404       404       404
+organisations:expectations              login     200       404       404       404       404       404
 # People: a person's page for everyone signed in; "me" pages for whoever has a person record.
 officers:person-detail                  login     200       200       200       200       200       200
 officers:change-details                 login     404       200       200       200       200       404
@@ -304,6 +310,8 @@ def scene(world, settings, tmp_path):
         attendance=AttendanceFactory(meeting=meeting, person=world.mso_person),
         unmatched=UnmatchedAttendeeFactory(meeting=meeting),
         import_job=ImportJobFactory(user=lead),
+        # A covering body's MSO covering a pharmacy company, for the page that ends a cover.
+        cover=CoverFactory(reason="Agreed with the pharmacy company."),
         export_job=ExportJob.objects.create(
             user=lead,
             dataset="people",
@@ -331,6 +339,7 @@ KWARGS = {
 PK = {
     "organisations:key-contact-edit": "key_contact",
     "organisations:key-contact-remove": "key_contact",
+    "organisations:cover-end": "cover",
     "officers:person-detail": "person",
     "officers:my-change-request": "change_request",
     "officers:change-withdraw": "change_request",
@@ -425,6 +434,29 @@ POST_DATA = {
         "email": "p@nhs.net",
     },
     "organisations:board-director": lambda s: {"name": "Dr Board Director", "email": "director@nhs.net"},
+    "organisations:coverage-rules": lambda s: {
+        "nhs_trust-expects_mso": "on",
+        "gp_practice-expects_mso": "on",
+        "pharmacy_company-own_officer_threshold": "40",
+        "reason": "Agreed at the national MSO steering group.",
+    },
+    "organisations:cover-add": lambda s: {
+        "covering": s.organisation.ods_code,
+        "covers": "organisation",
+        "organisation": s.world.org_b.ods_code,
+        "role": "mdso",
+        **_date("starts_on", days_from_today(-1)),
+        "reason": "A shared MDSO while Manchester recruits.",
+    },
+    "organisations:cover-end": lambda s: {
+        **_date(f"end-{s.cover.pk}-ends_on", days_from_today(0)),
+        f"end-{s.cover.pk}-reason": "The company names its own MSO.",
+    },
+    "organisations:expectations": lambda s: {
+        "duty": "mdso",
+        "mdso-choice": "not_expected",
+        "mdso-reason": "Devices are run by the ICB.",
+    },
     "organisations:team-propose": lambda s: {
         "role": Appointment.Role.TEAM_MEMBER,
         "first_name": "Tariq",
@@ -487,6 +519,10 @@ CONTROL = {
     "organisations:key-contact-remove": "mso",
     "organisations:board-director": "mso",
     "organisations:team-propose": "mso",
+    "organisations:coverage-rules": "lead",
+    "organisations:cover-add": "lead",
+    "organisations:cover-end": "lead",
+    "organisations:expectations": "lead",
     "officers:confirm-details": "mso",
     "officers:change-details": "mso",
     "officers:change-withdraw": "mso",
