@@ -70,7 +70,8 @@ class TypeExpectationsForm(forms.Form):
 
     def __init__(self, *args, expectations: list[TypeExpectation], **kwargs):
         super().__init__(*args, **kwargs)
-        self.expectations = list(expectations)
+        order = {kind: index for index, kind in enumerate(Kind.values)}
+        self.expectations = sorted(expectations, key=lambda row: order.get(row.kind, len(order)))
         for row in self.expectations:
             if row.kind == Kind.PHARMACY:
                 continue
@@ -144,7 +145,7 @@ class ExpectationOverrideForm(forms.Form):
         super().__init__(*args, prefix=duty, **kwargs)
         self.duty = duty
         label = Duty(duty).label
-        self.fields["choice"].label = f"{label}: is the organisation expected to have one?"
+        self.fields["choice"].label = f"Is it expected to have a {label[0].lower()}{label[1:]}?"
         self.fields["choice"].choices = [
             (AS_TYPE, f"As its type ({'expected' if by_type else 'not expected'})"),
             (EXPECTED, "Expected"),
@@ -152,7 +153,7 @@ class ExpectationOverrideForm(forms.Form):
         ]
         self.fields["choice"].initial = {None: AS_TYPE, True: EXPECTED, False: NOT_EXPECTED}[current]
         self.fields["reason"] = reason_field(
-            f"Reason for the {label.lower()}",
+            "Reason for the change",
             "Kept with the exception and in the history. For example, why this hospice names an MSO.",
         )
 

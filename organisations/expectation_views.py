@@ -157,7 +157,8 @@ def organisation_expectations(request, ods_code):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                label = Duty(posted).label.lower()
+                label = Duty(posted).label
+                label = label[0].lower() + label[1:]
                 if override is None:
                     messages.success(request, f"Saved: {organisation.name}'s {label} is as its type says.")
                 else:

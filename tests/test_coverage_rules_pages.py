@@ -391,7 +391,7 @@ def test_the_lead_makes_an_exception_and_removes_it(lead_client, world):
     data = {"duty": "mdso", "mdso-choice": "not_expected", "mdso-reason": "Devices are run by the ICB."}
     response = lead_client.post(expectations_url(trust), data, follow=True)
     assert response.redirect_chain[-1][0] == expectations_url(trust)
-    assert "Saved: Royal Free London NHS Foundation Trust&#x27;s named mdso is not expected." in text(response)
+    assert "Saved: Royal Free London NHS Foundation Trust&#x27;s named MDSO is not expected." in text(response)
     override = ExpectationOverride.objects.get(organisation=trust)
     assert (override.duty, override.expected, override.reason) == ("mdso", False, "Devices are run by the ICB.")
     assert override.history.get().history_user == world.lead
