@@ -79,9 +79,11 @@ def count_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> BarCh
     return _bar_chart(chart_id, title, description, bars, shows_share=False)
 
 
-def share_chart(chart_id: str, title: str, rows: list[tuple[str, int, int]]) -> BarChart:
+def share_chart(
+    chart_id: str, title: str, rows: list[tuple[str, int, int]], empty: str = "no open organisations"
+) -> BarChart:
     """Bars for shares, out of 100%: rows of (label, value, out of). A row out of nothing shows a
-    dash and an empty track."""
+    dash and an empty track, and says `empty`."""
     bars = []
     parts = []
     for label, value, total in rows:
@@ -91,7 +93,7 @@ def share_chart(chart_id: str, title: str, rows: list[tuple[str, int, int]]) -> 
             parts.append(f"{label}: {intcomma(value)} of {intcomma(total)} ({percent})")
         else:
             bars.append((label, "–", 0))
-            parts.append(f"{label}: no open organisations")
+            parts.append(f"{label}: {empty}")
     return _bar_chart(chart_id, title, "; ".join(parts) + ".", bars, shows_share=True)
 
 

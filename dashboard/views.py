@@ -21,12 +21,13 @@ def _coverage_charts(prefix: str, rows: list[queries.CoverageRow], grouping: str
     for measure in MEASURES:
         if not measure.base:
             continue  # a count, shown in the tables
-        title = f"Share of those {MEASURES_BY_KEY[measure.base].short_label} with {measure.short_label}, by {grouping}"
+        base = MEASURES_BY_KEY[measure.base].short_label
         made.append(
             charts.share_chart(
                 f"{prefix}-{measure.key}",
-                title,
+                f"Share of those {base} with {measure.short_label}, by {grouping}",
                 [(row.label, row.counts.get(measure.key, 0), row.base_count(measure)) for row in rows],
+                empty=f"none {base}",
             )
         )
     return made

@@ -284,24 +284,26 @@ class OrganisationCoverage:
 LABELS = {Duty.MSO: "MSO", Duty.MDSO: "MDSO", Duty.MAILBOX: "generic MSO mailbox"}
 
 
-def _duties(organisation: Organisation, day: datetime.date) -> list[DutyCoverage]:
-    """Three queries: the overrides, the type's expectation and the covers in force with their officers."""
+def _duties(organisation: Organisation, day: datetime.date, expectation: TypeExpectation | None) -> list[DutyCoverage]:
+    """One query for the overrides; where a cover is in force, one for the covers and one for their officers."""
     overrides = {override.duty: override for override in organisation.expectation_overrides.all()}
-    expectation = TypeExpectation.objects.filter(kind=organisation.kind).first()
     covers = {}
-    candidates = Cover.objects.in_force_on(day).filter(
-        Q(organisation=organisation) | Q(rule=Cover.Rule.SMALL_PHARMACY_COMPANIES)
-    )
-    direct_first = F("organisation").asc(nulls_last=True)
-    for cover in candidates.select_related("covering").order_by(direct_first, "starts_on"):
-        if cover.organisation_id or organisation.kind == Kind.PHARMACY_COMPANY:
-            covers.setdefault(cover.role, cover)
-    officers = {
-        (appointment.organisation_id, appointment.role): appointment
-        for appointment in Appointment.objects.current()
-        .filter(organisation__in=[cover.covering_id for cover in covers.values()])
-        .select_related("person")
-    }
+    if any(getattr(organisation, f"{duty}_cover_in_force") for duty in OFFICER_DUTIES):
+        candidates = Cover.objects.in_force_on(day).filter(
+            Q(organisation=organisation) | Q(rule=Cover.Rule.SMALL_PHARMACY_COMPANIES)
+        )
+        direct_first = F("organisation").asc(nulls_last=True)
+        for cover in candidates.select_related("covering").order_by(direct_first, "starts_on"):
+            if cover.organisation_id or organisation.kind == Kind.PHARMACY_COMPANY:
+                covers.setdefault(cover.role, cover)
+    officers = {}
+    if covers:
+        officers = {
+            (appointment.organisation_id, appointment.role): appointment
+            for appointment in Appointment.objects.current()
+            .filter(organisation__in=[cover.covering_id for cover in covers.values()])
+            .select_related("person")
+        }
     made = []
     for duty in Duty.values:
         cover = covers.get(duty) if getattr(organisation, f"{duty}_cover_in_force") else None
@@ -323,7 +325,7 @@ def organisation_coverage(organisation: Organisation, day: datetime.date) -> Org
     """Why `organisation` (annotated by `with_coverage(day)`) has or need not have each duty: its
     override, the cover in force and the covering officer; for a pharmacy company, its open
     pharmacies in England and the threshold; for a community pharmacy, its company's coverage
-    instead. A fixed number of queries (at most nine)."""
+    instead. One query for most organisations; at most eight (a pharmacy whose company is covered)."""
     if organisation.kind == Kind.PHARMACY and organisation.parent_id:
         company = Organisation.objects.with_coverage(day).filter(pk=organisation.parent_id).first()
         if company is not None:
@@ -335,17 +337,15 @@ def organisation_coverage(organisation: Organisation, day: datetime.date) -> Org
                 pharmacy_count=explained.pharmacy_count,
                 threshold=explained.threshold,
             )
-    result = OrganisationCoverage(duties=_duties(organisation, day))
-    if organisation.kind == Kind.PHARMACY_COMPANY:
-        result.pharmacy_count = (
-            Organisation.objects.filter(pk=organisation.pk)
-            .annotate(n=english_pharmacy_count(day))
-            .values_list("n", flat=True)
-            .first()
-        )
-        result.threshold = (
-            TypeExpectation.objects.filter(kind=Kind.PHARMACY_COMPANY)
-            .values_list("own_officer_threshold", flat=True)
-            .first()
-        )
-    return result
+    if organisation.kind != Kind.PHARMACY_COMPANY:
+        return OrganisationCoverage(duties=_duties(organisation, day, None))
+    # A pharmacy company: the threshold, and its open pharmacies in England.
+    expectation = TypeExpectation.objects.filter(kind=Kind.PHARMACY_COMPANY).first()
+    return OrganisationCoverage(
+        duties=_duties(organisation, day, expectation),
+        threshold=expectation.own_officer_threshold if expectation else None,
+        pharmacy_count=Organisation.objects.filter(pk=organisation.pk)
+        .annotate(n=english_pharmacy_count(day))
+        .values_list("n", flat=True)
+        .first(),
+    )

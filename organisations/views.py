@@ -18,7 +18,7 @@ class DirectoryView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         self.form = DirectorySearchForm(self.request.GET or None)
         organisations = Organisation.objects.visible_to(self.request.user).select_related("region")
-        return self.form.filter(organisations).with_named_officers()
+        return self.form.filter(organisations).with_named_officers().with_coverage()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, **kwargs)

@@ -30,8 +30,9 @@ NOW = datetime.datetime(2026, 6, 15, 11, 0, tzinfo=UTC)
 TODAY = datetime.date(2026, 6, 15)
 # Session, user, the header's navigation (chaired networks, person record), the two-factor check,
 # then the page: the regions, the coverage by region and type, the waiting registration and change
-# requests, the handovers, the open flags by kind and the 12-month trend.
-DASHBOARD_QUERIES = 12
+# requests, the handovers, the open flags by kind and the 12-month trend, and the organisations
+# outside England (counted apart).
+DASHBOARD_QUERIES = 13
 # The same before the page; then the region and its coverage by type.
 REGION_QUERIES = 7
 
@@ -40,6 +41,7 @@ ICB = Organisation.Kind.ICB
 GP = Organisation.Kind.GP_PRACTICE
 HOSPICE = Organisation.Kind.HOSPICE
 OTHER = Organisation.Kind.OTHER
+COVERING_BODY = Organisation.Kind.COVERING_BODY
 MSO = Appointment.Role.MSO
 MDSO = Appointment.Role.MDSO
 
@@ -68,8 +70,9 @@ def at(*args) -> datetime.datetime:
 @pytest.fixture
 def counted(frozen, world):
     """Two regions with organisations (the world's two trusts among them), a third with only a
-    closed one, four with none, and an organisation with no region; requests, handovers and flags
-    at known dates.
+    closed one, four with none, a covering body (in England, with no region) and an organisation
+    outside England; requests, handovers and flags at known dates. By default NHS trusts and ICBs
+    are expected to name an MSO and an MDSO, a covering body an MSO, GP practices and hospices neither.
 
     The world's trusts RAL (London) and R0A (North West) each have a named MSO not registered with
     the MHRA, no MDSO and no committee.
@@ -108,8 +111,10 @@ def counted(frozen, world):
 
     # South West: only a closed organisation.
     organisation("S0001", south_west, NHS_TRUST, mso=True, closed_on=datetime.date(2025, 3, 31))
-    # No region recorded.
+    # No region: outside England, never counted.
     w.x1 = organisation("X0001", None, OTHER, mso=True, mhra=True)
+    # A covering body answers for the whole of England, with no region.
+    w.cb = organisation("CBX01", None, COVERING_BODY, mso=True, mhra=True)
 
     # Requests: two registrations and one change of details waiting; the decided ones are not.
     RegistrationRequestFactory(organisation=w.l3)
@@ -167,42 +172,44 @@ def counted(frozen, world):
     return w
 
 
-# The right answers, counted by hand from the fixture: (open, named MSO, named MDSO, committee,
-# MSO registered with the MHRA).
+# The right answers, counted by hand from the fixture: (open in England, expected to name an MSO,
+# with an MSO in place, missing one, expected to name an MDSO, with an MDSO in place, missing one,
+# committee among those expected to name an MSO, their own MSO registered with the MHRA).
 BY_REGION = {
-    # RAL, L0001, L0002, L0003, L0006, L0007. MSO: RAL, L0001, L0006. MDSO: L0001, L0002.
+    # RAL, L0001, L0002, L0003, L0006, L0007. Expected (MSO and MDSO): the trusts RAL, L0001 and the
+    # ICBs L0002, L0003. MSO: RAL, L0001 (L0006, a hospice, is not expected). MDSO: L0001, L0002.
     # Committee: L0001, L0002. MHRA: L0001.
-    "London": (6, 3, 2, 2, 1),
-    # R0A, N0001, N0002. MSO: R0A, N0001. MDSO: N0002. Committee: N0001. MHRA: N0001.
-    "North West": (3, 2, 1, 1, 1),
+    "London": (6, 4, 2, 2, 4, 2, 2, 2, 1),
+    # R0A, N0001, N0002. Expected: R0A, which has an MSO and no MDSO; the GP practices are not expected.
+    "North West": (3, 1, 1, 0, 1, 0, 1, 0, 0),
     # Only a closed organisation.
-    "South West": (0, 0, 0, 0, 0),
+    "South West": (0, 0, 0, 0, 0, 0, 0, 0, 0),
     # The other regions (every region is listed).
-    "East of England": (0, 0, 0, 0, 0),
-    "Midlands": (0, 0, 0, 0, 0),
-    "North East and Yorkshire": (0, 0, 0, 0, 0),
-    "South East": (0, 0, 0, 0, 0),
-    # X0001.
-    "No region recorded": (1, 1, 0, 0, 1),
+    "East of England": (0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "Midlands": (0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "North East and Yorkshire": (0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "South East": (0, 0, 0, 0, 0, 0, 0, 0, 0),
+    # CBX01, the covering body: an MSO, registered; no MDSO expected.
+    "National bodies (no region)": (1, 1, 1, 0, 0, 0, 0, 0, 1),
 }
-ENGLAND = (10, 6, 3, 3, 3)
+ENGLAND = (10, 6, 4, 2, 5, 2, 3, 2, 2)
 BY_TYPE = {
     # RAL, L0001, R0A.
-    "NHS trust": (3, 3, 1, 1, 1),
+    "NHS trust": (3, 3, 3, 0, 3, 1, 2, 1, 1),
     # L0002, L0003.
-    "Integrated care board": (2, 0, 1, 1, 0),
+    "Integrated care board": (2, 2, 0, 2, 2, 1, 1, 1, 0),
     # L0007, N0001, N0002.
-    "GP practice": (3, 1, 1, 1, 1),
+    "GP practice": (3, 0, 0, 0, 0, 0, 0, 0, 0),
     # L0006.
-    "Hospice": (1, 1, 0, 0, 0),
-    # X0001.
-    "Other": (1, 1, 0, 0, 1),
+    "Hospice": (1, 0, 0, 0, 0, 0, 0, 0, 0),
+    # CBX01.
+    "Covering body": (1, 1, 1, 0, 0, 0, 0, 0, 1),
 }
 LONDON_BY_TYPE = {
-    "NHS trust": (2, 2, 1, 1, 1),
-    "Integrated care board": (2, 0, 1, 1, 0),
-    "GP practice": (1, 0, 0, 0, 0),
-    "Hospice": (1, 1, 0, 0, 0),
+    "NHS trust": (2, 2, 2, 0, 2, 1, 1, 1, 1),
+    "Integrated care board": (2, 2, 0, 2, 2, 1, 1, 1, 0),
+    "GP practice": (1, 0, 0, 0, 0, 0, 0, 0, 0),
+    "Hospice": (1, 0, 0, 0, 0, 0, 0, 0, 0),
 }
 WAITING = {
     "Registration requests waiting for review": 2,
@@ -221,6 +228,7 @@ FLAGS_BY_KIND = {
     "MSO not registered with the MHRA after 30 days": 1,
     "Officer details not confirmed for 12 months": 0,
     "No generic MSO mailbox": 0,
+    "Officers in post at a closed organisation": 0,
 }
 # Open at the end of July 2025 … May 2026, and now (June 2026):
 # F1 and F6 throughout; F3 September to December; F5 December and January; F2 from March; F4 from May.
@@ -257,6 +265,12 @@ def test_coverage_by_region_counts_open_organisations_and_their_named_officers(c
     assert numbers(coverage.total) == ENGLAND
 
 
+def test_organisations_outside_england_are_counted_apart_and_left_out_of_every_figure(client, counted):
+    coverage = dashboard(client, counted).context["coverage"]
+    assert coverage.outside_england.value == 1
+    assert listed(client.get(coverage.outside_england.url)) == 1
+
+
 def test_coverage_by_type_adds_up_every_region(client, counted):
     coverage = dashboard(client, counted).context["coverage"]
     assert {row.label: numbers(row) for row in coverage.kinds} == BY_TYPE
@@ -273,7 +287,9 @@ def test_region_page_shows_its_organisations_by_type(client, counted):
 def test_region_page_for_organisations_with_no_region(client, counted):
     client.force_login(counted.lead)
     response = client.get(reverse("dashboard:region", args=["none"]))
-    assert {row.label: numbers(row) for row in response.context["kinds"]} == {"Other": (1, 1, 0, 0, 1)}
+    assert {row.label: numbers(row) for row in response.context["kinds"]} == {
+        "Covering body": BY_REGION["National bodies (no region)"]
+    }
 
 
 def test_region_page_for_an_unknown_region_is_not_found(client, counted):
@@ -319,7 +335,7 @@ def test_the_page_shows_the_numbers_in_tables_and_accessible_charts(client, coun
         assert '<caption class="nhsuk-table__caption">' in table
         assert 'scope="col"' in table and 'scope="row"' in table
     charts = re.findall(r"<svg class=\"app-chart__svg\"[^>]*>", html)
-    # Open organisations and four shares, by region and by type; flags by kind; the trend.
+    # Open organisations and four shares (of those expected), by region and by type; flags by kind; the trend.
     assert len(charts) == 12
     for svg in charts:
         assert 'role="img"' in svg and 'viewBox="0 0 320 ' in svg and 'width="100%"' in svg
@@ -333,9 +349,9 @@ def test_share_chart_describes_each_bar_with_its_number(client, counted):
     html = dashboard(client, counted).content.decode()
     description = html[html.index('<desc id="region-mso-desc">') :]
     description = description[: description.index("</desc>")]
-    assert "London: 3 of 6 (50%)" in description
-    assert "North West: 2 of 3 (67%)" in description
-    assert "South West: no open organisations" in description
+    assert "London: 2 of 4 (50%)" in description
+    assert "North West: 1 of 1 (100%)" in description
+    assert "South West: none expected to name an MSO" in description
 
 
 def figure_links(context) -> list[tuple[str, int, str]]:
@@ -345,7 +361,8 @@ def figure_links(context) -> list[tuple[str, int, str]]:
     for row in [*coverage.regions, *coverage.kinds, coverage.total]:
         for figure in [row.open_figure, *row.figures]:
             links.append((f"{row.label}: {figure.label}", figure.value, figure.url))
-    for figure in [*context["waiting"], *context["handovers"], context["open_flags"], *context["flags_by_kind"]]:
+    extra = [coverage.outside_england, *context["waiting"], *context["handovers"], context["open_flags"]]
+    for figure in [*extra, *context["flags_by_kind"]]:
         links.append((figure.label, figure.value, figure.url))
     return links
 
@@ -360,7 +377,9 @@ def listed(response) -> int:
 def test_every_figure_links_to_a_list_showing_the_same_count(client, counted):
     response = dashboard(client, counted)
     links = figure_links(response.context)
-    assert len(links) == 8 * 5 + 5 * 5 + 5 + 2 + 3 + 1 + 6
+    # Eight region rows, five types and England, each with its open organisations, six measures and
+    # two gaps; those outside England; the requests, handovers and flags.
+    assert len(links) == (8 + 5 + 1) * 9 + 1 + 2 + 3 + 1 + 7
     html = response.content.decode()
     for what, value, url in links:
         assert f'href="{url.replace("&", "&amp;")}"' in html, what
@@ -383,7 +402,8 @@ def test_region_page_figures_link_to_lists_showing_the_same_count(client, counte
 def test_coverage_figures_link_to_the_directory_filtered_by_region_type_and_measure(client, counted):
     client.force_login(counted.lead)
     london_trusts = client.get(reverse("dashboard:region", args=["Y56"])).context["kinds"][0]
-    mhra = london_trusts.figures[3]
+    mhra = london_trusts.figures[7]
+    assert mhra.label == "With their own MSO registered with the MHRA"
     assert urlsplit(mhra.url).path == reverse("organisations:directory")
     assert parse_qs(urlsplit(mhra.url).query) == {"region": ["Y56"], "kind": ["nhs_trust"], "show": ["mso_mhra"]}
     directory = client.get(mhra.url)
@@ -433,7 +453,9 @@ def test_dashboard_queries_do_not_grow_with_the_data(client, counted, django_ass
     more_of_everything(counted)
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         response = client.get(DASHBOARD)
-    assert numbers(response.context["coverage"].total) == (10 + 36, 6 + 36, 3 + 36, 3 + 36, 3 + 18)
+    # Per region, of the ten types four are expected to name an MSO (a pharmacy company with no
+    # pharmacies is not) and three an MDSO; every one has them; every other region's MSOs are registered.
+    assert numbers(response.context["coverage"].total) == (10 + 40, 6 + 16, 4 + 16, 2, 5 + 12, 2 + 12, 3, 2 + 16, 2 + 8)
 
 
 def test_region_page_queries_do_not_grow_with_the_data(client, counted, django_assert_max_num_queries):
@@ -445,4 +467,4 @@ def test_region_page_queries_do_not_grow_with_the_data(client, counted, django_a
             organisation(f"Z{index}{number:02d}", counted.london, kind, mso=True, mdso=True, committee=True)
     with django_assert_max_num_queries(REGION_QUERIES):
         response = client.get(reverse("dashboard:region", args=["Y56"]))
-    assert response.context["region"].total == 6 + 27
+    assert response.context["region"].total == 6 + 30

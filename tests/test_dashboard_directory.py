@@ -22,7 +22,7 @@ DIRECTORY_QUERIES = 9
 def coverage(world):
     """Besides the world's RAL and R0A (each a named MSO not registered with the MHRA, nothing
     else): a trust with everything, one with only an ended MSO and a pending MDSO, and a trust with
-    no region and a committee."""
+    no region (outside England: never expected, never counted) and a committee."""
     world.full = OrganisationFactory(ods_code="RF1", region=world.london)
     AppointmentFactory(organisation=world.full, mhra_registered_on=datetime.date(2025, 1, 6))
     AppointmentFactory(organisation=world.full, role=Appointment.Role.MDSO)
@@ -45,13 +45,15 @@ def codes(client, **params) -> set[str]:
     ("show", "expected"),
     [
         ("mso", {"RAL", "R0A", "RF1"}),
-        ("no_mso", {"RG1", "RN1"}),
+        ("no_mso", {"RG1"}),
         ("mdso", {"RF1"}),
-        ("no_mdso", {"RAL", "R0A", "RG1", "RN1"}),
-        ("committee", {"RF1", "RN1"}),
+        ("no_mdso", {"RAL", "R0A", "RG1"}),
+        ("committee", {"RF1"}),
         ("no_committee", {"RAL", "R0A", "RG1"}),
         ("mso_mhra", {"RF1"}),
-        ("mso_not_mhra", {"RAL", "R0A"}),
+        ("mso_not_mhra", {"RAL", "R0A", "RG1"}),
+        ("mso_expected", {"RAL", "R0A", "RF1", "RG1"}),
+        ("outside_england", {"RN1"}),
     ],
 )
 def test_directory_filters_by_named_officers_committee_and_mhra_registration(client, coverage, show, expected):
@@ -65,11 +67,13 @@ def test_directory_filters_organisations_with_no_region(client, coverage):
     assert codes(client, region="Y56", show="no_mso") == {"RG1"}
 
 
-def test_directory_filters_combine_with_closed_organisations_left_out(client, coverage):
-    OrganisationFactory(ods_code="RC1", region=None, closed_on=datetime.date(2024, 3, 31))
+def test_directory_filters_combine_with_closed_organisations_which_are_never_expected(client, coverage):
+    OrganisationFactory(ods_code="RC1", region=coverage.london, closed_on=datetime.date(2024, 3, 31))
+    OrganisationFactory(ods_code="RC2", region=None, closed_on=datetime.date(2024, 3, 31))
     client.force_login(coverage.no_role)
-    assert codes(client, region="none", show="no_mso") == {"RN1"}
-    assert codes(client, region="none", show="no_mso", include_closed="on") == {"RN1", "RC1"}
+    assert codes(client, region="Y56", show="no_mso", include_closed="on") == {"RG1"}
+    assert codes(client, region="none", show="outside_england") == {"RN1"}
+    assert codes(client, region="none", show="outside_england", include_closed="on") == {"RN1", "RC2"}
 
 
 def test_directory_reports_an_unknown_filter_and_leaves_it_out(client, coverage):
@@ -82,7 +86,8 @@ def test_directory_reports_an_unknown_filter_and_leaves_it_out(client, coverage)
 def test_directory_offers_the_filters(client, coverage):
     client.force_login(coverage.no_role)
     content = client.get(DIRECTORY).content.decode()
-    assert '<option value="no_mso">With no named MSO</option>' in content
+    assert '<option value="no_mso">Missing an MSO (expected, none named or covering)</option>' in content
+    assert '<option value="outside_england">Outside England (not counted)</option>' in content
     assert '<option value="none">No region recorded</option>' in content
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from networks.models import Membership, Network
 from officers.models import Appointment
+from organisations.models import Organisation
 
 from .factories import AppointmentFactory, MembershipFactory, NetworkFactory, OrganisationFactory, PersonFactory
 
@@ -57,7 +58,8 @@ def test_network_page_lists_members_with_their_organisations_and_roles(client, w
     assert former.get_absolute_url() not in content
 
 
-def test_regional_network_page_counts_open_organisations_with_and_without_a_named_mso(client, world):
+def test_regional_network_page_counts_organisations_expected_to_name_an_mso_with_and_without_one(client, world):
+    OrganisationFactory(region=world.london, kind=Organisation.Kind.SUB_ICB)  # never expected to name one
     OrganisationFactory(region=world.london)
     OrganisationFactory(region=world.london)
     OrganisationFactory(region=world.london, closed_on=datetime.date(2020, 1, 1))
@@ -65,8 +67,8 @@ def test_regional_network_page_counts_open_organisations_with_and_without_a_name
     AppointmentFactory(organisation=with_mso, role=Appointment.Role.MSO)
     AppointmentFactory(organisation=OrganisationFactory(region=world.london), role=Appointment.Role.MDSO)
     response = network_page(client, world.no_role, world.network_a)
-    assert response.context["coverage"] == {"with_mso": 2, "without_mso": 3}
-    assert b"without a named MSO" in response.content
+    assert response.context["coverage"] == {"expected": 5, "in_place": 2, "missing": 3}
+    assert b"missing an MSO" in response.content
 
 
 def test_national_network_page_has_no_regional_coverage(client, world):

@@ -185,6 +185,6 @@ def test_organisation_page_runs_a_fixed_number_of_queries(client, world, size, r
         TeamProposalFactory(organisation=world.org_a, proposed_by=world.mso)
     client.force_login(getattr(world, role))
     # The same budget as the organisation page's other tests (tests/test_pages_queries.py).
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = client.get(world.org_a.get_absolute_url())
     assert response.status_code == 200
