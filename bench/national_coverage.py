@@ -12,10 +12,13 @@ Builds in a scratch database, through `import_ods` as an operator would:
   locations (and so the regions and ICBs), a tenth of them closed;
 
 then a covering body whose MSO covers every small pharmacy company (a SMALL_PHARMACY_COMPANIES
-rule cover), and a named MSO and MDSO at about 70% of the open trusts, bulk-created. It prints, in one run
-and as one block, the counts, the first compliance scan (time, queries, flags opened), a second
-scan that changes nothing (median of 5) and, next to each, one plain `~Exists` query over the same
-data (open organisations with no active MSO appointment, median of 5), with the ratio.
+rule cover), and a named MSO and MDSO at about 70% of the open trusts, bulk-created. It prints, in
+one run and as one block, the counts, the first compliance scan (time, queries, flags opened), a
+second scan that changes nothing (median of 5) and, next to each, one plain `~Exists` query over
+the same data (open organisations with no active MSO appointment, median of 5), with the ratio;
+then each coverage flag query alone, with the planner's cost estimate and the time PostgreSQL spent
+compiling it with JIT. All of that twice: with the server's settings, then with `SET jit = off`
+(the flags are cleared in between, so the second first run opens them again).
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/national_coverage.py
 The scratch database (msonet_bench_coverage) is created and dropped by the script
