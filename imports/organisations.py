@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from organisations.models import Organisation
+from organisations.models import Duty, Organisation, coverage_status
 from organisations.ods import COLUMN_COUNT, KINDS, SourceRow, read_csv
 from organisations.resources import OrganisationResource
 from organisations.services import OdsImportReport, ods_import
@@ -127,10 +127,13 @@ EXPORT_VALUES = (
     "board_director_name",
     "board_director_email",
 )
+# The coverage annotations (Organisation.objects.with_coverage) each row's three coverage columns come from.
+COVERAGE_PARTS = ("named", "covered", "cover_in_force", "expected")
+COVERAGE_VALUES = ("in_england", *(f"{duty}_{part}" for duty in Duty.values for part in COVERAGE_PARTS))
 
 
 def export_queryset():
-    return Organisation.objects.order_by("ods_code")
+    return Organisation.objects.order_by("ods_code").with_coverage()
 
 
 def export_count() -> int:
@@ -147,7 +150,16 @@ def export_rows(organisations=None):
         organisations = export_queryset()
     kind_labels = {value: str(label) for value, label in Organisation.Kind.choices}
     today = timezone.localdate()
-    for values in organisations.values_list(*EXPORT_VALUES).iterator(chunk_size=2000):
-        code, name, kind, opened_on, closed_on, *rest = values
+    for values in organisations.values_list(*EXPORT_VALUES, *COVERAGE_VALUES).iterator(chunk_size=2000):
+        code, name, kind, opened_on, closed_on, *rest = values[: len(EXPORT_VALUES)]
+        coverage = dict(zip(COVERAGE_VALUES, values[len(EXPORT_VALUES) :], strict=True))
         status = Organisation.status_on(SimpleNamespace(opened_on=opened_on, closed_on=closed_on), today)
-        yield [code, name, kind_labels.get(kind, kind), status, *rest]
+        coverage_columns = [
+            coverage_status(
+                in_england=coverage["in_england"],
+                is_open=status == "open",
+                **{part: coverage[f"{duty}_{part}"] for part in COVERAGE_PARTS},
+            )
+            for duty in Duty.values
+        ]
+        yield [code, name, kind_labels.get(kind, kind), status, *rest, *coverage_columns]

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
 
 from committees.models import Committee
 from officers.models import Appointment
@@ -67,8 +66,18 @@ def _threshold():
 
 
 def above_threshold(day: datetime.date) -> Q:
-    """A pharmacy company running more open pharmacies in England than the lead's threshold."""
-    return Q(GreaterThan(english_pharmacy_count(day), _threshold()))
+    """A pharmacy company running more open pharmacies in England than the lead's threshold: one
+    grouped subquery over the pharmacies (rather than a count per organisation), so that the
+    planner neither runs nor costs a count for every row of the register."""
+    companies = (
+        Organisation.objects.filter(open_on(day), kind=Kind.PHARMACY, region__isnull=False, parent__isnull=False)
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=_threshold())
+        .values("parent")
+    )
+    return Q(pk__in=companies)
 
 
 def in_england(day: datetime.date) -> Q:

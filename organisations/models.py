@@ -301,23 +301,12 @@ class Organisation(models.Model):
         return self.name
 
     def coverage_status(self, duty: str) -> str:
-        """For an organisation annotated by `with_coverage()`: "outside England", "closed" (closed or
-        not yet open), "not expected", "named", "covered", "cover without an officer" (a cover is in
-        force but the covering organisation has no officer: the covering organisation is flagged) or
-        "missing"."""
-        if not self.in_england:
-            return "outside England"
-        if not self.is_open:
-            return "closed"
-        if getattr(self, f"{duty}_named"):
-            return "named"
-        if getattr(self, f"{duty}_covered"):
-            return "covered"
-        if getattr(self, f"{duty}_cover_in_force"):
-            return "cover without an officer"
-        if not getattr(self, f"{duty}_expected"):
-            return "not expected"
-        return "missing"
+        """For an organisation annotated by `with_coverage()`: see `coverage_status`."""
+        return coverage_status(
+            in_england=self.in_england,
+            is_open=self.is_open,
+            **{part: getattr(self, f"{duty}_{part}") for part in ("named", "covered", "cover_in_force", "expected")},
+        )
 
     @property
     def mso_status(self) -> str:
@@ -330,6 +319,28 @@ class Organisation(models.Model):
     @property
     def mailbox_status(self) -> str:
         return self.coverage_status(Duty.MAILBOX)
+
+
+def coverage_status(
+    *, in_england: bool, is_open: bool, named: bool, covered: bool, cover_in_force: bool, expected: bool
+) -> str:
+    """One duty of an organisation, from its `with_coverage()` annotations: "outside England",
+    "closed" (closed or not yet open), "named", "covered", "cover without an officer" (a cover is in
+    force but the covering organisation has no officer: the covering organisation is flagged),
+    "not expected" or "missing"."""
+    if not in_england:
+        return "outside England"
+    if not is_open:
+        return "closed"
+    if named:
+        return "named"
+    if covered:
+        return "covered"
+    if cover_in_force:
+        return "cover without an officer"
+    if not expected:
+        return "not expected"
+    return "missing"
 
 
 class KeyContact(models.Model):

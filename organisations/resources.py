@@ -31,6 +31,10 @@ class OrganisationResource(resources.ModelResource):
     parent_icb = Field(attribute="parent_icb__ods_code", column_name="parent ICB")
     parent = Field(attribute="parent__ods_code", column_name="parent")
     successor = Field(attribute="successor__ods_code", column_name="successor")
+    # Who answers for its officers and mailbox (organisations.coverage), export only.
+    mso_coverage = Field(attribute="mso_status", column_name="MSO coverage", readonly=True)
+    mdso_coverage = Field(attribute="mdso_status", column_name="MDSO coverage", readonly=True)
+    mailbox_coverage = Field(attribute="mailbox_status", column_name="generic mailbox coverage", readonly=True)
 
     class Meta:
         model = Organisation
@@ -53,6 +57,9 @@ class OrganisationResource(resources.ModelResource):
             "generic_mailbox",
             "board_director_name",
             "board_director_email",
+            "mso_coverage",
+            "mdso_coverage",
+            "mailbox_coverage",
         )
         export_order = fields
 
@@ -60,7 +67,7 @@ class OrganisationResource(resources.ModelResource):
         return organisation.get_kind_display()
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("region", "parent_icb", "parent", "successor")
+        return queryset.select_related("region", "parent_icb", "parent", "successor").with_coverage()
 
 
 LINE, PROBLEM = "line", "problem"

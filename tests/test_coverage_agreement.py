@@ -144,3 +144,21 @@ def test_an_officer_at_the_covering_body_covers_the_small_companies_everywhere_a
 
 def _lead():
     return UserFactory(is_national_lead=True)
+
+
+def test_the_lead_s_organisation_exports_say_the_same(network_map):
+    from imports import organisations as organisations_export
+    from organisations.resources import OrganisationResource
+
+    headers = organisations_export.export_headers()
+    rows = list(organisations_export.export_rows())
+    mso = [row[headers.index("MSO coverage")] for row in rows]
+    mdso = [row[headers.index("MDSO coverage")] for row in rows]
+    assert mso.count("missing") == 4
+    assert mdso.count("missing") == 3
+    assert mso.count("outside England") == 1
+    assert dict(zip([row[0] for row in rows], mso, strict=True))["PSML"] == "cover without an officer"
+
+    dataset = OrganisationResource().export()
+    by_code = dict(zip(dataset[headers[0]], dataset["MSO coverage"], strict=True))
+    assert by_code == dict(zip([row[0] for row in rows], mso, strict=True))

@@ -86,6 +86,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiler costs the coverage queries (organisations.coverage: subqueries over
+    # the whole register, estimated high though they run in tens of milliseconds) at seconds of
+    # compiling each time; the portal's queries are short, so it is off on the portal's connections
+    # (PG_JIT=true turns it back on).
+    if not env.bool("PG_JIT", default=False):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
