@@ -31,7 +31,7 @@ from officers.forms import ChangeDetailsForm
 from officers.models import Appointment
 from tests.figures import figures
 
-from .factories import AppointmentFactory
+from .factories import AppointmentFactory, OrganisationFactory
 from .factories.dashboard import ChangeRequestFactory, FlagFactory, HandoverFactory, RegistrationRequestFactory
 from .factories.imports import ImportJobFactory
 from .factories.meetings import AttendanceFactory, UnmatchedAttendeeFactory
@@ -148,6 +148,12 @@ handovers:detail                        login     200       200       404       
 handovers:tick                          login     405       405       405/404   405/403   405/404   405/404
 handovers:untick                        login     405       405       405/404   405/403   405/404   405/404
 handovers:complete                      login     405       405       405/404   405/403   405/404   405/404
+# Closed organisations with officers in post: the lead's pages (404 for everyone else).
+handovers:closures                      login     200       404       404       404       404       404
+handovers:closure                       login     200       404       404       404       404       404
+handovers:closure-successor             login     405       404       404       404       404       404
+handovers:closure-move                  login     405       404       404       404       404       404
+handovers:closure-end                   login     405       404       404       404       404       404
 # Compliance flags: the lead; chairs see their regions' flags and may not acknowledge them.
 compliance:board                        login     200       404       404       200       200       404
 compliance:acknowledge                  login     405       405/404   405/404   405/403   405/404   405/404
@@ -304,6 +310,7 @@ def scene(world, settings, tmp_path):
         registration=RegistrationRequestFactory(user=world.no_role, organisation=org, role=Appointment.Role.DEPUTY_MSO),
         team_proposal=TeamProposalFactory(organisation=org, proposed_by=world.mso),
         flag=FlagFactory(organisation=org, kind=Flag.Kind.NO_MDSO),
+        closed_organisation=_closed_organisation(world),
         committee=committee,
         committee_member=CommitteeMemberFactory(committee=committee),
         meeting=meeting,
@@ -323,6 +330,16 @@ def scene(world, settings, tmp_path):
     )
 
 
+def _closed_organisation(world):
+    """A London trust ODS closed ten days ago, taken over by organisation A, its MSO still in post and flagged."""
+    closed = OrganisationFactory(
+        ods_code="RQX", region=world.london, closed_on=days_from_today(-10), successor=world.org_a
+    )
+    AppointmentFactory(organisation=closed, role=Appointment.Role.MSO)
+    FlagFactory(organisation=closed, kind=Flag.Kind.OFFICERS_AT_CLOSED)
+    return closed
+
+
 # URL keyword arguments, by name: the value in the scene, and one that names nothing.
 KWARGS = {
     "ods_code": lambda s: s.organisation.ods_code,
@@ -334,6 +351,13 @@ KWARGS = {
     "file_format": lambda s: "csv",
     "dataset": lambda s: "people",
     "item": lambda s: "national-workspace",
+}
+# Pages whose `ods_code` names another organisation of the scene than organisation A.
+ODS_CODE = {
+    "handovers:closure": "closed_organisation",
+    "handovers:closure-successor": "closed_organisation",
+    "handovers:closure-move": "closed_organisation",
+    "handovers:closure-end": "closed_organisation",
 }
 # What `pk` means differs from page to page.
 PK = {
@@ -398,6 +422,8 @@ def url_kwargs(route: Route, scene) -> dict:
         if name == "pk":
             assert route.name in PK, f"{route.name}: say which object of the scene its pk is, in PK"
             kwargs[name] = getattr(scene, PK[route.name]).pk
+        elif name == "ods_code" and route.name in ODS_CODE:
+            kwargs[name] = getattr(scene, ODS_CODE[route.name]).ods_code
         else:
             assert name in KWARGS, f"{route.name}: no value for the URL keyword argument {name!r}: add it to KWARGS"
             kwargs[name] = KWARGS[name](scene)
@@ -494,6 +520,13 @@ POST_DATA = {
     "handovers:tick": lambda s: {"item": "mailbox_access"},
     "handovers:untick": lambda s: {"item": "mailbox_access"},
     "handovers:complete": lambda s: {"reason": "The successor has started."},
+    "handovers:closure-successor": lambda s: {
+        "successor-successor": s.world.org_b.ods_code,
+        "successor-reason": "Merged into Manchester.",
+    },
+    # Organisation A's MSO stays named; the closed trust's MSO hands over to them.
+    "handovers:closure-move": lambda s: {"move-keep_mso": "current"},
+    "handovers:closure-end": lambda s: {"end-reason": "No one took over its work."},
     "compliance:acknowledge": lambda s: {"note": "Recruiting an MDSO."},
     "committees:edit": lambda s: {
         "name": "Medicines Safety Group",
@@ -543,6 +576,9 @@ CONTROL = {
     "handovers:start": "mso",
     "handovers:tick": "mso",
     "handovers:complete": "lead",
+    "handovers:closure-successor": "lead",
+    "handovers:closure-move": "lead",
+    "handovers:closure-end": "lead",
     "compliance:acknowledge": "lead",
     "committees:edit": "mso",
     "committees:member-add": "mso",
