@@ -20,8 +20,8 @@ For a duty (a named MSO, a named MDSO, a generic mailbox) an organisation is
   each organisation it covers.
 
 Outside England (no English region: the Welsh trusts, the W00 pharmacies) nothing is expected. A
-covering body answers for the whole of England; a pharmacy company is in England when it has a
-region or runs an open pharmacy there. All of it is SQL expressions over subqueries: no query
+covering body answers for the whole of England; a pharmacy company is in England unless every
+pharmacy it runs is outside England. All of it is SQL expressions over subqueries: no query
 is run to build them, and a filter or count over them is one query whatever the data size.
 """
 
@@ -82,11 +82,16 @@ def above_threshold(day: datetime.date) -> Q:
 
 def in_england(day: datetime.date) -> Q:
     """In England: a region of NHS England; a covering body always; a pharmacy company with a region
-    or an open pharmacy in England."""
+    or an open pharmacy in England, or none open anywhere (so a company all of whose open
+    pharmacies are in Wales is outside England)."""
+    open_pharmacies = Organisation.objects.filter(open_on(day), parent=OuterRef("pk"), kind=Kind.PHARMACY)
     return (
         (Q(region__isnull=False) & ~Q(kind__in=Organisation.NATIONAL_KINDS))
         | Q(kind=Kind.COVERING_BODY)
-        | (Q(kind=Kind.PHARMACY_COMPANY) & (Q(region__isnull=False) | Exists(_english_pharmacies(day))))
+        | (
+            Q(kind=Kind.PHARMACY_COMPANY)
+            & (Q(region__isnull=False) | Exists(_english_pharmacies(day)) | ~Exists(open_pharmacies))
+        )
     )
 
 

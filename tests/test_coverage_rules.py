@@ -204,3 +204,12 @@ def test_a_covering_organisation_is_expected_to_have_the_officer_it_covers_with(
     assert coverage_of(npa).mdso_expected is False  # a covering body's type expects an MSO only
     CoverFactory(covering=npa, organisation=PharmacyCompanyFactory(), role="mdso")
     assert coverage_of(npa).mdso_expected is True
+
+
+@pytest.mark.django_db
+def test_a_pharmacy_company_whose_pharmacies_have_all_closed_is_in_england_and_not_expected():
+    company = PharmacyCompanyFactory()
+    pharmacies(company, 60, closed_on=datetime.date(2025, 3, 31))
+    row = coverage_of(company)
+    assert row.in_england is True
+    assert row.coverage_status(Duty.MSO) == "not expected"
