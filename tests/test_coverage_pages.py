@@ -65,7 +65,10 @@ def test_a_company_over_the_threshold_with_no_officer_is_shown_missing_one(clien
     company = PharmacyCompanyFactory(ods_code="P0MG", name="Many Pharmacies Ltd")
     PharmacyFactory.create_batch(51, parent=company, region=world.london)
     content = page(client, world.no_role, company)
-    assert "Expected to name an MSO: it has no named MSO of its own and no covering organisation's." in content
+    assert (
+        "Expected to name an MSO: it has no named MSO of its own and no covering organisation's (it runs 51 open "
+        "pharmacies in England, more than the threshold of 50)." in content
+    )
 
 
 def test_an_organisation_outside_england_says_so(client, world):
