@@ -95,13 +95,16 @@ def in_england(day: datetime.date) -> Q:
     )
 
 
-def expected_by_rule(duty: str, day: datetime.date) -> Q:
-    """The organisation's override for `duty` where it has one, otherwise its type's expectation
-    (for a pharmacy company, only above the threshold)."""
-    overrides = ExpectationOverride.objects.filter(organisation=OuterRef("pk"), duty=duty)
+def expected_by_type(duty: str, day: datetime.date) -> Q:
+    """The organisation's type expects `duty` of it (for a pharmacy company, only above the threshold)."""
     by_type = Exists(TypeExpectation.objects.filter(kind=OuterRef("kind"), **{f"expects_{duty}": True}))
-    size = ~Q(kind=Kind.PHARMACY_COMPANY) | above_threshold(day)
-    return Q(Exists(overrides.filter(expected=True))) | (~Exists(overrides) & by_type & size)
+    return Q(by_type) & (~Q(kind=Kind.PHARMACY_COMPANY) | above_threshold(day))
+
+
+def expected_by_rule(duty: str, day: datetime.date) -> Q:
+    """The organisation's override for `duty` where it has one, otherwise its type's expectation."""
+    overrides = ExpectationOverride.objects.filter(organisation=OuterRef("pk"), duty=duty)
+    return Q(Exists(overrides.filter(expected=True))) | (~Exists(overrides) & expected_by_type(duty, day))
 
 
 def covers_others(duty: str, day: datetime.date) -> Q:

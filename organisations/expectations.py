@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from users.models import User
 
-from .coverage import english_pharmacy_count, expected_by_rule
+from .coverage import boolean, expected_by_rule, expected_by_type
 from .models import (
     DEFAULT_PHARMACY_THRESHOLD,
     Cover,
@@ -155,20 +155,15 @@ def type_expectations_set(*, changes: dict[str, dict], user: User | None, reason
 
 def type_expects(organisation: Organisation, day: datetime.date | None = None) -> dict[str, bool]:
     """For each duty, whether the organisation's type alone expects it of the organisation on `day`
-    (today): for a pharmacy company, only above the threshold of open pharmacies in England.
-    Exceptions and covers aside."""
-    row = TypeExpectation.objects.filter(kind=organisation.kind).first()
-    by_type = {duty: row is not None and row.expects(duty) for duty in Duty.values}
-    if organisation.kind == Kind.PHARMACY_COMPANY and any(by_type.values()):
-        count = (
-            Organisation.objects.filter(pk=organisation.pk)
-            .annotate(pharmacies=english_pharmacy_count(day or timezone.localdate()))
-            .values_list("pharmacies", flat=True)
-            .get()
-        )
-        above = count > (row.own_officer_threshold or 0)
-        by_type = {duty: expected and above for duty, expected in by_type.items()}
-    return by_type
+    (today), by organisations.coverage's rule: for a pharmacy company, only above the threshold of
+    open pharmacies in England. Exceptions and covers aside. One query."""
+    day = day or timezone.localdate()
+    row = (
+        Organisation.objects.filter(pk=organisation.pk)
+        .values(**{duty: boolean(expected_by_type(duty, day)) for duty in Duty.values})
+        .get()
+    )
+    return {duty: bool(row[duty]) for duty in Duty.values}
 
 
 # Exceptions for one organisation.
