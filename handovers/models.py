@@ -54,6 +54,7 @@ class HandoverQuerySet(models.QuerySet):
         return self.select_related(
             "organisation__region",
             "outgoing_appointment__person",
+            "outgoing_appointment__organisation",
             "incoming_appointment__person",
         ).prefetch_related(
             models.Prefetch("checklist", queryset=HandoverChecklistItem.objects.select_related("ticked_by"))

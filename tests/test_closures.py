@@ -8,6 +8,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -295,6 +296,12 @@ def test_keeping_the_successors_officer_ends_the_closed_one_and_opens_a_handover
     assert "Priya Shah stays the named medication safety officer" in (
         OutboundEmail.objects.get(to=["grace.ode@nhs.net"]).body_text
     )
+
+    # The handover's page says where the outgoing officer was.
+    client = Client()
+    client.force_login(world.lead)
+    page = " ".join(client.get(reverse("handovers:detail", args=[handover.pk])).content.decode().split())
+    assert f"at {closed.name} (closed; {successor.name} succeeds it)" in page
 
     # The checklist is followed, then the handover completes with nothing left to start or end.
     for item in HandoverChecklistItem.Item.values:
