@@ -307,3 +307,11 @@ def test_list_and_detail_take_the_same_number_of_queries_for_few_and_many(
     handover = Handover.objects.last()
     with django_assert_max_num_queries(14):
         client.get(detail_url(handover))
+
+
+def test_the_handover_list_links_the_lead_alone_to_the_closed_organisations(client, world):
+    closures = reverse("handovers:closures").encode()
+    client.force_login(world.lead)
+    assert closures in client.get(reverse("handovers:list")).content
+    client.force_login(world.chair_a)
+    assert closures not in client.get(reverse("handovers:list")).content
