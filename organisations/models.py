@@ -389,6 +389,41 @@ class CoverRole(models.TextChoices):
 
 
 DEFAULT_PHARMACY_THRESHOLD = 50
+# What each type is expected to have until the lead changes it, as the 2014 patient safety alerts
+# (NHS/PSA/D/2014/005 and /006) and the network's practice set it out: (named MSO, named MDSO,
+# generic mailbox). Migration 0005 wrote these rows; a type missing from the table gets its row
+# after every migrate (and so after a test database is flushed), with nothing expected if it is not here.
+DEFAULT_TYPE_EXPECTATIONS = {
+    "nhs_trust": (True, True, True),
+    "icb": (True, True, True),
+    "pharmacy_company": (True, True, True),
+    "independent": (True, True, True),
+    "covering_body": (True, False, True),
+}
+
+
+class TypeExpectationQuerySet(models.QuerySet):
+    def create_missing(self) -> int:
+        """Write the default row of every organisation type that has none; returns how many."""
+        present = set(self.values_list("kind", flat=True))
+        created = 0
+        for kind in Organisation.Kind.values:
+            if kind in present:
+                continue
+            mso, mdso, mailbox = DEFAULT_TYPE_EXPECTATIONS.get(kind, (False, False, False))
+            row = self.model(
+                kind=kind,
+                expects_mso=mso,
+                expects_mdso=mdso,
+                expects_mailbox=mailbox,
+                own_officer_threshold=DEFAULT_PHARMACY_THRESHOLD
+                if kind == Organisation.Kind.PHARMACY_COMPANY
+                else None,
+            )
+            row._change_reason = "Default expectations"
+            row.save()
+            created += 1
+        return created
 
 
 class TypeExpectation(models.Model):
@@ -410,6 +445,7 @@ class TypeExpectation(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = TypeExpectationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

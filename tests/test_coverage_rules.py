@@ -213,3 +213,13 @@ def test_a_pharmacy_company_whose_pharmacies_have_all_closed_is_in_england_and_n
     row = coverage_of(company)
     assert row.in_england is True
     assert row.coverage_status(Duty.MSO) == "not expected"
+
+
+@pytest.mark.django_db
+def test_a_type_with_no_expectations_row_gets_its_default_one_back():
+    TypeExpectation.objects.filter(kind__in=[Organisation.Kind.NHS_TRUST, Organisation.Kind.HOSPICE]).delete()
+    assert TypeExpectation.objects.create_missing() == 2
+    trust = TypeExpectation.objects.get(kind=Organisation.Kind.NHS_TRUST)
+    assert (trust.expects_mso, trust.expects_mdso, trust.expects_mailbox) == (True, True, True)
+    assert not TypeExpectation.objects.get(kind=Organisation.Kind.HOSPICE).expects_mso
+    assert TypeExpectation.objects.create_missing() == 0

@@ -26,7 +26,7 @@ def test_dashboard_is_accessible_and_its_figures_lead_to_their_lists(page, clien
     page.goto("/dashboard/")
     expect(page.get_by_role("heading", name="National coverage dashboard", level=1)).to_be_visible()
     check_page(page, "lead-dashboard")
-    chart = page.get_by_role("img", name="Share of open organisations with a named MSO, by region")
+    chart = page.get_by_role("img", name="Share of those expected to name an MSO with an MSO in place, by region")
     expect(chart).to_be_visible()
     assert chart.bounding_box()["width"] > 200
 
