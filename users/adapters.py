@@ -9,6 +9,15 @@ from emails.services import RenderedEmail, email_queue_rendered
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # The per-account limit of ACCOUNT_RATE_LIMITS["login_failed"]: 10 wrong passwords in 15 minutes.
+        "too_many_login_attempts": (
+            "This account is locked for up to 15 minutes because the wrong password was entered too many times. "
+            "Wait 15 minutes and try again, or reset your password to sign in now."
+        ),
+    }
+
     def send_mail(self, template_prefix, email, context):
         """Account emails (confirm your address, reset your password) go through the outbox like
         every other email of the portal, so a mail server or Redis outage loses none of them."""

@@ -122,11 +122,22 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MSO Network] "
 # A change of email address takes effect only once the new address is confirmed; until then the
 # old address stays the one the account signs in and receives email with.
 ACCOUNT_CHANGE_EMAIL = True
-# allauth's rate limits stay on (never set ACCOUNT_RATE_LIMITS = False): its defaults limit sign-in
-# (30 a minute per IP, 5 failed attempts per account in 5 minutes), sign-up, password reset and
-# confirmation emails (one per address every 3 minutes). Added here: asking for the confirmation
-# email again, per IP.
-ACCOUNT_RATE_LIMITS = {"resend_confirmation": "5/m/ip"}
+# allauth's rate limits stay on (never set ACCOUNT_RATE_LIMITS = False): its defaults limit sign-up,
+# password reset and confirmation emails (one per address every 3 minutes). Sign-in is limited per
+# account, not per address: an NHS trust (or the HSCN gateway several share) puts thousands of staff
+# behind one IP address, so one person's wrong passwords must not lock out their colleagues.
+# - login_failed: 10 wrong passwords for one account (the email address tried) within 15 minutes
+#   lock that account, even against its right password, until 15 minutes after the first of them
+#   (the NCSC suggests allowing about 10 attempts); a password reset unlocks it at once. 100 failed
+#   sign-ins a minute from one address, against any accounts, stop that address for the minute:
+#   far more than the staff of one trust mistype, far fewer than a password-guessing run.
+# - login: 300 sign-in attempts a minute from one address, right or wrong.
+# Added: asking for the confirmation email again, per IP.
+ACCOUNT_RATE_LIMITS = {
+    "login": "300/m/ip",
+    "login_failed": "100/m/ip,10/15m/key",
+    "resend_confirmation": "5/m/ip",
+}
 # Rate limits count requests per client IP. Behind proxies, set how many of them (which append to
 # X-Forwarded-For) are ours; with 0 allauth uses REMOTE_ADDR, the proxy's own address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
