@@ -4,10 +4,10 @@ memberships, going through the same imports as the portal's pages.
 `PeopleResource` and `MembershipResource` hand the uploaded rows to `people.people_import` and
 `memberships.memberships_import` (the same checks, all or nothing, with history) and turn their
 report into import-export's `Result`, so the admin shows its usual preview, line-numbered errors
-and confirm step. Their exports write the same columns as the portal's, with every formula-like
-cell made text (networks.exports.spreadsheet_cell). `LeadImportExportMixin` gives a ModelAdmin
-these resources, CSV and XLSX, the portal's upload checks (size and type by content) and the
-national lead's permission.
+and confirm step. Their exports hold the same columns and values as the portal's, written (like
+every admin export) by msonet.spreadsheets, which keeps every formula-like cell text.
+`LeadImportExportMixin` gives a ModelAdmin these resources, CSV and XLSX imports, the portal's
+upload checks (size and type by content) and the national lead's permission.
 """
 
 from collections import defaultdict
@@ -21,7 +21,6 @@ from import_export.forms import ImportForm
 from import_export.results import Error, Result, RowResult
 from tablib import Dataset
 
-from networks.exports import spreadsheet_cell
 from officers.models import Appointment, Person
 from users.admin import is_active_national_lead
 
@@ -101,12 +100,13 @@ class ReportResource(resources.Resource):
         raise NotImplementedError
 
     def export(self, queryset=None, **kwargs):
-        """The dataset's rows (the admin's chosen columns), every formula-like cell made text."""
+        """The dataset's rows (the admin's chosen columns), values as they are: the export format
+        (msonet.spreadsheets) makes the cells safe."""
         selected = kwargs.get("export_fields") or [column.key for column in self.columns]
         positions = [index for index, column in enumerate(self.columns) if column.key in selected]
-        dataset = Dataset(headers=[spreadsheet_cell(self.columns[index].header) for index in positions])
+        dataset = Dataset(headers=[self.columns[index].header for index in positions])
         for row in self.export_rows(queryset):
-            dataset.append([spreadsheet_cell(row[index]) for index in positions])
+            dataset.append([row[index] for index in positions])
         return dataset
 
 
@@ -182,7 +182,6 @@ class LeadImportExportMixin(ImportExportMixin):
     (with the file's name as the reason) is the log of an import, so no admin log entries are added."""
 
     import_formats = [CSV, XLSX]
-    export_formats = [CSV, XLSX]
     import_form_class = LeadImportForm
     skip_admin_log = True
     from_encoding = "utf-8-sig"

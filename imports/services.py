@@ -20,13 +20,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from msonet.spreadsheets import write_table
+
 from .datasets import DATASETS
 from .memberships import memberships_import
 from .models import Dataset, ExportJob, ImportJob, ImportRow
 from .organisations import organisations_import
 from .people import people_import
 from .rows import ImportReport, RowError
-from .spreadsheets import TableError, estimate_rows, read_table, write_table
+from .spreadsheets import TableError, estimate_rows, read_table
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Uploaded spreadsheets in and out: the file-type check, reading CSV and XLSX into numbered rows,
-and writing CSV and XLSX with every formula-like cell kept as text.
+"""Uploaded spreadsheets: the file-type check and reading CSV and XLSX into numbered rows (the
+portal's CSV and XLSX files are written by msonet.spreadsheets).
 
 The type of an upload is decided by its content, before anything is parsed: an XLSX file is a
 ZIP archive holding the Office Open XML workbook parts; a CSV file is UTF-8 text (a byte-order
@@ -7,21 +7,18 @@ mark is allowed) with no NUL bytes. The file's name must end in .csv or .xlsx an
 content, so that a picture or a program renamed .csv is refused with a message saying what it is.
 """
 
-import codecs
 import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.template.defaultfilters import filesizeformat
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl import load_workbook
 
-from networks.exports import FORMULA_PREFIXES, spreadsheet_cell
+from msonet.spreadsheets import FORMULA_PREFIXES
 
 CSV, XLSX = "csv", "xlsx"
 FORMATS = (CSV, XLSX)
@@ -253,63 +250,3 @@ def imported_text(value) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
         text = text[1:]
     return text.strip()
-
-
-# Writing
-
-
-def _cell(value):
-    value = spreadsheet_cell(value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
-def write_csv(headers: list[str], rows: Iterable[list], progress: Callable[[int], None] | None = None) -> bytes:
-    """UTF-8 with a byte-order mark (which Excel needs to read UTF-8); formula-like text kept as text."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([spreadsheet_cell(value) for value in headers])
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([spreadsheet_cell(value) for value in row])
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
-    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
-
-
-def write_xlsx(
-    headers: list[str], rows: Iterable[list], title: str, progress: Callable[[int], None] | None = None
-) -> bytes:
-    """One sheet; every text cell is stored as a string, never a formula, whatever it starts with.
-
-    Once made safe (spreadsheet_cell), no text starts with "=", which is what openpyxl writes as a
-    formula; a text that is exactly an error code (#N/A...) is given the string type explicitly."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-
-    def cells(row):
-        values = [_cell(value) for value in row]
-        if any(isinstance(value, str) and value in ERROR_CODES for value in values):
-            values = [_text_cell(sheet, value) if isinstance(value, str) else value for value in values]
-        return values
-
-    sheet.append(cells(headers))
-    for count, row in enumerate(rows, start=1):
-        sheet.append(cells(row))
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _text_cell(sheet, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-def write_table(file_format: str, headers: list[str], rows: Iterable[list], title: str, progress=None) -> bytes:
-    if file_format == CSV:
-        return write_csv(headers, rows, progress)
-    return write_xlsx(headers, rows, title, progress)

@@ -712,13 +712,10 @@ def attendance_rows(meeting: Meeting) -> list[list]:
 def attendance_export(*, user, meeting: Meeting, file_format: str) -> bytes:
     """A meeting's attendance as CSV or XLSX (cells a spreadsheet would read as a formula written as
     text; the same columns the plain attendance import reads back); logged."""
+    from msonet.spreadsheets import write_table
+
     rows = attendance_rows(meeting)
-    if file_format == ExportLog.Format.CSV:
-        content = exports.as_csv(rows, headers=PLAIN_HEADERS)
-    elif file_format == ExportLog.Format.XLSX:
-        content = exports.as_xlsx(rows, title=f"Attendance {meeting.held_on:%Y-%m-%d}", headers=PLAIN_HEADERS)
-    else:
-        raise ValueError(f"Unknown export format: {file_format}")
+    content = write_table(file_format, PLAIN_HEADERS, rows, title=f"Attendance {meeting.held_on:%Y-%m-%d}")
     ExportLog.objects.create(
         user=user,
         network=meeting.network,

@@ -1,14 +1,7 @@
-"""A network's membership list (and other lists) as CSV or XLSX rows, with every cell made safe for a
-spreadsheet."""
+"""A network's membership list as rows for a CSV or XLSX file (written by msonet.spreadsheets)."""
 
-import csv
-import datetime
-import io
-
-from openpyxl import Workbook
-
-# A spreadsheet reads a cell that starts with one of these as a formula (CSV and formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The readers of the files this portal wrote take the quote off text that starts with one of these.
+from msonet.spreadsheets import FORMULA_PREFIXES  # noqa: F401
 
 HEADERS = [
     "Organisation",
@@ -32,23 +25,6 @@ HEADERS = [
         )
     ),
 ]
-
-
-def spreadsheet_cell(value):
-    """A value as a spreadsheet cell: numbers as they are, dates as YYYY-MM-DD, None as empty, and
-    text that a spreadsheet would take as a formula prefixed with a single quote, so it stays text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int):
-        return value
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 def _officer_columns(appointment, contact_visible: set[int]) -> list:
@@ -85,27 +61,3 @@ def membership_rows(organisations, contact_visible: set[int]) -> list[list]:
         ]
         for organisation in organisations
     ]
-
-
-def as_csv(rows: list[list], headers: list[str] = HEADERS) -> bytes:
-    """UTF-8 with a byte-order mark, which Excel needs to read the file as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in [headers, *rows]:
-        writer.writerow([spreadsheet_cell(value) for value in row])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def as_xlsx(rows: list[list], title: str, headers: list[str] = HEADERS) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    for row in [headers, *rows]:
-        sheet.append([spreadsheet_cell(value) for value in row])
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -2,6 +2,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from audit.services import contact_views_record
+from msonet import spreadsheets
 from officers.models import Appointment, Person
 
 from . import exports
@@ -27,11 +28,6 @@ def membership_export(*, user, network: Network, organisations, file_format: str
     contact_views_record(
         viewer=user, people=shown, path=reverse("networks:membership-export", args=[network.slug, file_format])
     )
-    if file_format == ExportLog.Format.CSV:
-        content = exports.as_csv(rows)
-    elif file_format == ExportLog.Format.XLSX:
-        content = exports.as_xlsx(rows, title=network.name)
-    else:
-        raise ValueError(f"Unknown export format: {file_format}")
+    content = spreadsheets.write_table(file_format, exports.HEADERS, rows, title=network.name)
     ExportLog.objects.create(user=user, network=network, format=file_format, row_count=len(rows))
     return content

@@ -6,7 +6,6 @@ from django.db.models import Count
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ImportForm
 
 from officers.models import Appointment
@@ -94,7 +93,8 @@ class OdsImportForm(ImportForm):
 class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
     """Organisations, with the ODS import (preview, then confirm) and CSV/XLSX export.
 
-    The import goes through `services.ods_import`, like `manage.py import_ods`.
+    The import goes through `services.ods_import`, like `manage.py import_ods`; the export is written
+    by msonet.spreadsheets (settings.EXPORT_FORMATS), like every admin's.
     """
 
     list_display = ("ods_code", "name", "kind", "region", "status")
@@ -115,7 +115,6 @@ class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
 
     import_form_class = OdsImportForm
     import_formats = [OdsCsvFormat]
-    export_formats = [CSV, XLSX]
 
     @admin.display(description="status")
     def status(self, organisation):

@@ -80,12 +80,17 @@ def test_xlsx_export_read_back_has_every_formula_like_cell_as_text(client, world
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Meeting ID"
-    assert [row[4] for row in rows[1:]] == ["'+Plus Minus", "Amina Okafor", "'@At Sign"]
-    assert rows[1][1] == '\'=HYPERLINK("http://x")'
+    # Text exactly as entered, held as text: no quote, never a formula.
+    assert [row[4] for row in rows[1:]] == ["+Plus Minus", "Amina Okafor", "@At Sign"]
+    assert rows[1][1] == '=HYPERLINK("http://x")'
+    assert rows[2][0] == meeting.pk
+    assert rows[2][3] == datetime.datetime(2026, 10, 1)  # a date cell
     assert rows[2][6] == 45
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
+            if isinstance(cell.value, str):
+                assert cell.data_type == "s", cell.coordinate
 
 
 def test_every_attendance_export_is_logged(client, world, meeting):

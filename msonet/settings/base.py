@@ -5,6 +5,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from msonet import spreadsheets
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -346,6 +348,8 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=5 * 1024 * 
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Every admin's CSV and XLSX, written by the portal's one writer (no cell runs as a formula).
+IMPORT_EXPORT_FORMATS = EXPORT_FORMATS = spreadsheets.FORMATS
 # Imports and exports of more rows than this are checked, imported and written by a Celery task,
 # with their progress on the job's page; smaller ones run in the request.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=3000)
