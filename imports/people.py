@@ -34,7 +34,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from msonet.bulk import create_with_history
-from msonet.validators import validate_uk_phone
+from msonet.validators import tidy_phone, validate_uk_phone
 from officers.models import Appointment, Person, Profession
 from organisations.models import Organisation
 
@@ -148,6 +148,9 @@ def _parse_rows(table: Table, positions: dict[str, int], report: ImportReport) -
                 continue
             if name == "profession":
                 person[name] = row.choice(name, Profession)
+            elif name == "phone":
+                # In the national format when valid; checked once compared with the stored number.
+                person[name] = tidy_phone(row.text(name))
             else:
                 person[name] = row.model_value(name, person_fields[name], required=name in ("first_name", "last_name"))
         item = ParsedRow(line=line, email=str(email).lower(), person=person)
@@ -279,8 +282,11 @@ class _PeopleApply:
             first_line[row.email] = row
             current = self.people.get(row.email)
             # A telephone number is checked as the forms check it when the file sets it; one stored
-            # before that check existed is left alone, so an exported file can be imported again.
+            # before that check existed is left alone, so an exported file can be imported again,
+            # and so is one stored as the file has it written another way ("02079460000").
             phone = row.person.get("phone")
+            if phone and current is not None and current["phone"] != phone and tidy_phone(current["phone"]) == phone:
+                row.person["phone"] = phone = current["phone"]
             if phone and (current is None or current["phone"] != phone):
                 try:
                     validate_uk_phone(phone)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from msonet.validators import validate_uk_phone
 from organisations.models import Organisation
 
 
@@ -78,7 +79,7 @@ class Person(models.Model):
         help_text="For example a GPhC, NMC or GMC number.",
     )
     work_email = models.EmailField(unique=True)
-    phone = models.CharField("work telephone", max_length=30, blank=True)
+    phone = models.CharField("work telephone", max_length=30, blank=True, validators=[validate_uk_phone])
     details_confirmed_on = models.DateField(
         null=True, blank=True, help_text="When the person last confirmed their details were correct."
     )
@@ -270,7 +271,7 @@ class RegistrationRequest(ReviewedRequest):
     job_title = models.CharField(max_length=200)
     profession = models.CharField(max_length=30, choices=Profession.choices)
     registration_number = models.CharField("professional registration number", max_length=30, blank=True)
-    phone = models.CharField("work telephone", max_length=30, blank=True)
+    phone = models.CharField("work telephone", max_length=30, blank=True, validators=[validate_uk_phone])
     mhra_registered_on = models.DateField("registered with the MHRA as the named officer on", null=True, blank=True)
     has_mailbox_access = models.BooleanField("has access to the generic MSO mailbox", default=False)
     proposed_mailbox = models.EmailField(

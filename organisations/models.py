@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from msonet.validators import validate_uk_phone
+
 ODS_CODE_PATTERN = r"^[A-Z0-9]{3,9}$"
 ods_code_validator = RegexValidator(
     ODS_CODE_PATTERN,
@@ -216,6 +218,8 @@ class Organisation(models.Model):
     )
     address = models.CharField(max_length=400, blank=True)
     postcode = models.CharField(max_length=10, blank=True)
+    # The switchboard as ODS publishes it, read from the ODS files and never entered here: it is not
+    # checked with validate_uk_phone, so that no ODS row is refused for the way it writes a number.
     phone = models.CharField("switchboard telephone", max_length=30, blank=True)
     ods_role_codes = models.CharField("ODS role codes", max_length=100, blank=True)
     generic_mailbox = models.EmailField(
@@ -358,7 +362,7 @@ class KeyContact(models.Model):
     role = models.CharField(max_length=40, choices=Role.choices)
     name = models.CharField(max_length=150)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(max_length=30, blank=True, validators=[validate_uk_phone])
 
     history = HistoricalRecords()
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from msonet.validators import validate_uk_phone
+from msonet.validators import tidy_phone, validate_uk_phone
 
 from .models import KeyContact
 
@@ -39,7 +39,7 @@ class KeyContactForm(forms.ModelForm):
         return (self.cleaned_data.get("email") or "").strip().lower()
 
     def clean_phone(self):
-        phone = _tidy(self.cleaned_data.get("phone"))
+        phone = tidy_phone(self.cleaned_data.get("phone"))
         validate_uk_phone(phone)
         return phone
 

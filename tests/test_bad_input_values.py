@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from msonet.validators import PHONE_MESSAGE, validate_uk_phone
+from msonet.validators import PHONE_EXTENSION_MESSAGE, PHONE_MESSAGE, tidy_phone, validate_uk_phone
 from officers.forms import DateInputField
 from organisations.models import ods_code_validator
 from tests.figures import figures
@@ -29,7 +29,7 @@ from tests.strategies import (
 def test_a_telephone_number_with_letters_or_of_the_wrong_length_is_refused_with_a_message(value):
     with pytest.raises(ValidationError) as error:
         validate_uk_phone(value)
-    assert error.value.messages == [PHONE_MESSAGE]
+    assert error.value.messages == [PHONE_EXTENSION_MESSAGE if "ext" in value else PHONE_MESSAGE]
     figures.add("bad_inputs", 1)
 
 
@@ -38,11 +38,51 @@ def test_uk_telephone_numbers_as_people_write_them_are_accepted(value):
     validate_uk_phone(value)
 
 
-@pytest.mark.parametrize("value", BAD_PHONES + ["+1 212 555 0100", "20 7946 0000", "0207"])
+@pytest.mark.parametrize(
+    "value",
+    BAD_PHONES
+    + [
+        "+1 212 555 0100",
+        "20 7946 0000",
+        "0207",
+        "00000000000",
+        "0000 000 0000",
+        "+44 0000 000000",
+        "020 7946 000",
+        "020 7946 00000",
+        "0800 FLOWERS",
+        "07700 900123",
+    ],
+)
 def test_each_listed_bad_telephone_number_is_refused(value):
     with pytest.raises(ValidationError):
         validate_uk_phone(value)
     figures.add("bad_inputs", 1)
+
+
+@pytest.mark.parametrize(
+    "value, stored",
+    [
+        ("02079460000", "020 7946 0000"),
+        ("+44 20 7946 0000", "020 7946 0000"),
+        ("+44 (0)20 7946 0000", "020 7946 0000"),
+        ("0044 20 7946 0000", "020 7946 0000"),
+        ("020-7946-0000", "020 7946 0000"),
+        ("  0161  496 0000 ", "0161 496 0000"),
+        ("+447400123456", "07400 123456"),
+        ("07400 123 456", "07400 123456"),
+    ],
+)
+def test_a_uk_telephone_number_is_stored_in_the_national_format(value, stored):
+    validate_uk_phone(value)
+    assert tidy_phone(value) == stored
+
+
+@pytest.mark.parametrize("value", ["020 7946 0000 ext. 12", "020 7946 0000 extension 4021", "020 7946 0000 x12"])
+def test_a_telephone_number_with_an_extension_is_refused_with_its_own_message(value):
+    with pytest.raises(ValidationError) as error:
+        validate_uk_phone(value)
+    assert error.value.messages == [PHONE_EXTENSION_MESSAGE]
 
 
 @pytest.mark.parametrize("value", [code for code in BAD_ODS_CODES if code])

@@ -15,7 +15,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
-from msonet.validators import validate_uk_phone
+from msonet.validators import UKPhoneField, validate_uk_phone
 
 from .forms import TrustedEmailDomainForm
 from .models import BUILT_IN_TRUSTED_DOMAINS, TrustedEmailDomain, User
@@ -49,16 +49,12 @@ class NationalLeadPermissionsMixin:
         return is_active_national_lead(request) or super().has_delete_permission(request, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        """A person's telephone number is checked as on the portal's forms (an organisation's
-        switchboard number comes from ODS as published, and is not)."""
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if (
-            formfield is not None
-            and db_field.name == "phone"
-            and db_field.model._meta.label != "organisations.Organisation"
-        ):
-            formfield.validators.append(validate_uk_phone)
-        return formfield
+        """A telephone number the model checks with validate_uk_phone (a person's, a key contact's)
+        is checked and stored in the national format as on the portal's forms; an organisation's
+        switchboard number comes from ODS as published, and is not."""
+        if validate_uk_phone in db_field.validators:
+            kwargs["form_class"] = UKPhoneField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 def admin_change_reason(action: str, form=None) -> str:

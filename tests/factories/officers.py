@@ -21,7 +21,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     job_title = "Medication Safety Officer"
     profession = Profession.PHARMACIST
     work_email = factory.Sequence(lambda n: f"person{n}@nhs.net")
-    phone = factory.Sequence(lambda n: f"07700 9{n:05d}")
+    phone = factory.Sequence(lambda n: f"020 7946 {n % 1000:04d}")  # Ofcom's London drama range
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):

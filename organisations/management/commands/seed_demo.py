@@ -134,7 +134,7 @@ class DemoOfficers:
             job_title=job_title,
             profession=profession,
             work_email=email or f"{first_name}.{last_name}{DEMO_EMAIL_SUFFIX}".lower(),
-            phone=f"07700 900{len(self.people) % 1000:03d}",  # Ofcom's range reserved for drama
+            phone=f"020 7946 {len(self.people) % 1000:04d}",  # Ofcom's London range reserved for drama
             details_confirmed_on=REFERENCE_DATE - datetime.timedelta(days=self.rng.randint(0, 540)),
         )
         self.people.append(person)
@@ -387,7 +387,7 @@ class Command(BaseCommand):
                 last_name=last_name,
                 job_title="Lead Pharmacist, Medication Safety",
                 profession=Profession.PHARMACIST,
-                phone="07700 900999",
+                phone="020 7946 0999",
                 has_mailbox_access=bool(trust.generic_mailbox),
             )
         return len(applications)
