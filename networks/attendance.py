@@ -31,7 +31,7 @@ from simple_history.utils import bulk_create_with_history
 from officers.models import Person
 
 from . import exports
-from .models import Attendance, ExportLog, Meeting, UnmatchedAttendee
+from .models import Attendance, ExportLog, Meeting, Membership, UnmatchedAttendee
 
 # simple_history keeps a change reason of at most 100 characters.
 CHANGE_REASON_MAX_LENGTH = 100
@@ -541,11 +541,19 @@ def people_by_email(emails) -> dict[str, Person]:
     emails = {email for email in emails if email}
     if not emails:
         return {}
-    people = (
-        Person.objects.annotate(work_email_lower=Lower("work_email"), user_email_lower=Lower("user__email"))
+    return _by_email(_with_emails(Person.objects.all(), emails), emails)
+
+
+def _with_emails(people, emails: set[str]) -> list[Person]:
+    """Those of `people` with one of `emails` as their work or login email, the two annotated."""
+    return list(
+        people.annotate(work_email_lower=Lower("work_email"), user_email_lower=Lower("user__email"))
         .filter(Q(work_email_lower__in=emails) | Q(user_email_lower__in=emails))
         .order_by("pk")
     )
+
+
+def _by_email(people: list[Person], emails: set[str]) -> dict[str, Person]:
     found: dict[str, Person] = {}
     for person in people:
         if person.user_email_lower in emails:
@@ -556,23 +564,51 @@ def people_by_email(emails) -> dict[str, Person]:
     return found
 
 
+def matchable_people_by_email(*, user, meetings, emails) -> dict[int, dict[str, Person]]:
+    """For each network of `meetings` (by its id), the people an import by `user` may match to the
+    attendees of its meetings, by email as people_by_email finds them. The national lead may match
+    anyone. A chair only the network's current members, the people the meeting page's "Mark
+    attendance" offers (meetings.attendance_candidates): an address that is anyone else's matches
+    nobody, so its row stays unmatched, showing only what the report said. Two queries at most."""
+    network_ids = {meeting.network_id for meeting in meetings}
+    emails = {email for email in emails if email}
+    if user.is_national_lead:
+        return dict.fromkeys(network_ids, people_by_email(emails))
+    if not emails or not network_ids:
+        return {network_id: {} for network_id in network_ids}
+    members = Membership.objects.current().filter(network_id__in=network_ids)
+    people = _with_emails(Person.objects.filter(pk__in=members.values("person")), emails)
+    networks_of: dict[int, set[int]] = {}
+    for network_id, person_id in members.filter(person__in=[p.pk for p in people]).values_list("network", "person"):
+        networks_of.setdefault(person_id, set()).add(network_id)
+    return {
+        network_id: _by_email([p for p in people if network_id in networks_of.get(p.pk, ())], emails)
+        for network_id in network_ids
+    }
+
+
 def attendance_import_plan(*, user, attendees: list[Attendee], errors: list[RowError] | None = None) -> ImportPlan:
     """Match `attendees` to people by email (case-insensitive: the work email, or the email the
-    person signs in with) and sort them for the preview. Each attendee's meeting must be one the
-    user may manage (`Meeting.objects.visible_to`): any other is an error on its line. A person
+    person signs in with) among the people the user may match (matchable_people_by_email: anyone
+    for the national lead, the network's current members for a chair) and sort them for the
+    preview. Each attendee's meeting must be one the user may manage (`Meeting.objects.visible_to`):
+    any other is an error on its line. A person
     matched more than once for a meeting (two addresses, two rows) is recorded once, with the
     minutes added up. A fixed number of queries, whatever the file's size."""
     plan = ImportPlan(errors=list(errors or []))
     meeting_ids = {attendee.meeting_id for attendee in attendees if attendee.meeting_id is not None}
     meetings = Meeting.objects.visible_to(user).select_related("network").in_bulk(meeting_ids)
-    people = people_by_email(attendee.email for attendee in attendees)
+    matchable = matchable_people_by_email(
+        user=user, meetings=meetings.values(), emails={attendee.email for attendee in attendees}
+    )
     keys = {UnmatchedAttendee.key_for(name=a.name, email=a.email) for a in attendees}
     listed = set(
         UnmatchedAttendee.objects.filter(meeting__in=meetings.values(), key__in=keys).values_list("meeting", "key")
     )
     recorded = set(
         Attendance.objects.filter(
-            meeting__in=meetings.values(), person__in={person.pk for person in people.values()}
+            meeting__in=meetings.values(),
+            person__in={person.pk for people in matchable.values() for person in people.values()},
         ).values_list("meeting", "person")
     )
     matched: dict[tuple[int, int], PlannedRow] = {}
@@ -583,7 +619,7 @@ def attendance_import_plan(*, user, attendees: list[Attendee], errors: list[RowE
                 RowError(attendee.line, "Meeting ID", f"There is no meeting {attendee.meeting_id} that you manage.")
             )
             continue
-        person = people.get(attendee.email)
+        person = matchable[meeting.network_id].get(attendee.email)
         if person is None:
             row = PlannedRow(attendee, meeting, lines=[attendee.line])
             key = UnmatchedAttendee.key_for(name=attendee.name, email=attendee.email)
