@@ -1,6 +1,9 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Dataset(models.TextChoices):
@@ -14,6 +17,12 @@ class FileFormat(models.TextChoices):
     XLSX = "xlsx", "Excel (XLSX)"
 
 
+def stale_cutoff() -> datetime.datetime:
+    """A running job that has not moved since this time has stopped (settings.IMPORT_JOB_STALE_AFTER,
+    longer than a task may run): its worker was killed, or its task never delivered."""
+    return timezone.now() - datetime.timedelta(seconds=settings.IMPORT_JOB_STALE_AFTER)
+
+
 class JobQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Import and export jobs are the national lead's: every job for a lead, none for anyone else."""
@@ -21,13 +30,19 @@ class JobQuerySet(models.QuerySet):
             return self.none()
         return self
 
+    def stale(self):
+        """Running jobs that have not moved since stale_cutoff(): their task has stopped."""
+        return self.filter(status__in=self.model.UNFINISHED, heartbeat_at__lt=stale_cutoff())
+
 
 class ImportJob(models.Model):
     """One uploaded file: checked (the preview), then imported when the lead confirms.
 
     The file is kept in the database (so a worker on another machine can read it) until it is
-    imported or cancelled. `rows_done` of `rows_total` (an estimate made at upload) measures the
-    progress of a check or import running in the background.
+    imported, cancelled or has failed. `rows_done` of `rows_total` (an estimate made at upload)
+    measures the progress of a check or import running in the background, and `heartbeat_at` says
+    when the job last moved (queued, started, read another batch of rows): a running job that has
+    not moved for settings.IMPORT_JOB_STALE_AFTER seconds has stopped, and is marked failed.
     """
 
     class Status(models.TextChoices):
@@ -41,7 +56,11 @@ class ImportJob(models.Model):
         FAILED = "failed", "Not imported"
         CANCELLED = "cancelled", "Cancelled"
 
-    RUNNING = (Status.QUEUED, Status.CHECKING, Status.IMPORT_QUEUED, Status.IMPORTING)
+    # Waiting for or running a task in the background.
+    UNFINISHED = (Status.QUEUED, Status.CHECKING, Status.IMPORT_QUEUED, Status.IMPORTING)
+    # Any job not yet finished can be cancelled: a check in progress stops at its next batch of
+    # rows, an import in progress rolls back at its end (it writes everything in one transaction).
+    CANCELLABLE = (*UNFINISHED, Status.READY, Status.INVALID)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs")
     dataset = models.CharField(max_length=20, choices=Dataset.choices)
@@ -61,6 +80,7 @@ class ImportJob(models.Model):
     notes = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField("last moved at", default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
     imported_by = models.ForeignKey(
@@ -81,7 +101,11 @@ class ImportJob(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in self.RUNNING
+        return self.status in self.UNFINISHED
+
+    @property
+    def is_stale(self) -> bool:
+        return self.is_running and self.heartbeat_at < stale_cutoff()
 
     @property
     def can_confirm(self) -> bool:
@@ -89,7 +113,7 @@ class ImportJob(models.Model):
 
     @property
     def can_cancel(self) -> bool:
-        return self.status in (self.Status.READY, self.Status.INVALID)
+        return self.status in self.CANCELLABLE
 
     @property
     def percent_done(self) -> int:
@@ -133,6 +157,9 @@ class ExportJob(models.Model):
         RUNNING = "running", "Being written"
         DONE = "done", "Ready"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    UNFINISHED = (Status.QUEUED, Status.RUNNING)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs")
     dataset = models.CharField(max_length=20, choices=Dataset.choices)
@@ -144,6 +171,8 @@ class ExportJob(models.Model):
     data = models.BinaryField(editable=False, default=b"")
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the export last moved (queued, started, wrote another batch of rows); see ImportJob.
+    heartbeat_at = models.DateTimeField("last moved at", default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
@@ -159,7 +188,15 @@ class ExportJob(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return self.status in self.UNFINISHED
+
+    @property
+    def is_stale(self) -> bool:
+        return self.is_running and self.heartbeat_at < stale_cutoff()
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.is_running
 
     @property
     def percent_done(self) -> int:

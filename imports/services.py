@@ -8,6 +8,15 @@ A file of more than settings.IMPORT_BACKGROUND_ROWS rows is checked and imported
 queued when the transaction that created the job commits, and shows its progress on the job's
 page; a smaller one runs in the request. Running a check or an import twice changes nothing more:
 a job goes through each step once, and an import of rows already imported finds them unchanged.
+
+Every job ends: done, failed with a message the lead can read, or cancelled. A check or import that
+raises (a time limit included) is marked failed at once. One whose worker was killed, or whose task
+the broker never delivered, stops moving: once its `heartbeat_at` is settings.IMPORT_JOB_STALE_AFTER
+seconds old (longer than a task may run) jobs_fail_stale, run by beat and whenever the job's page is
+shown, marks it failed; and a task delivered again for a job its first delivery had started marks
+the job failed rather than run it again (a file that kills its worker would do so for ever). The
+lead can cancel any job not finished; its task, running or yet to run, sees the cancellation at its
+next batch of rows or at its end and changes nothing (an import rolls back everything it wrote).
 """
 
 import csv
@@ -15,6 +24,7 @@ import io
 import json
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,10 +48,57 @@ NOT_STARTED = (
     "changed; try again in a few minutes."
 )
 STOPPED = "The job stopped with an unexpected error. Nothing was imported; the error has been logged."
+TIMED_OUT = (
+    "The job took longer than the {minutes} minutes it may run, and was stopped. Nothing was imported. "
+    "A file this large may need to be split into smaller files."
+)
+# A job that stopped moving (see the module's docstring), by the step it was at.
+STALE = {
+    ImportJob.Status.QUEUED: (
+        "The check never started: no background worker took it up within {minutes} minutes. Nothing was "
+        "imported; upload the file again, and tell the service desk if this happens again."
+    ),
+    ImportJob.Status.CHECKING: (
+        "The check stopped without finishing: the background worker running it ended (it may have run out "
+        "of memory, or been restarted). Nothing was imported; upload the file again, or split it into "
+        "smaller files."
+    ),
+    ImportJob.Status.IMPORT_QUEUED: (
+        "The import never started: no background worker took it up within {minutes} minutes. Nothing was "
+        "imported; upload the file again, and tell the service desk if this happens again."
+    ),
+    ImportJob.Status.IMPORTING: (
+        "The import stopped without finishing: the background worker running it ended (it may have run out "
+        "of memory, or been restarted). Nothing was imported, as an import saves every row or none; upload "
+        "the file again."
+    ),
+}
+EXPORT_STOPPED = "The export stopped with an unexpected error; the error has been logged. Try again."
+EXPORT_TIMED_OUT = "The export took longer than the {minutes} minutes it may run, and was stopped. Try again."
+EXPORT_STALE = (
+    "The export did not finish: the background worker writing it ended, or none took it up within "
+    "{minutes} minutes. Try again."
+)
+CANCELLED = "Cancelled by {name}; nothing was imported."
 
 
 class ImportJobError(Exception):
     """The job cannot take this step (already confirmed, cancelled...); the message says why."""
+
+
+class JobStopped(Exception):
+    """The job was cancelled, or marked failed, while its task ran: the task stops, changing nothing."""
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, round(seconds / 60))
+
+
+def _failure_message(exc: BaseException, message: str, timed_out: str = TIMED_OUT) -> str:
+    """What the lead reads about a job that raised: `timed_out` for the tasks' soft time limit."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return timed_out.format(minutes=_minutes(settings.CELERY_TASK_SOFT_TIME_LIMIT))
+    return message
 
 
 def import_job_create(
@@ -73,21 +130,29 @@ def import_job_create(
 
 def import_job_check(*, job_id: int) -> ImportJob | None:
     """The dry run: check every row and store the preview (or the errors). Does nothing unless the
-    job is waiting to be checked (or was being checked by a worker that stopped)."""
+    job is waiting to be checked; a job found being checked was started by a task that stopped, and
+    is marked failed. An error (a time limit included) marks the job failed with a message; a job
+    cancelled meanwhile is left as it is."""
+    job = _take_up(job_id, waiting=ImportJob.Status.QUEUED, running=ImportJob.Status.CHECKING)
+    if job is None or job.status != ImportJob.Status.CHECKING:
+        return job
+    try:
+        report = _run(job, dry_run=True, progress=_progress(job, ImportJob.Status.CHECKING))
+    except JobStopped:
+        return ImportJob.objects.defer("data").get(pk=job.pk)
+    except Exception as exc:
+        logger.exception("The check of import job %s stopped.", job.pk)
+        import_job_fail(job_id=job.pk, message=_failure_message(exc, STOPPED))
+        return ImportJob.objects.defer("data").get(pk=job.pk)
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.CHECKING):
-            return job
-        job.status = ImportJob.Status.CHECKING
-        job.rows_done = 0
-        job.save(update_fields=["status", "rows_done"])
-    report = _run(job, dry_run=True)
-    with transaction.atomic():
+        if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportJob.Status.CHECKING).exists():
+            return ImportJob.objects.defer("data").get(pk=job.pk)  # cancelled, or marked failed, meanwhile
+        job.heartbeat_at = timezone.now()
         _store_report(job, report)
         job.status = ImportJob.Status.INVALID if report.errors else ImportJob.Status.READY
         job.checked_at = timezone.now()
         job.rows_done = job.rows_total
-        fields = [*REPORT_FIELDS, "status", "checked_at", "rows_done"]
+        fields = [*REPORT_FIELDS, "status", "checked_at", "rows_done", "heartbeat_at"]
         if report.errors:
             job.data = b""  # a file with errors cannot be imported; it is not kept
             fields.append("data")
@@ -104,7 +169,8 @@ def import_job_confirm(*, job_id: int, user) -> ImportJob:
         job.status = ImportJob.Status.IMPORT_QUEUED
         job.imported_by = user
         job.message = ""
-        job.save(update_fields=["status", "imported_by", "message"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "imported_by", "message", "heartbeat_at"])
         if job.in_background:
             _queue("import", job.pk)
     if not job.in_background:
@@ -114,69 +180,159 @@ def import_job_confirm(*, job_id: int, user) -> ImportJob:
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Import a confirmed file: every row in one transaction, or nothing if any row is now bad.
-    Does nothing unless the job was confirmed (or was being imported by a worker that stopped:
-    its transaction was rolled back, or it committed and the rows are now found unchanged)."""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status not in (ImportJob.Status.IMPORT_QUEUED, ImportJob.Status.IMPORTING):
-            return job
-        job.status = ImportJob.Status.IMPORTING
-        job.rows_done = 0
-        job.save(update_fields=["status", "rows_done"])
-    report = _run(job, dry_run=False)
-    with transaction.atomic():
-        _store_report(job, report, keep_preview=True)
-        if report.errors:
-            job.status = ImportJob.Status.FAILED
-            job.message = (
-                "Nothing was imported: the file no longer passes the checks (the records changed after the "
-                "preview). The errors are listed below."
-            )
-        else:
-            job.status = ImportJob.Status.IMPORTED
-            job.imported_at = timezone.now()
-            job.data = b""  # the history keeps what changed; the file is not kept
-        job.rows_done = job.rows_total
-        job.save(update_fields=[*REPORT_FIELDS, "status", "message", "imported_at", "data", "rows_done"])
-    return job
+    """Import a confirmed file: every row, and the job's result, in one transaction, or nothing if
+    any row is now bad. Does nothing unless the job was confirmed; a job found being imported was
+    started by a task that stopped (its transaction rolled back), and is marked failed. An error (a
+    time limit included) marks the job failed; a job cancelled meanwhile rolls back what it wrote."""
+    job = _take_up(job_id, waiting=ImportJob.Status.IMPORT_QUEUED, running=ImportJob.Status.IMPORTING)
+    if job is None or job.status != ImportJob.Status.IMPORTING:
+        return job
+    try:
+        with transaction.atomic():
+            # The rows are written in this transaction, so the progress it would write could not be
+            # seen until its end: it only looks for a cancellation, without locking the job.
+            report = _run(job, dry_run=False, progress=_cancellation_check(job, ImportJob.Status.IMPORTING))
+            _finish_import(job, report)
+    except JobStopped:
+        pass
+    except Exception as exc:
+        logger.exception("The import of import job %s stopped.", job.pk)
+        import_job_fail(job_id=job.pk, message=_failure_message(exc, STOPPED))
+    return ImportJob.objects.defer("data").get(pk=job.pk)
 
 
-def import_job_cancel(*, job_id: int) -> ImportJob:
+def _finish_import(job: ImportJob, report: ImportReport) -> None:
+    """Record the import's result, within its transaction; JobStopped (rolling it all back) when the
+    job was cancelled, or marked failed, while it ran."""
+    if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportJob.Status.IMPORTING).exists():
+        raise JobStopped
+    _store_report(job, report, keep_preview=True)
+    if report.errors:
+        job.status = ImportJob.Status.FAILED
+        job.message = (
+            "Nothing was imported: the file no longer passes the checks (the records changed after the "
+            "preview). The errors are listed below."
+        )
+    else:
+        job.status = ImportJob.Status.IMPORTED
+        job.imported_at = timezone.now()
+        job.data = b""  # the history keeps what changed; the file is not kept
+    job.rows_done = job.rows_total
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=[*REPORT_FIELDS, "status", "message", "imported_at", "data", "rows_done", "heartbeat_at"])
+
+
+def import_job_cancel(*, job_id: int, user=None) -> ImportJob:
+    """Cancel a job not yet finished, whatever step it is at: its file is dropped, and a task still
+    to run, or running, changes nothing (see the module's docstring)."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if not job.can_cancel:
             raise ImportJobError(f"This import cannot be cancelled: it is {job.get_status_display().lower()}.")
         job.status = ImportJob.Status.CANCELLED
         job.data = b""
-        job.save(update_fields=["status", "data"])
+        job.message = CANCELLED.format(name=user.get_full_name() if user else "the national lead")
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "data", "message", "heartbeat_at"])
     return job
 
 
 def import_job_fail(*, job_id: int, message: str) -> None:
-    """Mark a job whose task could not run or stopped, so its page stops waiting."""
-    running = [ImportJob.Status.QUEUED, ImportJob.Status.CHECKING]
-    ImportJob.objects.filter(pk=job_id, status__in=running).update(status=ImportJob.Status.FAILED, message=message)
-    # A confirmed import that could not start goes back to waiting for confirmation.
-    ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.IMPORT_QUEUED, ImportJob.Status.IMPORTING]).update(
-        status=ImportJob.Status.READY, message=message
+    """Mark a job whose task stopped (or never started) failed, with why, so its page stops
+    waiting; its file is dropped. Does nothing to a job that has finished or was cancelled."""
+    ImportJob.objects.filter(pk=job_id, status__in=ImportJob.UNFINISHED).update(
+        status=ImportJob.Status.FAILED, message=message, data=b"", heartbeat_at=timezone.now()
     )
 
 
-def _progress(job: ImportJob):
+def _import_job_unqueue(*, job_id: int, message: str) -> None:
+    """A confirmed import whose task could not be queued goes back to waiting for confirmation."""
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORT_QUEUED).update(
+        status=ImportJob.Status.READY, message=message, heartbeat_at=timezone.now()
+    )
+
+
+def jobs_fail_stale() -> tuple[int, int]:
+    """Mark failed every import and export job that has stopped moving (ImportJob.objects.stale):
+    its worker was killed, or its task never delivered. Returns (imports, exports) marked. Run by
+    beat (imports.tasks.fail_stale_jobs), by the fail_stale_jobs command, and by a job's page."""
+    minutes = _minutes(settings.IMPORT_JOB_STALE_AFTER)
+    imports = 0
+    for status, message in STALE.items():
+        imports += (
+            ImportJob.objects.stale()
+            .filter(status=status)
+            .update(
+                status=ImportJob.Status.FAILED,
+                message=message.format(minutes=minutes),
+                data=b"",
+                heartbeat_at=timezone.now(),
+            )
+        )
+    exports = ExportJob.objects.stale().update(
+        status=ExportJob.Status.FAILED, message=EXPORT_STALE.format(minutes=minutes), heartbeat_at=timezone.now()
+    )
+    if imports or exports:
+        logger.warning("Marked %s import and %s export jobs failed: they had stopped.", imports, exports)
+    return imports, exports
+
+
+def _take_up(job_id: int, *, waiting: str, running: str) -> ImportJob | None:
+    """The job, moved from `waiting` to `running` for the task taking it up (its status unchanged
+    if it was at another step). A job already `running` was taken up by a task that stopped without
+    finishing, whose message the broker delivered again: it is marked failed, not run again."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            return None
+        if job.status == running:
+            job.status = ImportJob.Status.FAILED
+            job.message = STALE[running].format(minutes=_minutes(settings.IMPORT_JOB_STALE_AFTER))
+            job.data = b""
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["status", "message", "data", "heartbeat_at"])
+            return job
+        if job.status != waiting:
+            return job
+        job.status = running
+        job.rows_done = 0
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "rows_done", "heartbeat_at"])
+    return job
+
+
+def _progress(job: ImportJob, status: str):
+    """Progress of a background task: the rows read so far, with the job's heartbeat; JobStopped when
+    the job has left `status` (cancelled, or marked failed)."""
     if not job.in_background:
         return None
 
     def report(rows_done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(rows_done=rows_done)
+        moved = ImportJob.objects.filter(pk=job.pk, status=status).update(
+            rows_done=rows_done, heartbeat_at=timezone.now()
+        )
+        if not moved:
+            raise JobStopped
 
     return report
 
 
-def _run(job: ImportJob, *, dry_run: bool) -> ImportReport:
+def _cancellation_check(job: ImportJob, status: str):
+    """For a task writing in one transaction: JobStopped once the job has left `status`, read without
+    a lock, so that the lead's cancel is not kept waiting."""
+    if not job.in_background:
+        return None
+
+    def check(rows_done: int) -> None:
+        if not ImportJob.objects.filter(pk=job.pk, status=status).exists():
+            raise JobStopped
+
+    return check
+
+
+def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportReport:
     data = bytes(job.data)
     user = job.imported_by if not dry_run else job.user
-    progress = _progress(job)
     if job.dataset == Dataset.ORGANISATIONS:
         return organisations_import(
             data=data,
@@ -282,30 +438,62 @@ def export_create(*, user, dataset: str, file_format: str) -> tuple[ExportJob, b
 
 
 def export_job_run(*, job_id: int) -> ExportJob | None:
-    """Write a queued export and keep it on the job. Does nothing once it is written."""
+    """Write a queued export and keep it on the job. Does nothing once it is written or cancelled; a
+    job found being written was started by a task that stopped, and is marked failed. An error (a
+    time limit included) marks it failed; a job cancelled meanwhile stops at its next batch of rows."""
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status not in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING):
+        job = ExportJob.objects.select_for_update().defer("data").filter(pk=job_id).first()
+        if job is None:
+            return None
+        if job.status == ExportJob.Status.RUNNING:
+            job.status = ExportJob.Status.FAILED
+            job.message = EXPORT_STALE.format(minutes=_minutes(settings.IMPORT_JOB_STALE_AFTER))
+            job.save(update_fields=["status", "message"])
+            return job
+        if job.status != ExportJob.Status.QUEUED:
             return job
         job.status = ExportJob.Status.RUNNING
-        job.save(update_fields=["status"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "heartbeat_at"])
 
     def progress(rows_done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(rows_done=rows_done)
+        moved = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+            rows_done=rows_done, heartbeat_at=timezone.now()
+        )
+        if not moved:
+            raise JobStopped
 
-    content = _write_export(job, progress=progress)
-    job.data = content
-    job.status = ExportJob.Status.DONE
-    job.rows_done = job.rows_total
-    job.finished_at = timezone.now()
-    job.save(update_fields=["data", "status", "rows_done", "finished_at"])
-    return job
+    try:
+        content = _write_export(job, progress=progress)
+    except JobStopped:
+        pass
+    except Exception as exc:
+        logger.exception("Export job %s stopped.", job.pk)
+        export_job_fail(job_id=job.pk, message=_failure_message(exc, EXPORT_STOPPED, EXPORT_TIMED_OUT))
+    else:
+        now = timezone.now()
+        ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+            data=content, status=ExportJob.Status.DONE, rows_done=job.rows_total, finished_at=now, heartbeat_at=now
+        )
+    return ExportJob.objects.defer("data").get(pk=job.pk)
 
 
 def export_job_fail(*, job_id: int, message: str) -> None:
-    ExportJob.objects.filter(pk=job_id, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]).update(
-        status=ExportJob.Status.FAILED, message=message
+    ExportJob.objects.filter(pk=job_id, status__in=ExportJob.UNFINISHED).update(
+        status=ExportJob.Status.FAILED, message=message, heartbeat_at=timezone.now()
     )
+
+
+def export_job_cancel(*, job_id: int) -> ExportJob:
+    """Cancel an export still waiting or being written; its task stops at its next batch of rows."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().defer("data").get(pk=job_id)
+        if not job.can_cancel:
+            raise ImportJobError(f"This export cannot be cancelled: it is {job.get_status_display().lower()}.")
+        job.status = ExportJob.Status.CANCELLED
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "heartbeat_at"])
+    return job
 
 
 def _write_export(job: ExportJob, progress) -> bytes:
@@ -322,7 +510,7 @@ def _queue(step: str, job_id: int) -> None:
 
     task, fail = {
         "check": (tasks.check_import, import_job_fail),
-        "import": (tasks.run_import, import_job_fail),
+        "import": (tasks.run_import, _import_job_unqueue),
         "export": (tasks.run_export, export_job_fail),
     }[step]
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("export/<slug:dataset>/<slug:file_format>/", views.export, name="export"),
     path("exports/<int:pk>/", views.export_job, name="export-job"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
+    path("exports/<int:pk>/cancel/", views.export_cancel, name="export-cancel"),
 ]

@@ -14,7 +14,15 @@ from .datasets import DATASETS
 from .forms import ImportUploadForm
 from .models import ExportJob, FileFormat, ImportJob, ImportRow
 from .organisations import KIND_CHOICES
-from .services import ImportJobError, export_create, import_job_cancel, import_job_confirm, import_job_create
+from .services import (
+    ImportJobError,
+    export_create,
+    export_job_cancel,
+    import_job_cancel,
+    import_job_confirm,
+    import_job_create,
+    jobs_fail_stale,
+)
 from .spreadsheets import CONTENT_TYPES
 
 JOBS_PER_PAGE = 20
@@ -101,9 +109,13 @@ SHOW = {"errors": ImportRow.Kind.ERROR, "new": ImportRow.Kind.NEW, "changed": Im
 
 @national_lead_only
 def job_detail(request, pk):
-    """An import: its progress while it runs; then the preview (or the result) with its counts, its
-    new and changed rows (field by field) and its errors (by line and column), a page at a time."""
+    """An import: its progress while it runs (or why it stopped); then the preview (or the result)
+    with its counts, its new and changed rows (field by field) and its errors (by line and column),
+    a page at a time."""
     job = _get_import_job(request.user, pk)
+    if job.is_stale:
+        jobs_fail_stale()
+        job = _get_import_job(request.user, pk)
     show = request.GET.get("show")
     if show not in SHOW:
         show = "errors" if job.error_count else "changed" if job.changed_count else "new"
@@ -159,7 +171,7 @@ def job_confirm(request, pk):
 def job_cancel(request, pk):
     job = _get_import_job(request.user, pk)
     try:
-        import_job_cancel(job_id=job.pk)
+        import_job_cancel(job_id=job.pk, user=request.user)
     except ImportJobError as exc:
         messages.error(request, str(exc))
         return redirect(job)
@@ -184,6 +196,9 @@ def export(request, dataset, file_format):
 @national_lead_only
 def export_job(request, pk):
     job = _get_export_job(request.user, pk)
+    if job.is_stale:
+        jobs_fail_stale()
+        job = _get_export_job(request.user, pk)
     return render(
         request,
         "imports/export_job.html",
@@ -194,6 +209,19 @@ def export_job(request, pk):
             "nav_section": "imports",
         },
     )
+
+
+@national_lead_only
+@require_POST
+def export_cancel(request, pk):
+    job = _get_export_job(request.user, pk)
+    try:
+        export_job_cancel(job_id=job.pk)
+    except ImportJobError as exc:
+        messages.error(request, str(exc))
+        return redirect(job)
+    messages.success(request, f"Cancelled the export of {DATASETS[job.dataset].label.lower()}.")
+    return redirect(job)
 
 
 @national_lead_only

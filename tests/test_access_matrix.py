@@ -185,6 +185,7 @@ imports:job-cancel                      login     405       404       404       
 imports:export                          login     405       404       404       404       404       404
 imports:export-job                      login     200       404       404       404       404       404
 imports:export-download                 login     200       404       404       404       404       404
+imports:export-cancel                   login     405       404       404       404       404       404
 """
 
 
@@ -403,6 +404,7 @@ PK = {
     "imports:job-cancel": "import_job",
     "imports:export-job": "export_job",
     "imports:export-download": "export_job",
+    "imports:export-cancel": "export_job",
 }
 # Keyword arguments that name an object, and a value that names none.
 NONEXISTENT = {

@@ -325,6 +325,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Import and export jobs that stopped moving (worker killed, task never delivered) are marked failed.
+    "fail-stale-import-jobs": {
+        "task": "imports.tasks.fail_stale_jobs",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
     # Expired sessions, and the records of sessions past the absolute timeout, are deleted.
     "clear-expired-sessions": {
         "task": "users.tasks.clear_expired_sessions",
@@ -355,6 +361,15 @@ IMPORT_EXPORT_FORMATS = EXPORT_FORMATS = spreadsheets.FORMATS
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=3000)
 if IMPORT_BACKGROUND_ROWS < 0:
     raise environ.ImproperlyConfigured("IMPORT_BACKGROUND_ROWS cannot be negative.")
+# A background import or export job that has not moved (been taken up, read or written another
+# batch of rows) for this many seconds has stopped: its worker was killed, or its task never
+# delivered. It is marked failed by beat (imports.tasks.fail_stale_jobs) and when its page is shown.
+# Longer than a task may run (CELERY_TASK_TIME_LIMIT), so that no running job is taken for stopped.
+IMPORT_JOB_STALE_AFTER = env.int("IMPORT_JOB_STALE_AFTER", default=20 * 60)
+if IMPORT_JOB_STALE_AFTER <= CELERY_TASK_TIME_LIMIT:
+    raise environ.ImproperlyConfigured(
+        f"IMPORT_JOB_STALE_AFTER must be longer than the tasks' time limit ({CELERY_TASK_TIME_LIMIT} seconds)."
+    )
 
 # Demo data may be loaded only where a settings module allows it.
 DEMO_DATA_ALLOWED = False
