@@ -133,13 +133,16 @@ def main() -> None:
     from django.core.management import call_command
 
     from imports.services import export_create, import_job_confirm, import_job_create
-    from imports.spreadsheets import check_upload
+    from msonet import uploads
     from organisations.models import Organisation
     from organisations.services import ods_import
     from users.models import User
 
     def upload_and_check(data: bytes, name: str, dataset: str, ods_kind: str = ""):
-        file_format = check_upload(name, len(data), data[:16], lambda: data, settings.IMPORT_MAX_UPLOAD_BYTES)
+        uploads.check_size(len(data), settings.IMPORT_MAX_UPLOAD_BYTES)
+        file_format = uploads.spreadsheet_format(
+            name, data, uploads.import_limits(), expected="a CSV file or an Excel workbook (.xlsx)", require_suffix=True
+        )
         job = import_job_create(
             user=lead, dataset=dataset, file_name=name, file_format=file_format, data=data, ods_kind=ods_kind
         )

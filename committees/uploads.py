@@ -1,12 +1,15 @@
 """Checks on an uploaded terms of reference: its size first (before any of it is read), then its
-type, read from its content (never from its name or the type the browser gave)."""
-
-import zipfile
+type, read from its content (never from its name or the type the browser gave), through
+msonet.uploads like every upload. A .docx is a ZIP archive: its directory is checked against the
+unpacked limits before anything is inflated, and every part is then inflated (and dropped) to
+prove the directory true, so a document that unpacks to gigabytes is refused, not stored."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
+
+from msonet import uploads
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -17,8 +20,6 @@ EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", DOC: ".doc"}
 LABELS = {PDF: "PDF", DOCX: "Word document (.docx)", DOC: "Word document (.doc)"}
 
 PDF_MAGIC = b"%PDF-"
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 # A Word 97-2003 file is an OLE compound file holding a stream of this name (spreadsheets and
 # installers are OLE files too).
 WORD_STREAM_NAME = "WordDocument".encode("utf-16-le")
@@ -58,28 +59,33 @@ def terms_of_reference_type(upload) -> str:
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
-    if head.startswith(PDF_MAGIC):
+    kind, _what = uploads.content_kind(head)
+    if kind == uploads.PDF and head.startswith(PDF_MAGIC):
         return PDF
-    if head.startswith(ZIP_MAGIC):
+    if kind == uploads.ZIP:
         return _docx_type(upload)
-    if head == OLE_MAGIC:
+    if kind == uploads.OLE:
         content = upload.read(max_bytes() + 1)
         upload.seek(0)
         if WORD_STREAM_NAME in content:
             return DOC
         raise ValidationError(NOT_A_DOCUMENT, code="not_a_document")
-    if head.startswith(b"MZ") or head.startswith(b"\x7fELF"):
+    if kind == uploads.PROGRAM:
         raise ValidationError(PROGRAM, code="program")
     raise ValidationError(NOT_A_DOCUMENT, code="not_a_document")
 
 
 def _docx_type(upload) -> str:
-    """A .docx is a zip archive holding word/document.xml; one with macros is refused."""
+    """A .docx is a zip archive holding word/document.xml, within the unpacked limits (its
+    directory, then every part inflated); one with macros is refused."""
     try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ValidationError(NOT_A_DOCUMENT, code="not_a_document") from exc
+        data = upload.read(max_bytes() + 1)
+        archive = uploads.check_archive(data, uploads.document_limits(), what="document")
+        names = set(archive.namelist())
+    except uploads.UploadRefused as exc:
+        if exc.code == uploads.NOT_AN_ARCHIVE:
+            raise ValidationError(NOT_A_DOCUMENT, code="not_a_document") from None
+        raise ValidationError(str(exc), code="too_large_unpacked") from None
     finally:
         upload.seek(0)
     if "word/document.xml" not in names or "[Content_Types].xml" not in names:

@@ -2,18 +2,41 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .organisations import KIND_CHOICES
-from .spreadsheets import CONTENT_TYPES, XLSX, FileRefused, check_uploaded_file
+from msonet import uploads
+
+from .organisations import KIND_CHOICES, source_rows
+from .organisations import KINDS as ODS_KINDS
+from .spreadsheets import CONTENT_TYPES, XLSX
 
 XLSX_CONTENT_TYPE = CONTENT_TYPES[XLSX]
+EXPECTED = "a CSV file or an Excel workbook (.xlsx)"
 
 
 def check_import_file(uploaded) -> str:
-    """The upload's format ("csv" or "xlsx"), checked by size and content before it is read as a
-    table; a ValidationError with a message for the person uploading otherwise."""
+    """The upload's format ("csv" or "xlsx"), checked by size and content (an archive by its
+    directory) before it is read as a table; a ValidationError with a message for the person
+    uploading otherwise."""
     try:
-        return check_uploaded_file(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
-    except FileRefused as exc:
+        data = uploads.read_upload(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
+        return uploads.spreadsheet_format(
+            uploaded.name or "", data, uploads.import_limits(), expected=EXPECTED, require_suffix=True
+        )
+    except uploads.UploadRefused as exc:
+        raise forms.ValidationError(str(exc), code="file_refused") from None
+
+
+def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str = "") -> int:
+    """Read the whole file as the import will (msonet.uploads, within the limits: rows, cells,
+    characters, cells beyond the header), keeping nothing; the number of rows read. A refusal is
+    a ValidationError, so the file is refused before anything is stored."""
+    try:
+        data = uploads.read_upload(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
+        if dataset == "organisations":
+            header_row = ODS_KINDS[ods_kind].header_row if ods_kind in ODS_KINDS else False
+            rows = len(source_rows(data, file_format, header_row=header_row))
+            return max(rows - 1, 0) if header_row else rows
+        return len(uploads.read_table(data, file_format, uploads.import_limits()).rows)
+    except uploads.UploadRefused as exc:
         raise forms.ValidationError(str(exc), code="file_refused") from None
 
 
@@ -39,10 +62,12 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.dataset = dataset
         self.file_format = ""
+        self.rows_total = 0
+        text = "UTF-8 or UTF-16 text" if dataset == "organisations" else "UTF-8, UTF-16 or Windows-1252 text"
         self.fields["file"].help_text = (
-            f"A CSV file (UTF-8) or an Excel workbook (.xlsx), at most "
-            f"{filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}. Nothing is saved until you have seen the "
-            "check and confirmed it."
+            f"A CSV file ({text}) or an Excel workbook (.xlsx), at most "
+            f"{filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)} and {settings.IMPORT_MAX_ROWS:,} rows. "
+            "Nothing is saved until you have seen the check and confirmed it."
         )
         if dataset != "organisations":
             del self.fields["ods_kind"]
@@ -51,3 +76,15 @@ class ImportUploadForm(forms.Form):
         uploaded = self.cleaned_data["file"]
         self.file_format = check_import_file(uploaded)
         return uploaded
+
+    def clean(self):
+        cleaned_data = super().clean()
+        uploaded = cleaned_data.get("file")
+        if uploaded is not None and self.file_format and not self.errors:
+            try:
+                self.rows_total = read_import_file(
+                    uploaded, self.file_format, dataset=self.dataset, ods_kind=cleaned_data.get("ods_kind", "")
+                )
+            except forms.ValidationError as error:
+                self.add_error("file", error)
+        return cleaned_data

@@ -11,13 +11,13 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from msonet import uploads
 from organisations.models import Duty, Organisation, coverage_status
 from organisations.ods import COLUMN_COUNT, KINDS, SourceRow, read_csv
 from organisations.resources import OrganisationResource
 from organisations.services import OdsImportReport, ods_import
 
-from .rows import CHANGED, NEW, ImportReport, Progress, RowError, RowPreview
-from .spreadsheets import CSV, PROGRESS_EVERY, TableError, imported_text, iter_raw_rows
+from .rows import CHANGED, NEW, ImportReport, Progress, RowError, RowPreview, imported_text
 
 KIND_CHOICES = [(kind.name, kind.label) for kind in KINDS.values()]
 
@@ -32,22 +32,24 @@ def _xlsx_text(value) -> str:
 
 
 def source_rows(data: bytes, file_format: str, *, header_row: bool, progress: Progress | None = None):
-    """The file's rows as the ODS service reads them, with their line numbers."""
-    if file_format == CSV:
-        rows = read_csv(data)
+    """The file's rows as the ODS service reads them, with their line numbers, read through
+    msonet.uploads within the import limits (UploadRefused beyond them)."""
+    limits = uploads.import_limits()
+    if file_format == uploads.CSV:
+        rows = read_csv(data, limits)
         if progress is not None:
             progress(len(rows))
         return rows
     rows = []
-    for count, (line, values) in enumerate(iter_raw_rows(data, file_format), start=1):
+    width = COLUMN_COUNT
+    for count, (line, values) in enumerate(uploads.iter_rows(data, file_format, limits), start=1):
         cells = [_xlsx_text(value) for value in values]
-        if not header_row:
-            # A workbook's rows are as wide as its widest; an extract's trailing columns may be empty.
-            while len(cells) > COLUMN_COUNT and not cells[-1]:
-                cells.pop()
-            cells += [""] * (COLUMN_COUNT - len(cells))
+        if header_row and count == 1:
+            width = len(cells)
+        # A workbook's row ends at its last value; the columns after it are empty.
+        cells += [""] * (width - len(cells))
         rows.append(SourceRow(line, tuple(cells)))
-        if progress is not None and count % PROGRESS_EVERY == 0:
+        if progress is not None and count % uploads.PROGRESS_EVERY == 0:
             progress(count)
     if progress is not None:
         progress(len(rows))
@@ -67,7 +69,7 @@ def organisations_import(
     report = ImportReport(dataset="organisations", file_name=file_name, dry_run=dry_run)
     try:
         rows = source_rows(data, file_format, header_row=KINDS[kind].header_row, progress=progress)
-    except TableError as exc:
+    except uploads.UploadRefused as exc:
         report.errors.append(RowError(None, "", str(exc)))
         return report
     ods_report = ods_import(rows=rows, kind=kind, file_name=file_name, dry_run=dry_run, user=user)

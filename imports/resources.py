@@ -6,8 +6,10 @@ memberships, going through the same imports as the portal's pages.
 report into import-export's `Result`, so the admin shows its usual preview, line-numbered errors
 and confirm step. Their exports hold the same columns and values as the portal's, written (like
 every admin export) by msonet.spreadsheets, which keeps every formula-like cell text.
-`LeadImportExportMixin` gives a ModelAdmin these resources, CSV and XLSX imports, the portal's
-upload checks (size and type by content) and the national lead's permission.
+`LeadImportExportMixin` gives a ModelAdmin these resources, CSV and XLSX imports read by
+msonet.uploads as the portal's are (`UploadCSV`, `UploadXLSX`: every row keeps its line in the
+file), the portal's upload checks (the whole file read within the limits in the form, so a refusal
+is a plain message before anything is stored) and the national lead's permission.
 """
 
 from collections import defaultdict
@@ -21,26 +23,65 @@ from import_export.forms import ImportForm
 from import_export.results import Error, Result, RowResult
 from tablib import Dataset
 
+from msonet import uploads
 from officers.models import Appointment, Person
 from users.admin import is_active_national_lead
 
 from . import memberships, people
-from .forms import check_import_file
+from .forms import check_import_file, read_import_file
 from .rows import CHANGED, ImportReport
 from .spreadsheets import Table
 
 DIFF_HEADERS = ["line", "record", "what", "changes"]
+# The first column of a dataset made by UploadCSV or UploadXLSX: each row's line in the file.
+LINE = "line in the file"
+
+
+class _UploadFormat:
+    """An import format that reads the uploaded bytes with msonet.uploads.read_table into a tablib
+    Dataset whose first column is each row's line in the file (the form has already read the file
+    through, so the limits refused it there, with a message, if they were to)."""
+
+    file_format = ""
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream):
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        table = uploads.read_table(bytes(in_stream), self.file_format, uploads.import_limits())
+        width = len(table.headers)
+        dataset = Dataset(headers=[LINE, *table.headers])
+        for line, cells in table.rows:
+            dataset.append([line, *cells, *([""] * (width - len(cells)))])
+        return dataset
+
+
+class UploadCSV(_UploadFormat, CSV):
+    file_format = uploads.CSV
+
+
+class UploadXLSX(_UploadFormat, XLSX):
+    file_format = uploads.XLSX
 
 
 def table_from_dataset(dataset: Dataset) -> Table:
-    """A tablib Dataset (the admin's CSV or XLSX, header row first) as a Table: line 1 is the header,
-    each data row keeps its line in the file; blank rows are left out."""
+    """A tablib Dataset as a Table: one from UploadCSV or UploadXLSX keeps each row's line in the
+    file; any other (header row first) numbers its rows from line 2. Blank rows are left out."""
+    headers = [str(header or "").strip() for header in dataset.headers or []]
+    with_lines = headers[:1] == [LINE]
     rows = []
     for number, values in enumerate(dataset, start=2):
+        if with_lines:
+            number, *values = values
         cells = ["" if value is None else value for value in values]
         if any(str(value).strip() for value in cells):
             rows.append((number, cells))
-    return Table(headers=[str(header or "").strip() for header in dataset.headers or []], rows=rows)
+    return Table(headers=headers[1:] if with_lines else headers, rows=rows)
 
 
 def result_from_report(report: ImportReport) -> Result:
@@ -161,11 +202,13 @@ MembershipResource = resource_for(_MembershipResource, "MembershipResource")
 
 class LeadImportForm(ImportForm):
     """The admin's upload, checked as the portal's is: size first, then the type by its content,
-    which must be the format chosen."""
+    which must be the format chosen; then the whole file read within the limits (msonet.uploads),
+    so that what cannot be imported is refused here, in the portal's words, before it is stored."""
 
     def clean_import_file(self):
         import_file = self.cleaned_data["import_file"]
         self.detected_format = check_import_file(import_file)
+        read_import_file(import_file, self.detected_format, dataset="people")
         return import_file
 
     def clean(self):
@@ -181,7 +224,7 @@ class LeadImportExportMixin(ImportExportMixin):
     """Import and export for a registry admin, open to the national lead. The records' history
     (with the file's name as the reason) is the log of an import, so no admin log entries are added."""
 
-    import_formats = [CSV, XLSX]
+    import_formats = [UploadCSV, UploadXLSX]
     import_form_class = LeadImportForm
     skip_admin_log = True
     from_encoding = "utf-8-sig"

@@ -1,6 +1,6 @@
 """What every import reports, and the checks of single cells shared by the datasets.
 
-An import reads a `Table` (spreadsheets.read_table), checks every row, and returns an
+An import reads a `Table` (msonet.uploads.read_table), checks every row, and returns an
 `ImportReport`: how many rows are new, changed and unchanged, each new or changed row with its
 field-level changes (label, before, after), and every error with its line and column. A report
 with any error means nothing was written.
@@ -14,7 +14,32 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .spreadsheets import Table, imported_text
+from msonet.spreadsheets import FORMULA_PREFIXES
+from msonet.uploads import Table
+
+
+def imported_text(value) -> str:
+    """A cell's value as text for the import: numbers without a trailing .0, dates as YYYY-MM-DD,
+    and a cell this portal exported as text (a quote before a formula-like value) without the quote."""
+    if type(value) is str:  # nearly every cell: CSV holds nothing else
+        if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+            value = value[1:]
+        return value.strip()
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        text = text[1:]
+    return text.strip()
+
 
 # django-simple-history keeps a change reason of at most 100 characters.
 HISTORY_REASON_MAX_LENGTH = 100

@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from msonet import uploads
 from msonet.spreadsheets import write_table
 
 from .datasets import DATASETS
@@ -38,7 +39,6 @@ from .models import Dataset, ExportJob, ImportJob, ImportRow
 from .organisations import organisations_import
 from .people import people_import
 from .rows import ImportReport, RowError
-from .spreadsheets import TableError, estimate_rows, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +102,25 @@ def _failure_message(exc: BaseException, message: str, timed_out: str = TIMED_OU
 
 
 def import_job_create(
-    *, user, dataset: str, file_name: str, file_format: str, data: bytes, ods_kind: str = ""
+    *,
+    user,
+    dataset: str,
+    file_name: str,
+    file_format: str,
+    data: bytes,
+    ods_kind: str = "",
+    rows_total: int | None = None,
 ) -> ImportJob:
-    """Store an uploaded file (already checked by spreadsheets.check_upload) and check it: now for a
-    small file, in the background for a large one."""
+    """Store an uploaded file (already read through by the upload form: msonet.uploads, within its
+    limits) and check it: now for a small file, in the background for a large one. `rows_total` is
+    the number of rows the form read; without it, they are counted here."""
     if dataset == Dataset.ORGANISATIONS and not ods_kind:
         raise ValueError("An organisations import needs the kind of ODS file.")
-    rows_total = estimate_rows(data, file_format)
+    if rows_total is None:
+        try:
+            rows_total = uploads.count_rows(data, file_format, uploads.import_limits())
+        except uploads.UploadRefused:
+            rows_total = 0  # the check says what is wrong with it
     job = ImportJob.objects.create(
         user=user,
         dataset=dataset,
@@ -345,8 +357,8 @@ def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportReport:
         )
     importer = people_import if job.dataset == Dataset.PEOPLE else memberships_import
     try:
-        table = read_table(data, job.file_format, progress)
-    except TableError as exc:
+        table = uploads.read_table(data, job.file_format, uploads.import_limits(), progress=progress)
+    except uploads.UploadRefused as exc:
         report = ImportReport(dataset=job.dataset, file_name=job.file_name, dry_run=dry_run)
         report.errors.append(RowError(None, "", str(exc)))
         return report

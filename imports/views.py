@@ -3,6 +3,7 @@ exist: the jobs are found through ImportJob/ExportJob.objects.visible_to, which 
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -93,8 +94,9 @@ def upload(request, dataset):
             dataset=spec.key,
             file_name=uploaded.name,
             file_format=form.file_format,
-            data=uploaded.read(),
+            data=uploaded.read(settings.IMPORT_MAX_UPLOAD_BYTES + 1),
             ods_kind=form.cleaned_data.get("ods_kind", ""),
+            rows_total=form.rows_total,
         )
         return redirect(job)
     return render(

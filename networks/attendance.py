@@ -10,24 +10,20 @@ everything, or nothing when any row is in error. Between the two steps the atten
 signed form field (`sign_attendees` / `unsign_attendees`), never the file itself.
 """
 
-import csv
 import datetime
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from msonet import uploads
 from officers.models import Person
 
 from . import exports
@@ -85,104 +81,25 @@ class Attendee:
 
 # Reading the upload ------------------------------------------------------------------------------
 
-XLSX_MAGIC = b"PK\x03\x04"
-BINARY_MAGIC = {
-    b"\xd0\xcf\x11\xe0": "an older Excel (.xls) or Office file: save it as Excel Workbook (.xlsx) or CSV",
-    b"%PDF": "a PDF",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-}
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def check_upload_size(uploaded_file) -> None:
-    """Refuse a file over IMPORT_MAX_UPLOAD_BYTES, before reading any of it."""
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    if uploaded_file.size > limit:
-        raise UploadError(
-            f"The file is {filesizeformat(uploaded_file.size)}; the largest file accepted is {filesizeformat(limit)}."
-        )
-    if uploaded_file.size == 0:
-        raise UploadError("The file is empty.")
+EXPECTED = "a CSV file or an Excel workbook (.xlsx)"
 
 
 def read_upload(uploaded_file) -> list[tuple[int, list[str]]]:
-    """The rows of an uploaded CSV (comma or tab separated, UTF-8 or UTF-16) or XLSX file, each as
-    (line or sheet row number, cells as text). The size is checked first and the type by the
-    file's content, not its name. Raises UploadError with a message for the person uploading."""
-    check_upload_size(uploaded_file)
-    uploaded_file.seek(0)
-    content = uploaded_file.read(settings.IMPORT_MAX_UPLOAD_BYTES + 1)
-    if len(content) > settings.IMPORT_MAX_UPLOAD_BYTES:
-        raise UploadError(f"The file is larger than {filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}.")
-    if content.startswith(XLSX_MAGIC):
-        return _xlsx_rows(content)
-    for magic, what in BINARY_MAGIC.items():
-        if content.startswith(magic):
-            raise UploadError(f"The file is {what}, not a CSV or Excel (XLSX) file.")
-    return _text_rows(_decode(content))
-
-
-def _decode(content: bytes) -> str:
-    if content.startswith(b"\xef\xbb\xbf"):
-        encodings = ["utf-8-sig"]
-    elif content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]
-    elif b"\x00" in content[:4096]:
-        sample = content[:4096]
-        odd_nuls = sample[1::2].count(0)
-        even_nuls = sample[0::2].count(0)
-        encodings = ["utf-16-le" if odd_nuls > even_nuls else "utf-16-be"]
-    else:
-        encodings = ["utf-8", "cp1252"]
-    for encoding in encodings:
-        try:
-            text = content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if CONTROL_CHARACTERS.search(text):
-            break
-        return text
-    raise UploadError("The file is not a CSV or Excel (XLSX) file: it cannot be read as text.")
-
-
-def _text_rows(text: str) -> list[tuple[int, list[str]]]:
-    delimiter = "\t" if text.count("\t") >= text.count(",") and "\t" in text else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
-    line = 1
+    """The rows of an uploaded CSV (comma or tab separated: UTF-8, UTF-16 or Windows-1252 text) or
+    XLSX file, each as (line or sheet row number, cells as text), a run of blank lines kept as one
+    empty row (a Teams report's sections end at one). Read through msonet.uploads, as every upload
+    is: the size first, the type by the file's content, not its name, an archive's directory, then
+    the rows within the import limits. Raises UploadError with a message for the person uploading."""
+    limits = uploads.import_limits()
     try:
-        for cells in reader:
-            rows.append((line, [cell.strip() for cell in cells]))
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise UploadError(f"Line {line}: the file cannot be read as CSV ({error}).") from error
-    return rows
-
-
-def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
-                raise UploadError("The file is a ZIP archive but not an Excel (XLSX) workbook.")
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except UploadError:
-        raise
-    except Exception as error:  # openpyxl raises many kinds of error for a damaged workbook
-        raise UploadError("The Excel (XLSX) file cannot be read: it may be damaged or password-protected.") from error
-    try:
-        sheet = workbook.worksheets[0]
+        content = uploads.read_upload(uploaded_file, limits.max_bytes)
+        file_format = uploads.spreadsheet_format("", content, limits, expected=EXPECTED)  # its name says nothing
         return [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            (line, [_cell_text(value) for value in cells])
+            for line, cells in uploads.iter_rows(content, file_format, limits, keep_blank=True)
         ]
-    except Exception as error:  # a damaged sheet, found only as its rows are read
-        raise UploadError("The Excel (XLSX) file cannot be read: it may be damaged or password-protected.") from error
-    finally:
-        workbook.close()
+    except uploads.UploadRefused as error:
+        raise UploadError(str(error)) from None
 
 
 def _cell_text(value) -> str:
@@ -354,11 +271,16 @@ def parse_teams_report(rows: list[tuple[int, list[str]]], *, meeting_id: int) ->
         return headers[columns[key]].strip() if key in columns else key
 
     table = []
+    header_line = rows[header_at][0]
     for line, cells in rows[header_at + 1 :]:
         if not any(cells):
             break
         if SECTION_HEADING.match(cells[0]) and not any(cells[1:]):
             break
+        extra = uploads.extra_cells_message(line, cells, len(headers), header_line)
+        if extra:
+            errors.append(RowError(line, "", extra))
+            continue
         table.append((line, cells))
 
     if "action" in columns:
@@ -477,6 +399,10 @@ def parse_attendance_rows(rows: list[tuple[int, list[str]]]) -> tuple[list[Atten
         return [], [RowError(header_line, "", f"The header row needs a column {' and '.join(missing)}.")]
     attendees: dict[str, Attendee] = {}
     for line, cells in rows[1:]:
+        extra = uploads.extra_cells_message(line, cells, len(header_cells), header_line)
+        if extra:
+            errors.append(RowError(line, "", extra))
+            continue
         meeting_text = _cell(cells, columns, "meeting")
         email_text = _cell(cells, columns, "email")
         minutes_text = _cell(cells, columns, "minutes")

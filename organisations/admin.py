@@ -1,9 +1,7 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
@@ -13,7 +11,7 @@ from users.admin import NationalLeadAdmin, NationalLeadInline, is_active_nationa
 
 from . import expectations
 from .models import Cover, ExpectationOverride, KeyContact, Organisation, Region, TypeExpectation
-from .resources import ODS_IMPORT_RESOURCES, OdsCsvFormat, OrganisationResource
+from .resources import ODS_IMPORT_RESOURCES, OdsCsvFormat, OrganisationResource, check_ods_upload
 from .services import OdsImportReport
 
 
@@ -80,12 +78,7 @@ class OdsImportForm(ImportForm):
 
     def clean_import_file(self):
         import_file = self.cleaned_data["import_file"]
-        if import_file.size > settings.IMPORT_MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is {filesizeformat(import_file.size)}; "
-                f"the largest file accepted is {filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}. "
-                "Import larger files with manage.py import_ods."
-            )
+        check_ods_upload(import_file)  # read through msonet.uploads, as every upload is
         return import_file
 
 

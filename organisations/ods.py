@@ -8,11 +8,14 @@ Two layouts are read:
 - the ICB names file (``icb_names_codes_dec_2024.csv``), with a header row
   ``ICB24CD,ICB24CDH,ICB24NM,ObjectId``: ONS code, ODS code, name, object id.
 
-Files are read as UTF-8 (a byte-order mark is allowed) and nothing else. ODS publishes
+Files are read as UTF-8 (a byte-order mark is allowed), or as UTF-16 when they start with
+its byte-order mark (Excel's "Unicode text", tab-separated), and nothing else. ODS publishes
 its extracts as plain ASCII text, so bytes that are not UTF-8 mean the file was damaged
 or re-saved by another program; falling back to cp1252 would accept almost any bytes and
-could store a wrongly decoded name without anyone noticing. Such a line is an error that
-names the line, like any other bad row.
+could store a wrongly decoded name without anyone noticing (UTF-16 is named by its mark, and
+decodes nothing but text). Such a line is an error that names the line, like any other bad
+row. The file is read through msonet.uploads, within the import limits (rows, cells per line,
+characters per cell), like every upload.
 
 Nothing here touches the database. `read_csv` turns the bytes into numbered rows;
 `parse_rows` turns the rows into `OdsRecord`s, or into line-numbered `Problem`s.
@@ -20,7 +23,6 @@ Nothing here touches the database. `read_csv` turns the bytes into numbered rows
 the admin's import screen both go through it.
 """
 
-import codecs
 import csv
 import datetime
 import functools
@@ -28,6 +30,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
+
+from msonet import uploads
 
 from .models import ODS_CODE_PATTERN, Organisation
 
@@ -179,30 +183,34 @@ class OdsRecord:
     parent_code: str | None = None
 
 
-def read_csv(data: bytes) -> list[SourceRow]:
+def check_ods_file(data: bytes) -> None:
+    """Refuse (uploads.UploadRefused) a file that is not text, saying what it is: an ODS file is CSV."""
+    kind, what = uploads.content_kind(data[:16])
+    if kind == uploads.ZIP:
+        raise uploads.UploadRefused(
+            "The file is an Excel workbook or another ZIP archive, not an ODS CSV file. Save it as CSV, or "
+            "import the workbook on the national lead's import page."
+        )
+    if kind != uploads.TEXT:
+        raise uploads.UploadRefused(f"The file is {what}, not an ODS CSV file.")
+
+
+def read_csv(data: bytes, limits: uploads.Limits | None = None) -> list[SourceRow]:
     """Split a CSV file into numbered rows. Blank lines are skipped; a line that is not
-    UTF-8 or not valid CSV keeps its number and carries the problem."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
+    UTF-8 or not valid CSV keeps its number and carries the problem. Beyond the limits (too
+    many lines, cells or characters in a cell) the file is refused: uploads.UploadRefused."""
+    limits = limits or uploads.import_limits()
     rows = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        raw = raw.rstrip(b"\r")
-        if not raw.strip():
-            continue
-        problem = ""
+    delimiter = None
+    for number, text, problem in uploads.text_lines(data, limits):
+        if delimiter is None:
+            delimiter = uploads.delimiter_of(text)
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = raw.decode("utf-8", errors="replace")
-            problem = (
-                f"the line is not UTF-8 text (byte 0x{raw[exc.start]:02X} at position {exc.start + 1}); "
-                "save the file as UTF-8"
-            )
-        try:
-            values = tuple(next(csv.reader([text], strict=True)))
+            values = tuple(next(csv.reader([text], delimiter=delimiter, strict=True)))
         except csv.Error as exc:
             values = ()
             problem = problem or f"the line is not valid CSV ({exc})"
+        uploads.check_cells(number, uploads.trimmed(list(values)), limits)
         rows.append(SourceRow(number, values, problem))
     return rows
 

@@ -4,7 +4,10 @@ Export: `OrganisationResource` (CSV or XLSX), with region, parent ICB, parent an
 successor as names and codes.
 
 Import: the admin imports ODS files only, through the same code as `manage.py
-import_ods`. `OdsCsvFormat` reads the uploaded bytes with `ods.read_csv` into a tablib
+import_ods`. The upload is checked and read through by `check_ods_upload` in the form
+(msonet.uploads: its size, its type by content, its rows within the limits), so a file that
+cannot be imported is refused there with a plain message before anything is stored.
+`OdsCsvFormat` reads the uploaded bytes with `ods.read_csv` into a tablib
 Dataset (one row per line of the file, with its line number and any problem reading it);
 an `OdsImportResource` for each kind of file hands those rows to
 `services.ods_import` — which checks every row and applies the whole file, or nothing —
@@ -12,6 +15,7 @@ and turns its report into import-export's `Result`, so the admin shows its usual
 preview, line-numbered errors and confirm step.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from import_export import resources
 from import_export.fields import Field
@@ -19,8 +23,10 @@ from import_export.formats.base_formats import Format
 from import_export.results import Error, Result, RowResult
 from tablib import Dataset
 
+from msonet import uploads
+
 from .models import Organisation, Region
-from .ods import KINDS, ImportKind, SourceRow, read_csv
+from .ods import KINDS, ImportKind, SourceRow, check_ods_file, read_csv
 from .services import OrganisationChange, ods_import
 
 
@@ -71,6 +77,17 @@ class OrganisationResource(resources.ModelResource):
 
 
 LINE, PROBLEM = "line", "problem"
+
+
+def check_ods_upload(import_file) -> None:
+    """Refuse, with a ValidationError in the portal's words, an upload the ODS import cannot read:
+    too large, not an ODS CSV file, or beyond the limits (msonet.uploads)."""
+    try:
+        data = uploads.read_upload(import_file, settings.IMPORT_MAX_UPLOAD_BYTES)
+        check_ods_file(data)
+        read_csv(data)
+    except uploads.UploadRefused as exc:
+        raise ValidationError(str(exc), code="file_refused") from None
 
 
 class OdsCsvFormat(Format):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from msonet.bulk import create_with_history
+from msonet.uploads import UploadRefused
 
 from .models import Organisation, Region
 from .ods import (
@@ -21,6 +22,7 @@ from .ods import (
     OdsRecord,
     Problem,
     SourceRow,
+    check_ods_file,
     parse_rows,
     read_csv,
 )
@@ -113,7 +115,14 @@ def ods_import(
     kind = KINDS[kind] if isinstance(kind, str) else kind
     file_name = PurePath(file_name).name
     report = OdsImportReport(file_name=file_name, kind=kind, dry_run=dry_run)
-    records, report.errors = parse_rows(read_csv(data) if data is not None else rows, kind)
+    if data is not None:
+        try:
+            check_ods_file(data)
+            rows = read_csv(data)
+        except UploadRefused as exc:
+            report.errors = [Problem(None, str(exc))]
+            return report
+    records, report.errors = parse_rows(rows, kind)
     if report.errors:
         return report
     reason = f"ODS import {file_name}".strip()[:HISTORY_REASON_MAX_LENGTH]

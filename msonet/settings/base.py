@@ -371,6 +371,29 @@ if IMPORT_JOB_STALE_AFTER <= CELERY_TASK_TIME_LIMIT:
         f"IMPORT_JOB_STALE_AFTER must be longer than the tasks' time limit ({CELERY_TASK_TIME_LIMIT} seconds)."
     )
 
+# Uploads (msonet.uploads reads every import and upload within these limits; the memory a file can
+# take is bounded by them). An XLSX or DOCX file is a ZIP archive: how much it may unpack to in all
+# and in any one part, checked from its directory before anything is inflated and again while it is.
+UPLOAD_MAX_UNPACKED_BYTES = env.int("UPLOAD_MAX_UNPACKED_BYTES", default=64 * 1024 * 1024)
+UPLOAD_MAX_UNPACKED_PART_BYTES = env.int("UPLOAD_MAX_UNPACKED_PART_BYTES", default=48 * 1024 * 1024)
+# A table (CSV or XLSX) holds at most this many rows with a value, cells in a row (to its last value)
+# and characters in a cell (32,767 is what an Excel cell can hold).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+IMPORT_MAX_CELL_CHARACTERS = env.int("IMPORT_MAX_CELL_CHARACTERS", default=32_767)
+for _name in (
+    "IMPORT_MAX_UPLOAD_BYTES",
+    "UPLOAD_MAX_UNPACKED_BYTES",
+    "UPLOAD_MAX_UNPACKED_PART_BYTES",
+    "IMPORT_MAX_ROWS",
+    "IMPORT_MAX_COLUMNS",
+    "IMPORT_MAX_CELL_CHARACTERS",
+):
+    if globals()[_name] <= 0:
+        raise environ.ImproperlyConfigured(f"{_name} must be a positive number.")
+if UPLOAD_MAX_UNPACKED_PART_BYTES > UPLOAD_MAX_UNPACKED_BYTES:
+    raise environ.ImproperlyConfigured("UPLOAD_MAX_UNPACKED_PART_BYTES cannot be more than UPLOAD_MAX_UNPACKED_BYTES.")
+
 # Demo data may be loaded only where a settings module allows it.
 DEMO_DATA_ALLOWED = False
 

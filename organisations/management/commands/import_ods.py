@@ -1,7 +1,9 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from msonet import uploads
 from organisations.ods import KINDS, kind_for_file_name
 from organisations.services import ods_import
 
@@ -44,11 +46,15 @@ class Command(BaseCommand):
                 )
             kind = guessed.name
         try:
+            # Read through msonet.uploads like an upload: its size first, before any of it is read.
+            uploads.check_size(path.stat().st_size, settings.IMPORT_MAX_UPLOAD_BYTES)
             data = path.read_bytes()
         except FileNotFoundError:
             raise CommandError(f"There is no file {file}.") from None
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+        except uploads.UploadRefused as exc:
+            raise CommandError(f"Nothing was imported: {exc} (The limit is IMPORT_MAX_UPLOAD_BYTES.)") from None
 
         report = ods_import(data=data, kind=kind, file_name=path.name, dry_run=dry_run)
 
