@@ -36,6 +36,8 @@ CSV, XLSX = "csv", "xlsx"
 # full-width forms, U+FF1D U+FF0B U+FF0D U+FF20), a tab or a carriage return.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+NUMBERS = (int, float, Decimal)
+XLSX_NATIVE = (*NUMBERS, datetime.date, datetime.time)  # numbers, dates and times, as themselves
 PROGRESS_EVERY = 1000
 
 
@@ -51,11 +53,13 @@ def _local(value: datetime.datetime) -> datetime.datetime:
 def safe_cell(value):
     """A value as a CSV cell: numbers as they are, dates as YYYY-MM-DD, None as empty, True and
     False as Yes and No, and text a spreadsheet would take as a formula with a single quote before it."""
+    if type(value) is str:  # nearly every cell
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, int | float | Decimal):
+    if isinstance(value, NUMBERS):
         return value
     if isinstance(value, datetime.datetime):
         return _local(value).isoformat(sep=" ")
@@ -67,18 +71,18 @@ def safe_cell(value):
 
 def _xlsx_value(sheet, value):
     """A value as an XLSX cell: numbers and dates as themselves, text always as a string cell."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, int | float | Decimal | datetime.time):
-        return value
-    if isinstance(value, datetime.datetime):
-        return _local(value)
-    if isinstance(value, datetime.date):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))  # control characters no XLSX file may hold
-    if is_formula_like(text) or text in ERROR_CODES:
+    if type(value) is not str:  # nearly every cell is text
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, datetime.datetime):
+            return _local(value)
+        if isinstance(value, XLSX_NATIVE):
+            return value
+        value = str(value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters no XLSX file may hold
+    if text.startswith(FORMULA_PREFIXES) or text in ERROR_CODES:
         # openpyxl would write these as a formula or an error value: written as a string instead.
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
