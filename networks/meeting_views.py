@@ -18,6 +18,7 @@ from . import attendance as bulk
 from .forms import AttendanceMarkForm, AttendanceUploadForm, ImportConfirmForm, MatchForm, MeetingForm, PersonSearchForm
 from .meetings import (
     attendance_candidates,
+    matchable_people,
     attendance_mark,
     attendance_remove,
     meeting_save,
@@ -346,7 +347,7 @@ def unmatched_match_view(request, pk, row_pk):
         messages.error(request, " ".join(form.errors.get("person", ["Choose the person"])))
     search = PersonSearchForm(request.GET or {"q": row.email or row.name})
     results = list(
-        person_search(search.text())
+        person_search(search.text(), matchable_people(user=request.user, network_id=meeting.network_id))
         .select_related("user")
         .prefetch_related(
             Prefetch(

@@ -100,6 +100,8 @@ def unmatched_match(*, row: UnmatchedAttendee, person: Person, user) -> Attendan
     """Match an imported attendee to `person`: their attendance is recorded (with the minutes from
     the file) unless it already was, and the row is kept as matched."""
     _check_manages(user, row.meeting.network_id)
+    if not matchable_people(user=user, network_id=row.meeting.network_id).filter(pk=person.pk).exists():
+        raise ValidationError("Only current members of the network can be matched to an attendee.")
     row = _lock_open_row(row)
     attendance = Attendance.objects.filter(meeting=row.meeting, person=person).first()
     if attendance is None:
@@ -134,10 +136,20 @@ def unmatched_dismiss(*, row: UnmatchedAttendee, user) -> None:
     row.save()
 
 
-def person_search(text: str):
-    """People whose first name, surname, work email or sign-in email contain every word of `text`
-    ("amina okafor", "okafor@"), by surname."""
-    people = Person.objects.all()
+def matchable_people(*, user, network_id: int):
+    """The people `user` may match an imported attendee of a meeting of the network to: anyone for
+    the national lead; for a chair, only the network's current members (the people "Mark
+    attendance" offers, and the attendance import matches: attendance.matchable_people_by_email), so
+    that an address or name reveals no one outside the networks they chair."""
+    if user.is_national_lead:
+        return Person.objects.all()
+    return Person.objects.filter(pk__in=Membership.objects.current().filter(network_id=network_id).values("person"))
+
+
+def person_search(text: str, people=None):
+    """People (of `people`, by default everyone) whose first name, surname, work email or sign-in
+    email contain every word of `text` ("amina okafor", "okafor@"), by surname."""
+    people = Person.objects.all() if people is None else people
     words = text.split()
     if not words:
         return people.none()

@@ -517,7 +517,7 @@ POST_DATA = {
         **_date("held_on", days_from_today(-7)),
     },
     "networks:attendance-add": lambda s: {"people": [s.world.chair_a.person.pk]},
-    "networks:unmatched-match": lambda s: {"person": s.world.other_person.pk},
+    "networks:unmatched-match": lambda s: {"person": s.world.mso_person.pk},
     "handovers:start": lambda s: _date("leaving_date", days_from_today(60)),
     "handovers:tick": lambda s: {"item": "mailbox_access"},
     "handovers:untick": lambda s: {"item": "mailbox_access"},

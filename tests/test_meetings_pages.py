@@ -301,35 +301,65 @@ def test_meeting_page_lists_attendees_and_the_unmatched_waiting(client, world, r
     assert "Dismissed Guest" not in content
 
 
-def test_match_page_searches_the_register_by_name_or_email(client, world, recorded):
+@pytest.fixture
+def london_member(world):
+    person = PersonFactory(first_name="Cara", last_name="Whitfield", work_email="cara.whitfield@nhs.net")
+    MembershipFactory(person=person, network=world.network_a)
+    return person
+
+
+def test_match_page_searches_the_networks_members_by_name_or_email(client, world, recorded, london_member):
     meeting, _attendance, row = recorded
     client.force_login(world.chair_a)
     url = reverse("networks:unmatched-match", args=[meeting.pk, row.pk])
-    content = client.get(url, {"q": "whitaker"}).content.decode()
-    assert "Ben Whitaker" in content
+    content = client.get(url, {"q": "whitfield"}).content.decode()
+    assert "Cara Whitfield" in content
     assert "Amina Okafor" not in content
     content = client.get(url, {"q": "mso.a@nhs"}).content.decode()
     assert "Amina Okafor" in content
-    content = client.get(url, {"q": "ben whit"}).content.decode()
-    assert "Ben Whitaker" in content
+    content = client.get(url, {"q": "cara whit"}).content.decode()
+    assert "Cara Whitfield" in content
 
 
-def test_matching_an_imported_attendee_records_their_attendance(client, world, recorded):
+def test_a_chairs_match_page_finds_no_one_outside_the_network(client, world, recorded):
+    meeting, _attendance, row = recorded
+    url = reverse("networks:unmatched-match", args=[meeting.pk, row.pk])
+    client.force_login(world.chair_a)
+    for query in ("whitaker", "mso.b@nhs.net"):  # Ben Whitaker, the North West trust's MSO
+        assert "Ben Whitaker" not in client.get(url, {"q": query}).content.decode()
+    client.force_login(world.lead)
+    assert "Ben Whitaker" in client.get(url, {"q": "whitaker"}).content.decode()
+
+
+def test_a_chair_cannot_match_an_attendee_to_someone_outside_the_network(client, world, recorded):
     meeting, _attendance, row = recorded
     client.force_login(world.chair_a)
     response = client.post(
         reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.other_person.pk}
     )
     assert response.status_code == 302
-    attendance = Attendance.objects.get(person=world.other_person)
+    assert not Attendance.objects.filter(person=world.other_person).exists()
+    row.refresh_from_db()
+    assert row.status == "open"
+    client.force_login(world.lead)
+    client.post(reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.other_person.pk})
+    assert Attendance.objects.filter(person=world.other_person, meeting=meeting).exists()
+
+
+def test_matching_an_imported_attendee_records_their_attendance(client, world, recorded, london_member):
+    meeting, _attendance, row = recorded
+    client.force_login(world.chair_a)
+    response = client.post(reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": london_member.pk})
+    assert response.status_code == 302
+    attendance = Attendance.objects.get(person=london_member)
     assert (attendance.meeting, attendance.minutes_attended, attendance.source) == (
         meeting,
         30,
         Attendance.Source.MATCHED,
     )
     row.refresh_from_db()
-    assert (row.status, row.person, row.resolved_by) == ("matched", world.other_person, world.chair_a)
-    assert row.history.first().history_change_reason == "Matched to Ben Whitaker"
+    assert (row.status, row.person, row.resolved_by) == ("matched", london_member, world.chair_a)
+    assert row.history.first().history_change_reason == "Matched to Cara Whitfield"
     assert client.get(meeting.get_absolute_url()).context["unmatched"] == []
 
 
