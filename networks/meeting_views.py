@@ -18,9 +18,9 @@ from . import attendance as bulk
 from .forms import AttendanceMarkForm, AttendanceUploadForm, ImportConfirmForm, MatchForm, MeetingForm, PersonSearchForm
 from .meetings import (
     attendance_candidates,
-    matchable_people,
     attendance_mark,
     attendance_remove,
+    matchable_people,
     meeting_save,
     person_search,
     unmatched_dismiss,
