@@ -33,8 +33,13 @@ def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str 
         data = uploads.read_upload(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
         if dataset == "organisations":
             header_row = ODS_KINDS[ods_kind].header_row if ods_kind in ODS_KINDS else False
-            rows = len(source_rows(data, file_format, header_row=header_row))
-            return max(rows - 1, 0) if header_row else rows
+            rows = source_rows(data, file_format, header_row=header_row)
+            unread = [row for row in rows if row.problem]  # not UTF-8, or not valid CSV
+            if unread:
+                more = f" (and {len(unread) - 3:,} more lines)" if len(unread) > 3 else ""
+                lines = "; ".join(f"line {row.line}: {row.problem}" for row in unread[:3])
+                raise uploads.UploadRefused(f"The file cannot be read: {lines}{more}.")
+            return max(len(rows) - 1, 0) if header_row else len(rows)
         return len(uploads.read_table(data, file_format, uploads.import_limits()).rows)
     except uploads.UploadRefused as exc:
         raise forms.ValidationError(str(exc), code="file_refused") from None

@@ -223,7 +223,8 @@ class _Member:
     inflates past the size the archive's directory gave it, or when it is damaged.
 
     zipfile stops inflating a member at its declared size and then fails on its checksum; the
-    member is opened here as declaring one byte more, so a member that holds more is seen to."""
+    member is opened here as declaring a little more (two chunks), so that a member that holds more
+    is seen to, within a chunk of its declared size, and named for what it is."""
 
     def __init__(self, archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, what: str):
         self.name = member.filename
@@ -231,7 +232,7 @@ class _Member:
         self.inflated = 0
         self.what = what
         probe = copy.copy(member)
-        probe.file_size = member.file_size + 1
+        probe.file_size = member.file_size + 2 * READ_CHUNK
         try:
             self._stream = archive.open(probe)
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
@@ -244,7 +245,7 @@ class _Member:
 
     def read(self, size: int = READ_CHUNK) -> bytes:
         try:
-            data = self._stream.read(size if size and size > 0 else READ_CHUNK)
+            data = self._stream.read(min(size, READ_CHUNK) if size and size > 0 else READ_CHUNK)
         except (zipfile.BadZipFile, zlib.error, ValueError, OSError, EOFError):
             raise self._damaged() from None
         self.inflated += len(data)
