@@ -200,6 +200,14 @@ PeopleResource = resource_for(_PeopleResource, "PeopleResource")
 MembershipResource = resource_for(_MembershipResource, "MembershipResource")
 
 
+def add_read_error(form, error) -> None:
+    """Put on the import form why the file could not be read, as msonet.uploads says it."""
+    if isinstance(error, uploads.UploadRefused):
+        form.add_error("import_file", str(error))
+    else:
+        form.add_error("import_file", "The file cannot be read. Check that it is the CSV or Excel file you meant.")
+
+
 class LeadImportForm(ImportForm):
     """The admin's upload, checked as the portal's is: size first, then the type by its content,
     which must be the format chosen; then the whole file read within the limits (msonet.uploads),
@@ -231,6 +239,11 @@ class LeadImportExportMixin(ImportExportMixin):
 
     def has_import_permission(self, request):
         return is_active_national_lead(request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file the form passed but that cannot be read after all (the limits changed between the
+        two): its reason in the portal's words, never the name of an exception."""
+        add_read_error(form, e)
 
     def has_export_permission(self, request):
         return is_active_national_lead(request)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
+from imports.resources import add_read_error
 from officers.models import Appointment
 from users.admin import NationalLeadAdmin, NationalLeadInline, is_active_national_lead
 
@@ -112,6 +113,9 @@ class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
     @admin.display(description="status")
     def status(self, organisation):
         return organisation.status
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        add_read_error(form, e)  # in the portal's words, never the name of an exception
 
     def get_import_resource_classes(self, request):
         return ODS_IMPORT_RESOURCES

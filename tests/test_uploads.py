@@ -431,3 +431,21 @@ def test_every_crafted_file_is_refused_clearly_writes_nothing_and_stays_under_th
             assert "encountered" not in outcome["message"] and "Error" not in outcome["message"], outcome
     print(f"\n{path}: {len(labels)} files, peak {report['peak_above_start_mb']} MB above the child's start")
     assert report["peak_above_start_mb"] < MEMORY_BOUND_MB, report
+
+
+def test_a_file_that_cannot_be_read_after_the_form_passed_it_is_told_in_plain_words():
+    """import-export names the exception's class ("'InvalidDimensions' encountered…"); the admins
+    say what msonet.uploads says instead."""
+    from imports.resources import LeadImportExportMixin
+
+    class Form:
+        errors: list = []
+
+        def add_error(self, field, message):
+            self.errors.append((field, message))
+
+    form = Form()
+    LeadImportExportMixin().add_data_read_fail_error_to_form(form, uploads.UploadRefused("Line 3 is not valid CSV."))
+    LeadImportExportMixin().add_data_read_fail_error_to_form(form, ValueError("InvalidDimensions"))
+    assert form.errors[0] == ("import_file", "Line 3 is not valid CSV.")
+    assert "InvalidDimensions" not in form.errors[1][1] and "encountered" not in form.errors[1][1]
