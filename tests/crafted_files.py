@@ -172,7 +172,7 @@ def crafted(path: str) -> dict[str, tuple[str, bytes]]:
         }
     rows = good_rows(path, 1 if path == "memberships" else 2)
     files = {
-        "too many rows": ("rows.csv", csv_text([rows[0]] + [rows[-1][:1]] * 50_001).encode()),
+        "too many rows": ("rows.csv", csv_text([rows[0]] + [rows[-1][:1]] * 40_001).encode()),
         "too many columns": ("wide.csv", csv_text([rows[0], rows[-1] + ["x"] * 200_000]).encode()),
         "cells beyond the header": ("extra.csv", csv_text([*rows, rows[-1] + ["x"] * 3]).encode()),
         "over-long cell": ("long.csv", csv_text([*rows, [rows[-1][0] + "x" * 40_000, *rows[-1][1:]]]).encode()),

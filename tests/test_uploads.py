@@ -296,7 +296,7 @@ EXPECTED = {
     "unpacks past the total limit": "the most accepted is 64.0\xa0MB",
     "huge shared strings": "(xl/sharedStrings.xml) unpacks to 100.0\xa0MB",
     "huge shared strings, lying directory": "unpacks to more than the archive's directory says",
-    "too many rows": "more than 50,000 rows",
+    "too many rows": "more than 40,000 rows",
     "too many columns": "Line 2 has 200,0",
     "cells beyond the header": "but the header row (line 1) names",
     "over-long cell": "characters; at most 32,767 are read",

@@ -376,10 +376,10 @@ if IMPORT_JOB_STALE_AFTER <= CELERY_TASK_TIME_LIMIT:
 # and in any one part, checked from its directory before anything is inflated and again while it is.
 UPLOAD_MAX_UNPACKED_BYTES = env.int("UPLOAD_MAX_UNPACKED_BYTES", default=64 * 1024 * 1024)
 UPLOAD_MAX_UNPACKED_PART_BYTES = env.int("UPLOAD_MAX_UNPACKED_PART_BYTES", default=48 * 1024 * 1024)
-# A table (CSV or XLSX) holds at most this many rows with a value (twice the largest ODS file, and
-# what an import checks within the memory bound: bench/uploads.py), cells in a row (to its last
-# value) and characters in a cell (32,767 is what an Excel cell can hold).
-IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+# A table (CSV or XLSX) holds at most this many rows with a value, its header row included (about
+# twice the largest ODS file, and what every import checks within the memory bound: bench/uploads.py),
+# cells in a row (to its last value) and characters in a cell (32,767 is what an Excel cell holds).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=40_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
 IMPORT_MAX_CELL_CHARACTERS = env.int("IMPORT_MAX_CELL_CHARACTERS", default=32_767)
 for _name in (
