@@ -94,9 +94,12 @@ def result_from_report(report: ImportReport) -> Result:
             result.append_base_error(Error(ValueError(error.message)))
         else:
             errors_by_line[error.line][error.column or "row"].append(error.message)
-    for line, errors in sorted(errors_by_line.items()):
+    # Lines past the first uploads.ERRORS_LISTED are counted, not listed (the page and its memory).
+    for line, errors in sorted(errors_by_line.items())[: uploads.ERRORS_LISTED]:
         row = {"line": line, "record": "", "what": "", "changes": ""}
         result.append_invalid_row(line, row, ValidationError(dict(errors)))
+    if len(errors_by_line) > uploads.ERRORS_LISTED:
+        result.append_base_error(Error(ValueError(uploads.more_errors(len(errors_by_line)))))
     if report.errors:
         return result
     for preview in report.rows:

@@ -463,6 +463,18 @@ def column_letter(number: int) -> str:
     return letters
 
 
+# A file wrong on every line is shown this many errors (and a line saying how many more there are).
+ERRORS_LISTED = 1_000
+
+
+def more_errors(count: int) -> str:
+    """What to say of the errors after the first ERRORS_LISTED of `count`."""
+    return (
+        f"… and {count - ERRORS_LISTED:,} more errors: only the first {ERRORS_LISTED:,} are listed. "
+        "Correct these and send the file again."
+    )
+
+
 # Rows ---------------------------------------------------------------------------------------------
 
 

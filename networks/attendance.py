@@ -118,6 +118,14 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _listed(errors: list[RowError]) -> list[RowError]:
+    """The first uploads.ERRORS_LISTED errors, and a last one saying how many more there are: a
+    file wrong on every line is shown (and held in memory) as far as is useful, not 100,000 times."""
+    if len(errors) <= uploads.ERRORS_LISTED:
+        return errors
+    return [*errors[: uploads.ERRORS_LISTED], RowError(None, "", uploads.more_errors(len(errors)))]
+
+
 # Teams attendance reports -----------------------------------------------------------------------
 
 
@@ -321,7 +329,7 @@ def parse_teams_report(rows: list[tuple[int, list[str]]], *, meeting_id: int) ->
                         continue
                     minutes = _minutes_between(joined, left)
         _add_attendee(attendees, Attendee(line, meeting_id, name, email, minutes))
-    return list(attendees.values()), errors
+    return list(attendees.values()), _listed(errors)
 
 
 def _teams_action_log(table, columns, header, meeting_id, errors) -> tuple[list[Attendee], list[RowError]]:
@@ -353,7 +361,7 @@ def _teams_action_log(table, columns, header, meeting_id, errors) -> tuple[list[
                 errors.append(RowError(line, header("timestamp"), "The person left before they joined."))
                 continue
             attendee.minutes = (attendee.minutes or 0) + _minutes_between(start, stamp)
-    return list(attendees.values()), errors
+    return list(attendees.values()), _listed(errors)
 
 
 def _add_attendee(attendees: dict[str, Attendee], attendee: Attendee) -> Attendee:
@@ -425,7 +433,7 @@ def parse_attendance_rows(rows: list[tuple[int, list[str]]]) -> tuple[list[Atten
                 errors.append(RowError(line, "Minutes attended", f"“{minutes_text}” is not a whole number."))
         if len(errors) == row_errors:
             _add_attendee(attendees, Attendee(line, meeting_id, _cell(cells, columns, "name"), email, minutes))
-    return list(attendees.values()), errors
+    return list(attendees.values()), _listed(errors)
 
 
 # Planning and committing an import ---------------------------------------------------------------

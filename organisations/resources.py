@@ -159,7 +159,10 @@ class OdsImportResource(resources.Resource):
         result.ods_report = report
         if report.errors:
             values_by_line = {row.line: row.values for row in rows}
-            for problem in report.errors:
+            # Lines past the first uploads.ERRORS_LISTED are counted, not listed (the page and its memory).
+            if len(report.errors) > uploads.ERRORS_LISTED:
+                result.append_base_error(Error(ValueError(uploads.more_errors(len(report.errors)))))
+            for problem in report.errors[: uploads.ERRORS_LISTED]:
                 values = values_by_line.get(problem.line, ())
                 row = {
                     "line": problem.line or "",

@@ -449,3 +449,20 @@ def test_a_file_that_cannot_be_read_after_the_form_passed_it_is_told_in_plain_wo
     LeadImportExportMixin().add_data_read_fail_error_to_form(form, ValueError("InvalidDimensions"))
     assert form.errors[0] == ("import_file", "Line 3 is not valid CSV.")
     assert "InvalidDimensions" not in form.errors[1][1] and "encountered" not in form.errors[1][1]
+
+
+def test_a_file_wrong_on_every_line_lists_the_first_thousand_errors_and_counts_the_rest():
+    from imports.resources import result_from_report
+    from imports.rows import ImportReport, RowError
+    from networks.attendance import parse_attendance_rows
+
+    rows = [(1, ["Meeting ID", "Email"]), *[(line, ["x", "not an email"]) for line in range(2, 1502)]]
+    _attendees, errors = parse_attendance_rows(rows)
+    assert len(errors) == uploads.ERRORS_LISTED + 1
+    assert errors[-1].message.startswith("… and 2,000 more errors: only the first 1,000 are listed.")
+
+    report = ImportReport(dataset="people", file_name="people.csv")
+    report.errors = [RowError(line, "Work email", "is empty") for line in range(2, 1502)]
+    result = result_from_report(report)
+    assert len(result.invalid_rows) == uploads.ERRORS_LISTED
+    assert str(result.base_errors[0].error).startswith("… and 500 more errors")
