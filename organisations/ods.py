@@ -152,6 +152,9 @@ class Problem:
 
     line: int | None
     message: str
+    # What problems of one kind have in common, where each message names its own code (a summary
+    # of many warnings counts them under this); empty when the message itself is the kind.
+    kind: str = ""
 
     def __str__(self):
         return f"line {self.line}: {self.message}" if self.line else self.message

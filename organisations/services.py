@@ -28,6 +28,8 @@ from .ods import (
 )
 
 BATCH_SIZE = 1000
+# Many placeholder companies are summed up as one kind of warning, not one line each.
+PLACEHOLDER_WARNING = "head-office company not known: created a placeholder pharmacy company named after its code"
 HISTORY_REASON_MAX_LENGTH = 100  # django-simple-history's history_change_reason column
 
 
@@ -81,7 +83,7 @@ class OdsImportReport:
             return [str(warning) for warning in self.warnings]
         lines_by_message: dict[str, list[int | None]] = defaultdict(list)
         for warning in self.warnings:
-            lines_by_message[warning.message].append(warning.line)
+            lines_by_message[warning.kind or warning.message].append(warning.line)
         summary = []
         for message, lines in sorted(lines_by_message.items(), key=lambda item: -len(item[1]))[:limit]:
             shown = ", ".join(str(line) for line in lines[:5])
@@ -180,8 +182,8 @@ class _OdsApply:
         self._update(existing)
         self._derive_icb_regions()
 
-    def _warn(self, record: OdsRecord, message: str) -> None:
-        self.report.warnings.append(Problem(record.line, message))
+    def _warn(self, record: OdsRecord, message: str, *, kind: str = "") -> None:
+        self.report.warnings.append(Problem(record.line, message, kind))
 
     def _target(self, record: OdsRecord) -> dict[str, object]:
         """The field values the record asks for, with codes resolved to ids (warning when unknown)."""
@@ -215,6 +217,7 @@ class _OdsApply:
                 self._warn(
                     record,
                     f"head-office company {code} is not known: created a placeholder pharmacy company named {code}",
+                    kind=PLACEHOLDER_WARNING,
                 )
         placeholders = [
             Organisation(ods_code=code, name=code, kind=Organisation.Kind.PHARMACY_COMPANY) for code in first_lines

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from organisations.coverage import above_threshold, english_pharmacy_count
 from organisations.models import Organisation
-from organisations.ods import KINDS, kind_for_file_name
+from organisations.ods import KINDS, Problem, kind_for_file_name
+from organisations.services import PLACEHOLDER_WARNING, OdsImportReport
 
 from .factories import TOTPAuthenticatorFactory, UserFactory
 from .test_import_ods import ICBS, admin_import, ods_row, run_failing_import, run_import, summary, write_rows
@@ -273,3 +274,12 @@ def test_admin_import_screen_takes_the_head_office_file(lead_client, tmp_path):
         ("P79D", "Example Chemists Limited"),
         ("P08F", "Sample Pharmacy Group PLC"),
     }
+
+
+def test_many_placeholder_companies_are_summed_up_as_one_kind_of_warning():
+    report = OdsImportReport(file_name="edispensary.csv", kind=KINDS["pharmacies"])
+    report.warnings = [
+        Problem(line, f"head-office company P{line:04d} is not known: ...", PLACEHOLDER_WARNING)
+        for line in range(1, 31)
+    ]
+    assert report.warning_lines() == [f"{PLACEHOLDER_WARNING}: 30 rows (lines 1, 2, 3, 4, 5 and 25 more)"]
