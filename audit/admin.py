@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from users.admin import NationalLeadPermissionsMixin
+from msonet.admin import NationalLeadPermissionsMixin
 
 from .models import Anonymisation, ContactView
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from users.admin import NationalLeadAdmin, NationalLeadInline
+from msonet.admin import NationalLeadAdmin, NationalLeadInline
 
 from .models import Committee, CommitteeMember
 

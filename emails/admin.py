@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.template.defaultfilters import truncatechars
 
-from users.admin import NationalLeadPermissionsMixin, is_active_national_lead
+from msonet.admin import NationalLeadPermissionsMixin, is_active_national_lead
 
 from .models import OutboundEmail
 from .services import email_send

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from users.admin import NationalLeadAdmin, NationalLeadInline
+from msonet.admin import NationalLeadAdmin, NationalLeadInline
 
 from .models import Handover, HandoverChecklistItem
 

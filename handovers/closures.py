@@ -23,12 +23,13 @@ from django.utils import timezone
 from compliance.models import Flag
 from compliance.services import organisation_flags_resolve
 from emails.services import email_queue
+from msonet.history import record_change
 from officers.models import Appointment, Person
 from organisations.models import Organisation
 from users.models import User
 
 from .models import Handover
-from .services import _audit, site_url
+from .services import site_url
 
 # Who stays the named officer at the successor where both organisations have one (`keep`).
 KEEP_INCOMING = "incoming"  # the closed organisation's officer, after a handover at the successor
@@ -191,7 +192,7 @@ def organisation_successor_set(
                 code="loop",
             )
         organisation.successor = successor
-        _audit(organisation, user=user, reason=_reason(f"Successor set to {successor.ods_code}", reason))
+        record_change(organisation, user=user, reason=_reason(f"Successor set to {successor.ods_code}", reason))
         organisation.save(update_fields=["successor", "updated_at"])
     return organisation
 
@@ -333,7 +334,7 @@ def _refuse_if_already_moved(in_post: list[Appointment], at_successor: list[Appo
 def _end(appointment: Appointment, *, day: datetime.date, user: User, reason: str) -> None:
     appointment.status = Appointment.Status.ENDED
     appointment.end_date = day
-    _audit(appointment, user=user, reason=reason)
+    record_change(appointment, user=user, reason=reason)
     appointment.save(update_fields=["status", "end_date", "updated_at"])
 
 
@@ -349,7 +350,7 @@ def _start(
         mhra_registered_on=appointment.mhra_registered_on,
         mhra_reference=appointment.mhra_reference,
     )
-    _audit(new, user=user, reason=reason)
+    record_change(new, user=user, reason=reason)
     new.save()
     return new
 
@@ -390,7 +391,7 @@ def _open_handover(
         due_date=due_date,
         started_by=user,
     )
-    _audit(handover, user=user, reason=reason)
+    record_change(handover, user=user, reason=reason)
     handover.save()
     return handover
 

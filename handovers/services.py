@@ -15,24 +15,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from emails.services import email_queue
+from msonet.history import record_change
 from networks.models import Membership, Network
 from officers.models import Appointment, Person
 from users.models import User
 
 from .models import Handover, HandoverChecklistItem
 
-# simple_history keeps a change reason of at most 100 characters.
-CHANGE_REASON_MAX_LENGTH = 100
-
 # The reminder occasions: (key, days before the due date).
 REMINDER_WEEK_BEFORE = ("due-in-7", 7)
 REMINDER_DUE_DAY = ("due-today", 0)
-
-
-def _audit(instance, *, user, reason: str) -> None:
-    """Record who made the next save of `instance` and why, in its history."""
-    instance._history_user = user
-    instance._change_reason = reason[:CHANGE_REASON_MAX_LENGTH]
 
 
 def _name(user) -> str:
@@ -86,7 +78,7 @@ def handover_open(
         due_date=due_date,
         started_by=started_by,
     )
-    _audit(handover, user=started_by, reason=f"Handover opened by {_name(started_by)}")
+    record_change(handover, user=started_by, reason=f"Handover opened by {_name(started_by)}")
     try:
         with transaction.atomic():
             handover.save()
@@ -156,7 +148,7 @@ def _successor_appointment(
             status=Appointment.Status.PENDING,
             start_date=start_date,
         )
-        _audit(appointment, user=user, reason=f"Named as successor by {_name(user)}")
+        record_change(appointment, user=user, reason=f"Named as successor by {_name(user)}")
         appointment.save()
     return appointment
 
@@ -192,7 +184,7 @@ def handover_tick(*, handover_id: int, item: str, user: User) -> HandoverCheckli
         tick = handover.checklist.filter(item=item).first()
         if tick is None:
             tick = HandoverChecklistItem(handover=handover, item=item, ticked_at=timezone.now(), ticked_by=user)
-            _audit(tick, user=user, reason=f"Ticked by {_name(user)}")
+            record_change(tick, user=user, reason=f"Ticked by {_name(user)}")
             tick.save()
     return tick
 
@@ -207,7 +199,7 @@ def handover_untick(*, handover_id: int, item: str, user: User) -> None:
         if not handover.can_change(user):
             raise PermissionDenied("Only the officers handing over, and the national lead, can untick the checklist.")
         for tick in handover.checklist.filter(item=item):
-            _audit(tick, user=user, reason=f"Unticked by {_name(user)}")
+            record_change(tick, user=user, reason=f"Unticked by {_name(user)}")
             tick.delete()
 
 
@@ -257,7 +249,7 @@ def handover_complete(*, handover_id: int, user: User, reason: str = "") -> Hand
         handover.completed_at = timezone.now()
         handover.completed_by = user
         handover.completion_note = reason
-        _audit(handover, user=user, reason=completed_by + (" with a note" if reason else ""))
+        record_change(handover, user=user, reason=completed_by + (" with a note" if reason else ""))
         handover.save(update_fields=["status", "completed_at", "completed_by", "completion_note"])
         _email_completed(handover)
     return handover
@@ -269,7 +261,7 @@ def _end_outgoing(handover: Handover, *, user: User, reason: str) -> None:
         return  # ended already (in the admin, for example): its end date stands
     outgoing.status = Appointment.Status.ENDED
     outgoing.end_date = handover.leaving_date
-    _audit(outgoing, user=user, reason=reason)
+    record_change(outgoing, user=user, reason=reason)
     outgoing.save(update_fields=["status", "end_date", "updated_at"])
     handover.outgoing_appointment = outgoing
 
@@ -289,7 +281,7 @@ def _activate_incoming(handover: Handover, *, user: User, reason: str) -> None:
             code="incoming_not_pending",
         )
     incoming.status = Appointment.Status.ACTIVE
-    _audit(incoming, user=user, reason=reason)
+    record_change(incoming, user=user, reason=reason)
     try:
         with transaction.atomic():
             incoming.save(update_fields=["status", "updated_at"])

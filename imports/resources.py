@@ -24,8 +24,8 @@ from import_export.results import Error, Result, RowResult
 from tablib import Dataset
 
 from msonet import uploads
+from msonet.admin import is_active_national_lead
 from officers.models import Appointment, Person
-from users.admin import is_active_national_lead
 
 from . import memberships, people
 from .forms import check_import_file, read_import_file

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from imports.resources import LeadImportExportMixin, MembershipResource
-from users.admin import NationalLeadAdmin, NationalLeadInline, NationalLeadPermissionsMixin
+from msonet.admin import NationalLeadAdmin, NationalLeadInline, NationalLeadPermissionsMixin
 
 from .models import Attendance, ExportLog, Meeting, Membership, Network, UnmatchedAttendee
 

@@ -29,8 +29,6 @@ from officers.models import Person
 from . import exports
 from .models import Attendance, ExportLog, Meeting, Membership, UnmatchedAttendee
 
-# simple_history keeps a change reason of at most 100 characters.
-CHANGE_REASON_MAX_LENGTH = 100
 # A preview can be confirmed for this long.
 PREVIEW_MAX_AGE_SECONDS = 60 * 60
 SIGNING_SALT = "networks.attendance-import"

@@ -13,18 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from msonet.history import record_change
 from officers.models import Person
 
 from .models import Attendance, Meeting, Membership, Network, UnmatchedAttendee
-
-# simple_history keeps a change reason of at most 100 characters.
-CHANGE_REASON_MAX_LENGTH = 100
-
-
-def _audit(instance, *, user, reason: str) -> None:
-    """Record who made the next save (or delete) of `instance` and why, in its history."""
-    instance._history_user = user
-    instance._change_reason = reason[:CHANGE_REASON_MAX_LENGTH]
 
 
 def _check_manages(user, network_id: int) -> None:
@@ -41,7 +33,7 @@ def meeting_save(*, meeting: Meeting, user) -> Meeting:
     if creating:
         meeting.recorded_by = user
     meeting.full_clean()
-    _audit(meeting, user=user, reason="Meeting recorded" if creating else "Meeting details changed")
+    record_change(meeting, user=user, reason="Meeting recorded" if creating else "Meeting details changed")
     meeting.save()
     return meeting
 
@@ -84,7 +76,7 @@ def attendance_mark(*, meeting: Meeting, people, user) -> int:
 def attendance_remove(*, attendance: Attendance, user) -> None:
     """Remove one attendance (recorded by mistake); its history keeps who removed it."""
     _check_manages(user, attendance.meeting.network_id)
-    _audit(attendance, user=user, reason="Attendance removed on the meeting page")
+    record_change(attendance, user=user, reason="Attendance removed on the meeting page")
     attendance.delete()
 
 
@@ -112,13 +104,13 @@ def unmatched_match(*, row: UnmatchedAttendee, person: Person, user) -> Attendan
             source=Attendance.Source.MATCHED,
             recorded_by=user,
         )
-        _audit(attendance, user=user, reason=f"Matched from imported attendee {row.name or row.email}")
+        record_change(attendance, user=user, reason=f"Matched from imported attendee {row.name or row.email}")
         attendance.save()
     row.status = UnmatchedAttendee.Status.MATCHED
     row.person = person
     row.resolved_by = user
     row.resolved_at = timezone.now()
-    _audit(row, user=user, reason=f"Matched to {person.full_name}")
+    record_change(row, user=user, reason=f"Matched to {person.full_name}")
     row.save()
     return attendance
 
@@ -132,7 +124,7 @@ def unmatched_dismiss(*, row: UnmatchedAttendee, user) -> None:
     row.status = UnmatchedAttendee.Status.DISMISSED
     row.resolved_by = user
     row.resolved_at = timezone.now()
-    _audit(row, user=user, reason="Dismissed: not a person in the register")
+    record_change(row, user=user, reason="Dismissed: not a person in the register")
     row.save()
 
 

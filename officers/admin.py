@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from imports.resources import LeadImportExportMixin, PeopleResource
+from msonet.admin import NationalLeadAdmin, NationalLeadInline
 from networks.models import Membership
 from organisations.models import Organisation, Region
-from users.admin import NationalLeadAdmin, NationalLeadInline
 
 from .models import Appointment, ChangeRequest, Person, RegistrationRequest, TeamProposal
 

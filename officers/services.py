@@ -15,15 +15,13 @@ from django.utils import timezone
 from emails.services import email_queue
 from handovers.models import Handover
 from handovers.services import handover_open, site_url
+from msonet.history import record_change
 from networks.models import Membership, Network
 from organisations.models import Organisation
 from users.models import User, email_domain_is_trusted
 
 from .changes import OWN_REQUEST_MESSAGE
 from .models import Appointment, Person, RegistrationRequest, RequestStatus
-
-# simple_history keeps a change reason of at most 100 characters.
-CHANGE_REASON_MAX_LENGTH = 100
 
 DUPLICATE_REQUEST_MESSAGE = (
     "You have already asked to be the {role} at {organisation}. The national MSO team will review that "
@@ -33,16 +31,6 @@ RACE_MESSAGE = (
     "This request could not be approved because the organisation's records changed at the same moment. "
     "Nothing has been changed. Open the request again and check who holds the role now."
 )
-
-
-def _reason(text: str) -> str:
-    return text[:CHANGE_REASON_MAX_LENGTH]
-
-
-def _audit(instance, *, user, reason: str) -> None:
-    """Record who made the next save of `instance` and why, in its history."""
-    instance._history_user = user
-    instance._change_reason = _reason(reason)
 
 
 def registration_submit(
@@ -83,7 +71,7 @@ def registration_submit(
         proposed_mailbox="" if organisation.generic_mailbox else proposed_mailbox,
         email_domain_trusted=email_domain_is_trusted(user.email),
     )
-    _audit(request, user=user, reason="Registration requested")
+    record_change(request, user=user, reason="Registration requested")
     duplicate = ValidationError(
         DUPLICATE_REQUEST_MESSAGE.format(role=request.get_role_display(), organisation=organisation.name),
         code="duplicate_request",
@@ -135,7 +123,7 @@ def registration_withdraw(*, request_id: int, user: User) -> RegistrationRequest
         request.status = RequestStatus.WITHDRAWN
         request.reviewed_by = user
         request.reviewed_at = timezone.now()
-        _audit(request, user=user, reason="Withdrawn by the applicant")
+        record_change(request, user=user, reason="Withdrawn by the applicant")
         request.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     return request
 
@@ -156,7 +144,7 @@ def registration_reject(*, request_id: int, reviewer: User, reason: str) -> Regi
         request.reviewed_by = reviewer
         request.reviewed_at = timezone.now()
         request.review_reason = reason
-        _audit(request, user=reviewer, reason=f"Rejected by {reviewer.get_full_name()}")
+        record_change(request, user=reviewer, reason=f"Rejected by {reviewer.get_full_name()}")
         request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
         email_queue(
             to=[request.user.email],
@@ -213,7 +201,7 @@ def _approve(*, request_id: int, reviewer: User) -> Appointment:
         status=Appointment.Status.PENDING if holder else Appointment.Status.ACTIVE,
         mhra_registered_on=request.mhra_registered_on if request.role in Appointment.NAMED_ROLES else None,
     )
-    _audit(appointment, user=reviewer, reason=approved_by)
+    record_change(appointment, user=reviewer, reason=approved_by)
     appointment.save()
 
     handover = None
@@ -224,14 +212,14 @@ def _approve(*, request_id: int, reviewer: User) -> Appointment:
 
     if request.proposed_mailbox and not organisation.generic_mailbox:
         organisation.generic_mailbox = request.proposed_mailbox
-        _audit(organisation, user=reviewer, reason=f"Generic mailbox given at registration; {approved_by}")
+        record_change(organisation, user=reviewer, reason=f"Generic mailbox given at registration; {approved_by}")
         organisation.save(update_fields=["generic_mailbox", "updated_at"])
 
     request.status = RequestStatus.APPROVED
     request.reviewed_by = reviewer
     request.reviewed_at = timezone.now()
     request.appointment = appointment
-    _audit(request, user=reviewer, reason=approved_by)
+    record_change(request, user=reviewer, reason=approved_by)
     request.save(update_fields=["status", "reviewed_by", "reviewed_at", "appointment"])
 
     context = {
@@ -295,7 +283,7 @@ def _person_for(request: RegistrationRequest, *, reviewer: User, reason: str) ->
             setattr(person, field, getattr(request, field))
             changed = True
     if changed:
-        _audit(person, user=reviewer, reason=reason)
+        record_change(person, user=reviewer, reason=reason)
         person.save()
     return person
 
@@ -320,7 +308,7 @@ def _handover_to(appointment: Appointment, *, holder: Appointment, reviewer: Use
             code="handover_has_successor",
         )
     handover.incoming_appointment = appointment
-    _audit(handover, user=reviewer, reason=reason)
+    record_change(handover, user=reviewer, reason=reason)
     handover.save(update_fields=["incoming_appointment"])
     return handover
 
@@ -339,6 +327,6 @@ def _join_networks(person: Person, *, organisation: Organisation, day: datetime.
         if network.pk in current:
             continue
         membership = Membership(person=person, network=network, role=Membership.Role.MEMBER, joined_on=day)
-        _audit(membership, user=reviewer, reason=reason)
+        record_change(membership, user=reviewer, reason=reason)
         membership.save()
     return networks

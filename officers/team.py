@@ -11,11 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from emails.services import email_queue
+from msonet.history import record_change
 from organisations.models import Organisation
 from users.models import User
 
 from .models import Appointment, Person, RequestStatus, TeamProposal
-from .services import RACE_MESSAGE, _audit
+from .services import RACE_MESSAGE
 
 PROPOSED_REASON = "Proposed for the medication safety team"
 OWN_PROPOSAL_MESSAGE = (
@@ -70,7 +71,7 @@ def team_proposal_submit(
             f"{proposal.work_email} is already the {proposal.get_role_display().lower()} at {organisation.name}.",
             code="already_appointed",
         )
-    _audit(proposal, user=proposed_by, reason=PROPOSED_REASON)
+    record_change(proposal, user=proposed_by, reason=PROPOSED_REASON)
     try:
         with transaction.atomic():
             waiting = TeamProposal.objects.waiting().filter(
@@ -135,7 +136,7 @@ def _approve(*, proposal_id: int, reviewer: User) -> Appointment:
             f"{person.full_name} already holds this role at {organisation.name}.", code="already_appointed"
         )
     if changed:
-        _audit(person, user=reviewer, reason=reason)
+        record_change(person, user=reviewer, reason=reason)
         person.save()
     appointment = Appointment(
         person=person,
@@ -144,13 +145,13 @@ def _approve(*, proposal_id: int, reviewer: User) -> Appointment:
         start_date=proposal.start_date,
         status=Appointment.Status.ACTIVE,
     )
-    _audit(appointment, user=reviewer, reason=reason)
+    record_change(appointment, user=reviewer, reason=reason)
     appointment.save()
     proposal.status = RequestStatus.APPROVED
     proposal.reviewed_by = reviewer
     proposal.reviewed_at = timezone.now()
     proposal.appointment = appointment
-    _audit(proposal, user=reviewer, reason=reason)
+    record_change(proposal, user=reviewer, reason=reason)
     proposal.save(update_fields=["status", "reviewed_by", "reviewed_at", "appointment"])
     email_queue(
         to=[proposal.proposed_by.email],
@@ -171,7 +172,7 @@ def team_proposal_reject(*, proposal_id: int, reviewer: User, reason: str) -> Te
     proposal.reviewed_by = reviewer
     proposal.reviewed_at = timezone.now()
     proposal.review_reason = reason
-    _audit(proposal, user=reviewer, reason=f"Team proposal rejected by {reviewer.get_full_name()}")
+    record_change(proposal, user=reviewer, reason=f"Team proposal rejected by {reviewer.get_full_name()}")
     proposal.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
     email_queue(
         to=[proposal.proposed_by.email],
@@ -190,6 +191,6 @@ def team_proposal_withdraw(*, proposal_id: int, user: User) -> TeamProposal:
     proposal.status = RequestStatus.WITHDRAWN
     proposal.reviewed_by = user
     proposal.reviewed_at = timezone.now()
-    _audit(proposal, user=user, reason="Withdrawn by the proposer")
+    record_change(proposal, user=user, reason="Withdrawn by the proposer")
     proposal.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     return proposal

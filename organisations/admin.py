@@ -7,8 +7,8 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
 from imports.resources import add_read_error
+from msonet.admin import NationalLeadAdmin, NationalLeadInline, is_active_national_lead
 from officers.models import Appointment
-from users.admin import NationalLeadAdmin, NationalLeadInline, is_active_national_lead
 
 from . import expectations
 from .models import Cover, ExpectationOverride, KeyContact, Organisation, Region, TypeExpectation

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from msonet.history import record_change
 from users.models import User
 
 from .coverage import boolean, expected_by_rule, expected_by_type
@@ -32,8 +33,6 @@ from .models import (
     TypeExpectation,
 )
 
-# simple_history keeps a change reason of at most 100 characters; a row's reason field holds 500.
-CHANGE_REASON_MAX_LENGTH = 100
 REASON_MAX_LENGTH = 500
 # More community pharmacies than England has (about 10,500): a threshold above it is a typing error.
 THRESHOLD_MAX = 20_000
@@ -42,12 +41,6 @@ Kind = Organisation.Kind
 EXPECTATION_FIELDS = ("expects_mso", "expects_mdso", "expects_mailbox")
 THRESHOLD_FIELD = "own_officer_threshold"
 PHARMACY_NAMES_NOTHING = "A community pharmacy never names its own officers: its company answers for it."
-
-
-def _audit(instance, *, user, reason: str) -> None:
-    """Record who made the next save (or delete) of `instance` and why, in its history."""
-    instance._history_user = user
-    instance._change_reason = reason[:CHANGE_REASON_MAX_LENGTH]
 
 
 def _clean_reason(reason: str) -> str:
@@ -147,7 +140,7 @@ def type_expectations_set(*, changes: dict[str, dict], user: User | None, reason
             for name, value in values.items():
                 setattr(row, name, value)
             _full_clean(row)
-            _audit(row, user=user, reason=reason)
+            record_change(row, user=user, reason=reason)
             row.save()
             changed += 1
     return changed
@@ -200,7 +193,7 @@ def expectation_override_set(
         override = ExpectationOverride.objects.filter(organisation=organisation, duty=duty).first()
         if expected is None:
             if override is not None:
-                _audit(override, user=user, reason=reason)
+                record_change(override, user=user, reason=reason)
                 override.delete()
             return None
         if override is not None and override.expected == expected and override.reason == reason:
@@ -209,7 +202,7 @@ def expectation_override_set(
         override.expected = expected
         override.reason = reason
         _full_clean(override)
-        _audit(override, user=user, reason=reason)
+        record_change(override, user=user, reason=reason)
         override.save()
     return override
 
@@ -388,7 +381,7 @@ def cover_add(
             reason=reason,
         )
         _full_clean(cover)
-        _audit(cover, user=user, reason=reason)
+        record_change(cover, user=user, reason=reason)
         try:
             with transaction.atomic():
                 cover.save()
@@ -434,6 +427,6 @@ def cover_end(*, cover_id: int, ends_on: datetime.date, user: User | None, reaso
         cover.ends_on = ends_on
         cover.reason = reason
         _full_clean(cover)
-        _audit(cover, user=user, reason=reason)
+        record_change(cover, user=user, reason=reason)
         cover.save(update_fields=["ends_on", "reason"])
     return cover

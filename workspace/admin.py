@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from users.admin import NationalLeadAdmin
+from msonet.admin import NationalLeadAdmin
 
 from .models import NotApplicable, Progress
 

@@ -18,14 +18,13 @@ from django.utils import timezone
 from compliance.models import Flag
 from compliance.services import organisation_flags_resolve
 from emails.services import email_queue
+from msonet.history import record_change
 from networks.models import Membership, Network
 from officers.models import Appointment
 from users.models import User
 
 from .models import ITEM_DETAILS, Item, NotApplicable, Progress
 
-# simple_history keeps a change reason of at most 100 characters.
-CHANGE_REASON_MAX_LENGTH = 100
 EARLIEST_DATE = datetime.date(1990, 1, 1)
 
 DETAIL_LABELS = {
@@ -37,12 +36,6 @@ DATE_LABELS = {
     Item.MHRA_REGISTRATION: "The date you registered with the MHRA",
     Item.NATIONAL_WEBINAR: "The date of the webinar",
 }
-
-
-def _audit(instance, *, user, reason: str) -> None:
-    """Record who made the next save (or delete) of `instance` and why, in its history."""
-    instance._history_user = user
-    instance._change_reason = reason[:CHANGE_REASON_MAX_LENGTH]
 
 
 def _name(user) -> str:
@@ -126,13 +119,13 @@ def mark_done(*, appointment: Appointment | int, item: str, by: User, **details)
         progress.done_by = by
         for name in ("date", "reference", "system_lead"):
             setattr(progress, name, details.get(name, None if name == "date" else ""))
-        _audit(progress, user=by, reason=f"{verb} by {_name(by)}")
+        record_change(progress, user=by, reason=f"{verb} by {_name(by)}")
         progress.save()
 
         if item == Item.MHRA_REGISTRATION:
             appointment.mhra_registered_on = details["date"]
             appointment.mhra_reference = details["reference"]
-            _audit(appointment, user=by, reason=f"MHRA registration recorded by {_name(by)}")
+            record_change(appointment, user=by, reason=f"MHRA registration recorded by {_name(by)}")
             appointment.save(update_fields=["mhra_registered_on", "mhra_reference", "updated_at"])
             organisation_flags_resolve(
                 organisation_id=appointment.organisation_id,
@@ -162,10 +155,10 @@ def mark_undone(*, appointment: Appointment | int, item: str, by: User) -> None:
         if registered:
             appointment.mhra_registered_on = None
             appointment.mhra_reference = ""
-            _audit(appointment, user=by, reason=f"MHRA registration cleared by {_name(by)}")
+            record_change(appointment, user=by, reason=f"MHRA registration cleared by {_name(by)}")
             appointment.save(update_fields=["mhra_registered_on", "mhra_reference", "updated_at"])
         if progress is not None:
-            _audit(progress, user=by, reason=f"Undone by {_name(by)}")
+            record_change(progress, user=by, reason=f"Undone by {_name(by)}")
             progress.delete()
 
 
@@ -230,11 +223,11 @@ def _applicability_save(not_applicable: dict[str, set[str]], *, by: User) -> int
                 row = existing.get((role, item))
                 if item in items and row is None:
                     row = NotApplicable(role=role, item=item)
-                    _audit(row, user=by, reason=f"Not applicable to {role_label}, set by {_name(by)}")
+                    record_change(row, user=by, reason=f"Not applicable to {role_label}, set by {_name(by)}")
                     row.save()
                     changes += 1
                 elif item not in items and row is not None:
-                    _audit(row, user=by, reason=f"Applicable to {role_label} again, set by {_name(by)}")
+                    record_change(row, user=by, reason=f"Applicable to {role_label} again, set by {_name(by)}")
                     row.delete()
                     changes += 1
     return changes
