@@ -36,19 +36,3 @@ class Anonymisation(models.Model):
 
     def __str__(self):
         return f"Person {self.person_id} anonymised on {self.anonymised_at:%d %B %Y}"
-
-
-class UserSession(models.Model):
-    """A session a user signed in with, so that their sessions can be ended (when the account is
-    deactivated) without reading every session in the store. Recorded at sign-in, removed at sign-out;
-    a row whose session has expired is removed at the user's next sign-in."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
-    session_key = models.CharField(max_length=40, unique=True)
-    signed_in_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["-signed_in_at"]
-
-    def __str__(self):
-        return f"{self.user} signed in at {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -17,10 +17,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_update_with_history
 
+from access import scopes
 from committees.models import CommitteeMember
 from emails.models import OutboundEmail
 from networks.models import Membership
-from officers.models import Appointment, ChangeRequest, Person, RegistrationRequest
+from officers.models import Appointment, ChangeRequest, Person
+from registrations.models import RegistrationRequest
 from users.models import User
 from users.services import user_sessions_end
 
@@ -28,14 +30,14 @@ from .models import Anonymisation, ContactView
 
 
 def contact_details_reveal(*, viewer: User, person: Person, path: str) -> bool:
-    """Whether `viewer` may see `person`'s contact details (`Person.objects.contact_visible_to`, the
+    """Whether `viewer` may see `person`'s contact details (`access.scopes.people_with_contact`, the
     one rule); when they may, and it is not their own page, logs that they saw them on the page at
     `path`. One query: the log row is inserted only if the rule's query finds the person."""
     if not viewer.is_authenticated:
         return False
     if person.user_id is not None and person.user_id == viewer.pk:
         return True
-    visible = Person.objects.contact_visible_to(viewer).filter(pk=person.pk).values("pk")
+    visible = scopes.people_with_contact(viewer).filter(pk=person.pk).values("pk")
     visible_sql, visible_params = visible.query.sql_with_params()
     meta, quote = ContactView._meta, connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in ("viewer", "person", "viewed_at", "path"))
@@ -53,7 +55,7 @@ def contact_views_record(*, viewer: User, people, path: str) -> int:
     """Logs that `viewer` saw the contact details of each of `people` on the page at `path` (a page
     listing several people's details, such as a network's membership), in one insert, leaving out
     the viewer's own record. Pass only the people whose details the page showed (those whose ids
-    `Person.objects.contact_visible_ids` returned). Returns how many views were logged."""
+    `access.scopes.contact_visible_ids` returned). Returns how many views were logged."""
     now = timezone.now()
     views = [
         ContactView(viewer=viewer, person_id=person.pk, viewed_at=now, path=path[:500])

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from officers.forms import EARLIEST_DATE, YES_NO, DateInputField
+from msonet.forms import EARLIEST_DATE, YES_NO, DateInputField
 from officers.models import Profession
 from organisations.models import Organisation, Region
 

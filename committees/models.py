@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from access import scopes
 from officers.models import Person, Profession
 from organisations.models import Organisation
 
@@ -21,8 +22,8 @@ def terms_of_reference_path(instance, filename: str) -> str:
 class CommitteeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The committees of the organisations whose profile the user may see
-        (`Organisation.objects.profile_visible_to`)."""
-        return self.filter(organisation__in=Organisation.objects.profile_visible_to(user).values("pk"))
+        (`access.scopes.organisations_with_profile`)."""
+        return self.filter(organisation__in=scopes.organisations_with_profile(user).values("pk"))
 
     def counts(self) -> dict:
         """How many committees, and how many with patient representation, terms of reference, both: one query."""

@@ -1,9 +1,9 @@
 """The medication safety committee record of an organisation, its members and terms of reference, and
 the cross-organisation view for the national lead and chairs.
 
-Every organisation page fetches the organisation through `organisations.profile.organisation_for`:
-404 for those who may not see its private profile (`Organisation.objects.profile_visible_to`), 403
-on a change page for those who may see but not change it (`profile_editable_by`)."""
+Every organisation page fetches the organisation through `access.scopes.organisation_for_profile`:
+404 for those who may not see its private profile (`access.scopes.organisations_with_profile`), 403
+on a change page for those who may see but not change it (`organisations_editable`)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from access import scopes
 from organisations.models import Organisation
-from organisations.profile import organisation_for
 
 from . import services, uploads
 from .forms import CommitteeFilterForm, CommitteeForm, CommitteeMemberForm, TermsOfReferenceForm
@@ -41,7 +41,9 @@ def _committee_required(organisation: Organisation) -> Committee:
 @login_required
 def detail(request, ods_code):
     """The committee record with its members, for those who may see the organisation's profile."""
-    organisation = organisation_for(request.user, ods_code, queryset=Organisation.objects.select_related("region"))
+    organisation = scopes.organisation_for_profile(
+        request.user, ods_code, queryset=Organisation.objects.select_related("region")
+    )
     committee = _committee_or_none(organisation)
     members = list(committee.members.select_related("person")) if committee else []
     return _page(
@@ -54,7 +56,7 @@ def detail(request, ods_code):
 @login_required
 def edit(request, ods_code):
     """Record the committee, or change its record."""
-    organisation = organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     committee = _committee_or_none(organisation)
     form = CommitteeForm(request.POST or None, initial=CommitteeForm.initial_for(committee))
     if request.method == "POST" and form.is_valid():
@@ -78,7 +80,7 @@ def _member_page(request, organisation, committee, form, member=None):
 
 @login_required
 def member_add(request, ods_code):
-    organisation = organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     committee = _committee_required(organisation)
     form = CommitteeMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,7 +100,7 @@ def _get_member(committee: Committee, pk: int) -> CommitteeMember:
 
 @login_required
 def member_edit(request, ods_code, pk):
-    organisation = organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     committee = _committee_required(organisation)
     member = _get_member(committee, pk)
     form = CommitteeMemberForm(request.POST or None, initial=CommitteeMemberForm.initial_for(member))
@@ -118,7 +120,7 @@ def member_edit(request, ods_code, pk):
 @login_required
 def member_remove(request, ods_code, pk):
     """GET asks to confirm; POST removes the member."""
-    organisation = organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     committee = _committee_required(organisation)
     member = _get_member(committee, pk)
     if request.method == "POST":
@@ -143,7 +145,7 @@ def terms_of_reference_upload(request, ods_code):
     before anything is stored, even in a temporary file. The handler must be in place before the
     body is read, so this view is exempt from the CSRF middleware (which reads the body) and the
     inner view checks the token instead."""
-    organisation = organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     committee = _committee_or_none(organisation)
     if committee is None:
         messages.info(request, "Record the committee first; then you can upload its terms of reference.")
@@ -178,7 +180,7 @@ def _terms_of_reference_upload(request, organisation, committee, handler):
 def terms_of_reference_download(request, ods_code):
     """The terms of reference file, for those who may see the organisation's profile (404 for anyone
     else), as an attachment of the type recorded when it was checked, never sniffed by the browser."""
-    organisation = organisation_for(request.user, ods_code)
+    organisation = scopes.organisation_for_profile(request.user, ods_code)
     committee = _committee_required(organisation)
     if not committee.terms_of_reference:
         raise Http404("No terms of reference.")
@@ -202,7 +204,7 @@ def terms_of_reference_download(request, ods_code):
 @login_required
 def terms_of_reference_remove(request, ods_code):
     """GET asks to confirm; POST removes the terms of reference."""
-    organisation = organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     committee = _committee_required(organisation)
     if not committee.terms_of_reference:
         return redirect("committees:detail", ods_code=organisation.ods_code)
@@ -223,7 +225,7 @@ def overview(request):
     """The committees recorded, with counts of those with patient representation and terms of
     reference, filterable and paginated; a fixed number of queries whatever the number of rows."""
     user = request.user
-    if not (user.is_national_lead or user.is_chair):
+    if not (user.is_national_lead or scopes.is_chair(user)):
         raise Http404("No committees here.")
     form = CommitteeFilterForm(request.GET or None)
     committees = form.filter(Committee.objects.visible_to(user))

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from access import scopes
 from handovers.models import Handover
 from officers.models import Appointment
 from organisations.models import Organisation
@@ -32,15 +33,7 @@ class FlagQuerySet(models.QuerySet):
         """The flags a user may see: every flag for the national lead; for a network chair or
         vice-chair, the flags of organisations in the regions of the networks they chair; none
         for anyone else. The flag board, the organisation page and the digest all use this."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        from networks.models import Membership, Network
-
-        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
-        regions = Network.objects.filter(pk__in=chaired, region__isnull=False).values("region")
-        return self.filter(organisation__region__in=regions)
+        return scopes.scoped(self, user, lambda: scopes.in_chaired_regions(user))
 
 
 class Flag(models.Model):

@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from access import scopes
+
 from .forms import FlagAcknowledgeForm, FlagFilterForm
 from .models import Flag
 from .services import flag_acknowledge, flag_counts
@@ -16,7 +18,7 @@ FLAGS_PER_PAGE = 50
 
 def _flags_for_user(user):
     """The flags the user may see; 404 for anyone who is neither the national lead nor a chair."""
-    if not (user.is_national_lead or user.is_chair):
+    if not (user.is_national_lead or scopes.is_chair(user)):
         raise Http404("No flags here.")
     return Flag.objects.visible_to(user)
 

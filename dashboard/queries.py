@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from compliance.models import Flag
 from handovers.models import Handover
-from officers.models import ChangeRequest, RegistrationRequest
+from officers.models import ChangeRequest
 from organisations.coverage import MEASURES
-from organisations.forms import NO_REGION
-from organisations.models import Organisation, Region
+from organisations.models import NO_REGION, Organisation, Region
+from registrations.models import RegistrationRequest
 
 # Organisations in England with no region of their own: covering bodies and pharmacy companies.
 NO_REGION_LABEL = "National bodies (no region)"
@@ -71,7 +71,7 @@ class CoverageRow:
             self.counts[key] = self.counts.get(key, 0) + value
 
     def _directory(self, show: str) -> str:
-        return _url("organisations:directory", region=self.region, kind=self.kind, show=show)
+        return _url("directory:organisations", region=self.region, kind=self.kind, show=show)
 
     def base_count(self, measure) -> int:
         return self.counts.get(measure.base, 0) if measure.base else self.total
@@ -141,7 +141,7 @@ def _outside_england(organisations, day: datetime.date, **params) -> Figure:
     return Figure(
         "Open organisations outside England, not counted",
         count,
-        _url("organisations:directory", show="outside_england", **params),
+        _url("directory:organisations", show="outside_england", **params),
         description="open organisations outside England, not counted",
     )
 
@@ -211,7 +211,7 @@ def requests_waiting() -> list[Figure]:
         Figure(
             "Registration requests waiting for review",
             RegistrationRequest.objects.waiting().count(),
-            reverse("officers:registration-queue"),
+            reverse("registrations:queue"),
         ),
         Figure(
             "Change-of-details requests waiting for review",

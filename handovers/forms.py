@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from officers.forms import DateInputField
+from msonet.forms import DateInputField
 from officers.models import Appointment, Person
 
 from .models import HandoverChecklistItem

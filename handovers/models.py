@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from access import scopes
 from officers.models import Appointment
 from organisations.models import Organisation
 
@@ -22,18 +23,14 @@ class HandoverQuerySet(models.QuerySet):
         the incoming officer; a network chair sees those of organisations in the regions of the
         networks they chair (read-only).
         """
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        from networks.models import Membership, Network
-
-        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
-        chaired_regions = Network.objects.filter(pk__in=chaired, region__isnull=False).values("region")
-        return self.filter(
-            Q(outgoing_appointment__person__user=user)
-            | Q(incoming_appointment__person__user=user)
-            | Q(organisation__region__in=chaired_regions)
+        return scopes.scoped(
+            self,
+            user,
+            lambda: (
+                Q(outgoing_appointment__person__user=user)
+                | Q(incoming_appointment__person__user=user)
+                | scopes.in_chaired_regions(user)
+            ),
         )
 
     def unfinished(self):

@@ -13,13 +13,18 @@ admin.site.index_title = "National MSO database"
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("users.urls")),
+    path("accounts/", include("audit.urls")),
     path("accounts/", include("allauth.urls")),
     path("organisations/", include("organisations.urls")),
+    path("people/", include("registrations.urls")),
     path("people/", include("officers.urls")),
+    path("networks/", include("meetings.urls")),
     path("networks/", include("networks.urls")),
+    # The register's pages (the organisation directory and profile, people, networks), after the
+    # apps' own pages under the same paths, so that no ODS code or network slug can hide those.
+    path("", include("directory.urls")),
     path("handovers/", include("handovers.urls")),
     path("flags/", include("compliance.urls")),
     path("committees/", include("committees.urls")),

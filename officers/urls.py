@@ -5,7 +5,6 @@ from . import team_views, views
 app_name = "officers"
 
 urlpatterns = [
-    path("<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     # Change of details: the officer's own pages, then the national lead's queue.
     path("me/change/", views.change_details, name="change-details"),
     path("me/change/sent/", views.change_sent, name="change-sent"),
@@ -17,17 +16,6 @@ urlpatterns = [
     path("requests/changes/<int:pk>/", views.change_review, name="change-review"),
     path("requests/changes/<int:pk>/approve/", views.change_approve, name="change-approve"),
     path("requests/changes/<int:pk>/reject/", views.change_reject, name="change-reject"),
-    # Registration as a named officer: the applicant's pages, then the national lead's queue.
-    path("register/", views.registration_start, name="registration-start"),
-    path("register/<str:ods_code>/", views.registration_create, name="registration-create"),
-    path("me/registrations/", views.registration_list, name="registration-list"),
-    path("me/registrations/<int:pk>/", views.registration_detail, name="registration-detail"),
-    path("me/registrations/<int:pk>/sent/", views.registration_submitted, name="registration-submitted"),
-    path("me/registrations/<int:pk>/withdraw/", views.registration_withdraw_view, name="registration-withdraw"),
-    path("requests/registrations/", views.registration_queue, name="registration-queue"),
-    path("requests/registrations/<int:pk>/", views.registration_review, name="registration-review"),
-    path("requests/registrations/<int:pk>/approve/", views.registration_approve_view, name="registration-approve"),
-    path("requests/registrations/<int:pk>/reject/", views.registration_reject_view, name="registration-reject"),
     # Proposals to an organisation's medication safety team (made from the organisation's page).
     path("requests/team/", team_views.team_queue, name="team-queue"),
     path("requests/team/<int:pk>/", team_views.team_review, name="team-review"),

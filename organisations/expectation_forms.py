@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils import timezone
 
-from officers.forms import EARLIEST_DATE, DateInputField
+from msonet.forms import EARLIEST_DATE, DateInputField
 
 from .expectations import EXPECTATION_FIELDS, REASON_MAX_LENGTH, THRESHOLD_FIELD, THRESHOLD_MAX
 from .models import Cover, CoverRole, Duty, Organisation, TypeExpectation

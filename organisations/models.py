@@ -2,7 +2,7 @@ import datetime
 
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -15,6 +15,10 @@ ods_code_validator = RegexValidator(
     "Enter an ODS code of 3 to 9 capital letters and digits, for example RXX or FA123.",
     code="invalid_ods_code",
 )
+
+
+# The region filter's value (directory, dashboard) for organisations with no region recorded.
+NO_REGION = "none"
 
 
 class Region(models.Model):
@@ -69,56 +73,6 @@ class OrganisationQuerySet(models.QuerySet):
             return self.none()
         return self
 
-    def private_details_visible_to(self, user):
-        """Organisations whose key contacts and board director the user may see: the same as
-        `profile_visible_to`."""
-        return self.profile_visible_to(user)
-
-    def profile_visible_to(self, user):
-        """Organisations whose private profile (key contacts, board director, medication safety
-        committee and its terms of reference, the medication safety team) the user may see: all for
-        the national lead; otherwise those where the user holds an active appointment, and those
-        covered by a network the user chairs (the network's region, or the network has one of its
-        officers). Every other signed-in user sees the public profile only."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        from networks.models import Membership, Network
-        from officers.models import Appointment
-
-        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
-        members_of_chaired = Membership.objects.current().filter(network__in=chaired).values("person")
-        active = Appointment.objects.current()
-        return self.filter(
-            Q(pk__in=active.filter(person__user=user).values("organisation"))
-            | Q(region__in=Network.objects.filter(pk__in=chaired, region__isnull=False).values("region"))
-            | Q(pk__in=active.filter(person__in=members_of_chaired).values("organisation"))
-        )
-
-    def profile_editable_by(self, user):
-        """Organisations whose profile the user may change (key contacts, board director, committee
-        record, proposals for the medication safety team): all for the national lead; otherwise
-        those where the user is the active named MSO or MDSO. Deputies and team members may see
-        the profile but not change it: the named officers answer for it, and their edits apply
-        without review."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        from officers.models import Appointment
-
-        named = Appointment.objects.current().named().filter(person__user=user)
-        return self.filter(pk__in=named.values("organisation"))
-
-    def with_profile_access(self, user):
-        """Annotate `profile_visible` and `profile_editable` (booleans) for the user, in the same query."""
-        if user.is_authenticated and user.is_national_lead:
-            return self.annotate(profile_visible=Value(True), profile_editable=Value(True))
-        visible = Organisation.objects.profile_visible_to(user).filter(pk=OuterRef("pk"))
-        editable = Organisation.objects.profile_editable_by(user).filter(pk=OuterRef("pk"))
-        return self.annotate(profile_visible=Exists(visible), profile_editable=Exists(editable))
-
     # Who must name an officer, who covers whom and who has one: organisations.coverage states it,
     # and every page, figure, export and the compliance scan ask through these.
 
@@ -151,18 +105,6 @@ class OrganisationQuerySet(models.QuerySet):
         from .coverage import annotations
 
         return self.annotate(**annotations(day or timezone.localdate()))
-
-    def with_named_officers(self):
-        """Prefetch the active named MSO and MDSO (with their person) into `named_appointments`."""
-        from officers.models import Appointment
-
-        return self.prefetch_related(
-            models.Prefetch(
-                "appointments",
-                queryset=Appointment.objects.current().named().select_related("person").order_by(),
-                to_attr="named_appointments",
-            )
-        )
 
 
 class Organisation(models.Model):
@@ -265,7 +207,7 @@ class Organisation(models.Model):
         return f"{self.name} ({self.ods_code})"
 
     def get_absolute_url(self):
-        return reverse("organisations:detail", args=[self.ods_code])
+        return reverse("directory:organisation", args=[self.ods_code])
 
     def status_on(self, day: datetime.date) -> str:
         if self.opened_on and self.opened_on > day:
@@ -289,12 +231,12 @@ class Organisation(models.Model):
 
     @property
     def named_mso(self):
-        """The active named MSO appointment, or None (use `with_named_officers()` on lists)."""
+        """The active named MSO appointment, or None (prefetch `officers.models.named_officers()` on lists)."""
         return self._named_appointment("mso")
 
     @property
     def named_mdso(self):
-        """The active named MDSO appointment, or None (use `with_named_officers()` on lists)."""
+        """The active named MDSO appointment, or None (prefetch `officers.models.named_officers()` on lists)."""
         return self._named_appointment("mdso")
 
     @property

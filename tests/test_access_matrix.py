@@ -72,31 +72,31 @@ EXCLUDED_VIEWS = ("django.views.static.serve",)
 # The table: a row per URL name, a column per role. Lines starting with # are comments.
 TABLE_TEXT = """
 # URL name                              anonymous lead      mso       other_mso chair_a   chair_b   no_role
-home                                    login     200       200       200       200       200       200
+directory:home                          login     200       200       200       200       200       200
 healthz                                 200       200       200       200       200       200       200
 admin:index                             admin     200       admin     admin     admin     admin     admin
 # Accounts (the portal's own pages beside allauth's)
 users:resend-confirmation               200       200       200       200       200       200       200
-users:my-data                           login     200       200       200       200       200       200
-users:my-data-download                  login     200       200       200       200       200       200
+audit:my-data                           login     200       200       200       200       200       200
+audit:my-data-download                  login     200       200       200       200       200       200
 # Organisations: the directory and public profile for everyone signed in; the private profile's
 # change pages for its named officers and the lead (403 for the region's chair, who may see it).
-organisations:directory                 login     200       200       200       200       200       200
-organisations:search-json               401/405   200       200       200       200       200       200
-organisations:detail                    login     200       200       200       200       200       200
-organisations:key-contacts              login     200       200       404       403       404       404
-organisations:key-contact-add           login     200       200       404       403       404       404
-organisations:key-contact-edit          login     200       200       404       403       404       404
-organisations:key-contact-remove        login     200       200       404       403       404       404
-organisations:board-director            login     200       200       404       403       404       404
-organisations:team-propose              login     200       200       404       403       404       404
+directory:organisations                 login     200       200       200       200       200       200
+directory:search-json                   401/405   200       200       200       200       200       200
+directory:organisation                  login     200       200       200       200       200       200
+directory:key-contacts                  login     200       200       404       403       404       404
+directory:key-contact-add               login     200       200       404       403       404       404
+directory:key-contact-edit              login     200       200       404       403       404       404
+directory:key-contact-remove            login     200       200       404       403       404       404
+directory:board-director                login     200       200       404       403       404       404
+directory:team-propose                  login     200       200       404       403       404       404
 # Who must name an officer and who covers whom: the national lead's settings (404 for everyone else).
 organisations:coverage-rules            login     200       404       404       404       404       404
 organisations:cover-add                 login     200       404       404       404       404       404
 organisations:cover-end                 login     405       404       404       404       404       404
 organisations:expectations              login     200       404       404       404       404       404
 # People: a person's page for everyone signed in; "me" pages for whoever has a person record.
-officers:person-detail                  login     200       200       200       200       200       200
+directory:person                        login     200       200       200       200       200       200
 officers:change-details                 login     404       200       200       200       200       404
 officers:change-sent                    login     404       200       200       200       200       404
 officers:confirm-details                login     405/404   405       405       405       405       405/404
@@ -125,10 +125,10 @@ officers:team-reject                    login     405       404       404       
 officers:team-withdraw                  login     405       405       405/404   405/404   405/404   405/404
 # Networks: the list and a network's page for everyone signed in; membership and meetings for the
 # network's chairs and the lead (the national webinars: the national network's).
-networks:list                           login     200       200       200       200       200       200
-networks:detail                         login     200       200       200       200       200       200
-networks:membership                     login     200       404       404       200       404       404
-networks:membership-export              login     200       404       404       200       404       404
+directory:networks                      login     200       200       200       200       200       200
+directory:network                       login     200       200       200       200       200       200
+directory:membership                    login     200       404       404       200       404       404
+directory:membership-export             login     200       404       404       200       404       404
 networks:webinar-list                   login     200       404       404       404       404       404
 networks:attendance-import              login     200       404       404       200       200       404
 networks:meeting-list                   login     200       404       404       200       404       404
@@ -270,11 +270,11 @@ def test_every_url_the_portal_serves_has_a_row_in_the_table():
 
 def test_the_walk_finds_pages_of_every_app_and_leaves_out_only_admin_and_allauth_pages():
     names = set(ROUTES)
-    assert {"home", "admin:index", "officers:registration-approve", "imports:export-download"} <= names
+    assert {"directory:home", "admin:index", "officers:registration-approve", "imports:export-download"} <= names
     assert not any(name.startswith("admin:") and name != "admin:index" for name in names)
     assert "account_login" not in names and "mfa_index" not in names
     # The portal's own pages under /accounts/ are not allauth's: they stay in.
-    assert {"users:my-data", "users:resend-confirmation"} <= names
+    assert {"audit:my-data", "users:resend-confirmation"} <= names
 
 
 # The scene: an object of each kind in network A's region (London) and organisation A (RAL).
@@ -362,10 +362,10 @@ ODS_CODE = {
 }
 # What `pk` means differs from page to page.
 PK = {
-    "organisations:key-contact-edit": "key_contact",
-    "organisations:key-contact-remove": "key_contact",
+    "directory:key-contact-edit": "key_contact",
+    "directory:key-contact-remove": "key_contact",
     "organisations:cover-end": "cover",
-    "officers:person-detail": "person",
+    "directory:person": "person",
     "officers:my-change-request": "change_request",
     "officers:change-withdraw": "change_request",
     "officers:change-review": "change_request",
@@ -451,17 +451,17 @@ def _date(prefix: str, day: datetime.date) -> dict:
 
 
 POST_DATA = {
-    "organisations:key-contact-add": lambda s: {
+    "directory:key-contact-add": lambda s: {
         "role": "governance_lead",
         "name": "Grace Ode",
         "email": "g.ode@nhs.net",
     },
-    "organisations:key-contact-edit": lambda s: {
+    "directory:key-contact-edit": lambda s: {
         "role": s.key_contact.role,
         "name": "Priya Shah",
         "email": "p@nhs.net",
     },
-    "organisations:board-director": lambda s: {"name": "Dr Board Director", "email": "director@nhs.net"},
+    "directory:board-director": lambda s: {"name": "Dr Board Director", "email": "director@nhs.net"},
     "organisations:coverage-rules": lambda s: {
         "nhs_trust-expects_mso": "on",
         "gp_practice-expects_mso": "on",
@@ -485,7 +485,7 @@ POST_DATA = {
         "mdso-choice": "not_expected",
         "mdso-reason": "Devices are run by the ICB.",
     },
-    "organisations:team-propose": lambda s: {
+    "directory:team-propose": lambda s: {
         "role": Appointment.Role.TEAM_MEMBER,
         "first_name": "Tariq",
         "last_name": "Hussain",
@@ -549,11 +549,11 @@ POST_DATA = {
 
 # For each page whose POST a role is refused: a role that may send the same POST, which must write.
 CONTROL = {
-    "organisations:key-contact-add": "mso",
-    "organisations:key-contact-edit": "mso",
-    "organisations:key-contact-remove": "mso",
-    "organisations:board-director": "mso",
-    "organisations:team-propose": "mso",
+    "directory:key-contact-add": "mso",
+    "directory:key-contact-edit": "mso",
+    "directory:key-contact-remove": "mso",
+    "directory:board-director": "mso",
+    "directory:team-propose": "mso",
     "organisations:coverage-rules": "lead",
     "organisations:cover-add": "lead",
     "organisations:cover-end": "lead",

@@ -11,12 +11,12 @@ from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value
 from allauth.mfa.utils import decrypt
 from django.urls import reverse
 
+from access.middleware import MFA_REQUIRED_MESSAGE
 from networks.models import Membership
-from users.middleware import MFA_REQUIRED_MESSAGE
 
 PASSWORD = "correct horse battery staple"
 SET_UP = reverse("mfa_activate_totp")
-DIRECTORY = reverse("organisations:directory")
+DIRECTORY = reverse("directory:organisations")
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def is_signed_in(client):
 def test_lead_or_chair_without_an_authenticator_app_is_sent_to_set_one_up(client, world, role):
     client.force_login(without_authenticator_app(getattr(world, role)))
 
-    for url in [DIRECTORY, reverse("home"), reverse("networks:list"), reverse("admin:index")]:
+    for url in [DIRECTORY, reverse("directory:home"), reverse("directory:networks"), reverse("admin:index")]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url == SET_UP, url
@@ -107,7 +107,7 @@ def test_officer_or_user_without_a_role_is_not_made_to_set_up_an_authenticator_a
     user = getattr(world, role)
     assert not Authenticator.objects.filter(user=user).exists()
     client.force_login(user)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("directory:home")).status_code == 200
 
 
 def test_vice_chair_must_set_up_an_authenticator_app_too(client, world):

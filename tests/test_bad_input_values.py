@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from msonet.forms import DateInputField
 from msonet.validators import PHONE_EXTENSION_MESSAGE, PHONE_MESSAGE, tidy_phone, validate_uk_phone
-from officers.forms import DateInputField
 from organisations.models import ods_code_validator
 from tests.figures import figures
 from tests.strategies import (

@@ -11,11 +11,12 @@ from django.utils import timezone
 from compliance.models import Flag
 from compliance.services import compliance_scan
 from dashboard import queries
-from networks import exports
+from directory import exports
+from directory.forms import DirectorySearchForm
+from directory.membership import membership_list, mso_coverage
 from networks.forms import MembershipFilterForm
 from networks.models import Network
 from officers.models import Appointment
-from organisations.forms import DirectorySearchForm
 from organisations.models import Cover, Duty, Organisation
 
 from .factories import AppointmentFactory, NetworkFactory, OrganisationFactory, RegionFactory, UserFactory
@@ -121,10 +122,10 @@ def test_the_queryset_the_dashboard_the_directory_and_the_chairs_list_agree(netw
     assert len(directory(show="mso_expected")) == 6
     assert directory(show="outside_england") == {"7A1"}
 
-    gaps_list = MembershipFilterForm({"gaps": "on"}).filter(o.london_network.membership_list(_lead()))
+    gaps_list = MembershipFilterForm({"gaps": "on"}).filter(membership_list(o.london_network, _lead()))
     assert {organisation.ods_code for organisation in gaps_list} == {"RT2", "HH1"}
-    assert o.london_network.mso_coverage() == {"expected": 3, "in_place": 1, "missing": 2}
-    rows = exports.membership_rows(o.london_network.membership_list(_lead()), contact_visible=set())
+    assert mso_coverage(o.london_network) == {"expected": 3, "in_place": 1, "missing": 2}
+    rows = exports.membership_rows(membership_list(o.london_network, _lead()), contact_visible=set())
     statuses = [row[exports.HEADERS.index("MSO coverage")] for row in rows]
     assert statuses.count("missing") == 2
     assert statuses.count("named") == 1
@@ -147,7 +148,7 @@ def _lead():
 
 
 def test_the_lead_s_organisation_exports_say_the_same(network_map):
-    from imports import organisations as organisations_export
+    from organisations import resources as organisations_export
     from organisations.resources import OrganisationResource
 
     headers = organisations_export.export_headers()

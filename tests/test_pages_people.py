@@ -1,10 +1,11 @@
-"""Person pages and the one rule for contact details: `Person.objects.contact_visible_to(user)`."""
+"""Person pages and the one rule for contact details: `access.scopes.people_with_contact(user)`."""
 
 import datetime
 
 import pytest
 from django.urls import reverse
 
+from access import scopes
 from networks.models import Membership, Network
 from officers.models import Appointment, Person
 
@@ -20,7 +21,7 @@ from .factories import (
 
 def person_page(client, user, person):
     client.force_login(user)
-    response = client.get(reverse("officers:person-detail", args=[person.pk]))
+    response = client.get(reverse("directory:person", args=[person.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -107,18 +108,18 @@ def test_chair_of_a_network_whose_region_covers_the_persons_organisation_sees_co
 
 
 def test_contact_visible_to_is_the_single_rule(world):
-    visible = set(Person.objects.contact_visible_to(world.chair_a))
+    visible = set(scopes.people_with_contact(world.chair_a))
     assert world.mso_person in visible
     assert world.other_person not in visible
-    assert set(Person.objects.contact_visible_to(world.lead)) == set(Person.objects.all())
-    assert list(Person.objects.contact_visible_to(world.no_role)) == []
-    assert set(Person.objects.contact_visible_to(world.other_mso)) == {world.other_person}
+    assert set(scopes.people_with_contact(world.lead)) == set(Person.objects.all())
+    assert list(scopes.people_with_contact(world.no_role)) == []
+    assert set(scopes.people_with_contact(world.other_mso)) == {world.other_person}
 
 
 def test_contact_visible_to_anonymous_is_nobody(world):
     from django.contrib.auth.models import AnonymousUser
 
-    assert not Person.objects.contact_visible_to(AnonymousUser()).exists()
+    assert not scopes.people_with_contact(AnonymousUser()).exists()
 
 
 def test_own_person_page_is_marked_in_the_menu(client, world, mso_person):

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import Anonymisation, UserSession
+from audit.models import Anonymisation
 from audit.services import people_anonymise, people_due_for_anonymisation, retention_cutoff
 from audit.tasks import anonymise_former_officers
 from committees.models import Committee, CommitteeMember
@@ -24,7 +24,7 @@ from emails.models import OutboundEmail
 from emails.services import RenderedEmail, email_queue_rendered
 from officers.changes import change_details_submit, change_request_approve
 from officers.models import Appointment, ChangeRequest, Person, RegistrationRequest
-from users.models import User
+from users.models import User, UserSession
 
 from .factories import (
     AppointmentFactory,
@@ -116,7 +116,7 @@ def test_officer_who_left_seven_years_ago_is_anonymised_everywhere(former):
     assert not EmailAddress.objects.filter(user=user).exists()
     assert not Authenticator.objects.filter(user=user).exists()
     assert not UserSession.objects.filter(user=user).exists()
-    assert client.get(reverse("home")).status_code == 302  # signed out
+    assert client.get(reverse("directory:home")).status_code == 302  # signed out
 
     # The history of the person and the login holds no trace of the name, address or numbers.
     for row in Person.history.filter(id=person.pk):
@@ -237,7 +237,7 @@ def test_anonymisation_queries_do_not_grow_with_the_number_of_people(db):
 def test_anonymised_person_page_shows_no_personal_details(client, world, former):
     run()
     client.force_login(world.lead)
-    content = client.get(reverse("officers:person-detail", args=[former.pk])).content.decode()
+    content = client.get(reverse("directory:person", args=[former.pk])).content.decode()
     assert "Former officer" in content
     assert "former.officer@nhs.net" not in content
     assert "020 7946 0000" not in content

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from audit import profile_changes
 from committees import services as committee_services
 from emails.models import OutboundEmail
 from organisations import profile
@@ -170,7 +171,7 @@ def week_of_edits(world):
 
 def test_lead_gets_the_weeks_changes_per_organisation(week_of_edits, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        assert profile.profile_change_summaries_send(today=SUMMARY_DAY) == 1
+        assert profile_changes.profile_change_summaries_send(today=SUMMARY_DAY) == 1
     (email,) = mail.outbox
     assert email.to == ["lead@england.nhs.uk"]
     assert "week 2026-W46" in email.subject
@@ -188,23 +189,23 @@ def test_lead_gets_the_weeks_changes_per_organisation(week_of_edits, django_capt
 
 
 def test_summary_goes_once_a_week_however_often_it_runs(week_of_edits):
-    assert profile.profile_change_summaries_send(today=SUMMARY_DAY) == 1
-    assert profile.profile_change_summaries_send(today=SUMMARY_DAY + datetime.timedelta(days=2)) == 0
+    assert profile_changes.profile_change_summaries_send(today=SUMMARY_DAY) == 1
+    assert profile_changes.profile_change_summaries_send(today=SUMMARY_DAY + datetime.timedelta(days=2)) == 0
     assert OutboundEmail.objects.filter(template="profile_changes").count() == 1
 
 
 def test_edits_of_this_week_wait_for_next_weeks_summary(week_of_edits):
-    assert profile.profile_change_summaries_send(today=SUMMARY_DAY - datetime.timedelta(days=1)) == 0
+    assert profile_changes.profile_change_summaries_send(today=SUMMARY_DAY - datetime.timedelta(days=1)) == 0
 
 
 def test_no_summary_when_nothing_changed(world):
-    assert profile.profile_change_summaries_send(today=SUMMARY_DAY) == 0
+    assert profile_changes.profile_change_summaries_send(today=SUMMARY_DAY) == 0
     assert not OutboundEmail.objects.exists()
 
 
 def test_every_lead_gets_the_summary(week_of_edits):
     UserFactory(email="deputy.lead@england.nhs.uk", is_national_lead=True)
-    assert profile.profile_change_summaries_send(today=SUMMARY_DAY) == 2
+    assert profile_changes.profile_change_summaries_send(today=SUMMARY_DAY) == 2
 
 
 def test_summary_command_prints_what_it_queued(week_of_edits):
@@ -234,7 +235,7 @@ def test_summary_is_read_with_a_fixed_number_of_queries(
 
     edit(1)
     with django_assert_max_num_queries(9) as few:
-        assert len(profile.profile_changes(since=since, until=until)) == 1
+        assert len(profile_changes.profile_changes(since=since, until=until)) == 1
     edit(10)
     with django_assert_num_queries(len(few.captured_queries)):
-        assert len(profile.profile_changes(since=since, until=until)) == 11
+        assert len(profile_changes.profile_changes(since=since, until=until)) == 11

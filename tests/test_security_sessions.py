@@ -16,15 +16,14 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from audit.models import UserSession
-from users.models import User
+from users.models import User, UserSession
 from users.services import sessions_clear_expired
 from users.tasks import clear_expired_sessions
 
 from .factories import TOTPAuthenticatorFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
-HOME = reverse("home")
+HOME = reverse("directory:home")
 LOGIN = reverse("account_login")
 START = datetime.datetime(2026, 11, 23, 8, 0, tzinfo=datetime.UTC)
 

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -73,33 +73,11 @@ class User(AbstractUser):
 
     @cached_property
     def person_record(self):
-        """The user's person record in the registry, or None."""
-        from officers.models import Person
-
-        return Person.objects.filter(user=self).first()
-
-    @cached_property
-    def chaired_networks(self) -> list:
-        """Networks this user currently chairs or vice-chairs."""
-        from networks.models import Membership, Network
-
-        return list(
-            Network.objects.filter(
-                memberships__person__user=self,
-                memberships__left_on__isnull=True,
-                memberships__role__in=Membership.CHAIR_ROLES,
-            ).distinct()
-        )
-
-    @property
-    def is_chair(self) -> bool:
-        return bool(self.chaired_networks)
-
-    @property
-    def requires_mfa(self) -> bool:
-        """National leads and network chairs see the contact details of many officers, so they must
-        protect their account with an authenticator app (two-factor authentication)."""
-        return self.is_national_lead or self.is_chair
+        """The user's person record in the registry (the officers.Person whose `user` is this one), or None."""
+        try:
+            return self.person
+        except ObjectDoesNotExist:
+            return None
 
     @cached_property
     def has_authenticator_app(self) -> bool:
@@ -108,14 +86,21 @@ class User(AbstractUser):
 
         return Authenticator.objects.filter(user=self, type=Authenticator.Type.TOTP).exists()
 
-    @property
-    def navigation(self) -> dict:
-        return {
-            "is_lead": self.is_national_lead,
-            "is_chair": self.is_chair,
-            "chaired_networks": self.chaired_networks,
-            "person": self.person_record,
-        }
+
+class UserSession(models.Model):
+    """A session a user signed in with, so that their sessions can be ended (when the account is
+    deactivated) without reading every session in the store. Recorded at sign-in, removed at sign-out;
+    a row whose session has expired is removed at the user's next sign-in."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_in_at"]
+
+    def __str__(self):
+        return f"{self.user} signed in at {self.signed_in_at:%Y-%m-%d %H:%M}"
 
 
 # Email domains whose sign-ups need no extra checking, whatever the table below holds. They are

@@ -10,9 +10,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.http import HttpRequest
 from django.utils import timezone
 
-from audit.models import UserSession
-
-from .models import User
+from .models import User, UserSession
 
 
 def email_confirmation_resend(*, request: HttpRequest, email: str) -> bool:

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from networks.models import Attendance, Meeting, Membership, Network
-from officers.models import Appointment, RegistrationRequest
+from meetings.models import Attendance, Meeting
+from networks.models import Membership, Network
+from officers.models import Appointment
 from organisations.models import KeyContact
+from registrations.models import RegistrationRequest
 
 from .models import ITEM_DETAILS, ITEM_HINTS, Item, NotApplicable, Progress
 

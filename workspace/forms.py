@@ -1,6 +1,6 @@
 from django import forms
 
-from officers.forms import DateInputField
+from msonet.forms import DateInputField
 from officers.models import Appointment
 from organisations.models import Region
 

@@ -13,7 +13,8 @@ from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, O
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from networks.models import Attendance, Meeting, Membership, Network
+from access import scopes
+from meetings.models import Attendance, Meeting
 from officers.models import Appointment, AppointmentQuerySet
 
 
@@ -149,13 +150,11 @@ class ChecklistQuerySet(AppointmentQuerySet):
         The national lead sees every one; a chair or vice-chair of a regional network sees those of
         the organisations in its region; an officer sees their own. Anyone else sees none.
         """
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
-        regions = Network.objects.filter(pk__in=chaired, kind=Network.Kind.REGIONAL).values("region")
-        return self.filter(Q(person__user=user) | Q(organisation__region__in=regions))
+        return scopes.scoped(
+            self,
+            user,
+            lambda: Q(person__user=user) | scopes.in_chaired_regions(user, regional_networks_only=True),
+        )
 
     def with_progress(self, not_applicable: dict[str, set[str]] | None = None):
         """Annotate, set-based (no query per row): `done_<item>` for every item (True, False, or None

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from access import scopes
 from compliance.services import MHRA_REGISTRATION_PERIOD
-from networks.models import Membership, Network
 from organisations.models import Region
 from users.decorators import national_lead_required
 
@@ -21,10 +21,8 @@ CHECKLISTS_PER_PAGE = 50
 
 
 def _chaired_regions(user):
-    chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
-    return Region.objects.filter(
-        pk__in=Network.objects.filter(pk__in=chaired, kind=Network.Kind.REGIONAL).values("region")
-    )
+    """The regions whose checklists a chair sees (Checklist.objects.visible_to): of regional networks only."""
+    return Region.objects.filter(pk__in=scopes.chaired_regions(user, regional_networks_only=True))
 
 
 def _get_checklist_for_user(user, pk: int) -> Checklist:

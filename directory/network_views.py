@@ -6,13 +6,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 
+from access import scopes
 from audit.services import contact_views_record
-from officers.models import Appointment, Person
+from networks.attendance import active_member_ids, is_active_member  # MEETINGS-MOVE
+from networks.forms import MembershipFilterForm
+from networks.models import ExportLog, Membership, Network  # MEETINGS-MOVE
+from officers.models import Appointment
 
-from .attendance import active_member_ids, is_active_member
-from .forms import MembershipFilterForm
-from .models import ExportLog, Membership, Network
-from .services import membership_export
+from .membership import membership_export, membership_list, mso_coverage
 
 ORGANISATIONS_PER_PAGE = 50
 EXPORT_CONTENT_TYPES = {
@@ -37,7 +38,7 @@ class NetworkListView(LoginRequiredMixin, ListView):
             .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
         )
         if self.mine():
-            networks = networks.filter(pk__in=[network.pk for network in self.request.user.chaired_networks])
+            networks = networks.filter(pk__in=[network.pk for network in scopes.chaired_networks(self.request.user)])
         return networks
 
     def get_context_data(self, **kwargs):
@@ -47,7 +48,7 @@ class NetworkListView(LoginRequiredMixin, ListView):
 
 
 class NetworkDetailView(LoginRequiredMixin, DetailView):
-    """A network's chairs and members (paginated); contact details only where `contact_visible_to` allows."""
+    """A network's chairs and members (paginated); contact details only where `scopes.people_with_contact` allows."""
 
     template_name = "networks/detail.html"
     context_object_name = "network"
@@ -75,8 +76,8 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
         )
         page_obj = Paginator(memberships, self.members_per_page).get_page(self.request.GET.get("page"))
         people = [m.person for m in page_obj] + [m.person for m in network.chair_memberships]
-        chairs_network = any(n.pk == network.pk for n in user.chaired_networks)
-        contact_visible = Person.objects.contact_visible_ids(user, people)
+        chairs_network = scopes.chairs(user, network)
+        contact_visible = scopes.contact_visible_ids(user, people)
         contact_views_record(
             viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
         )
@@ -85,7 +86,7 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
             page_obj=page_obj,
             members=page_obj.object_list,
             contact_visible=contact_visible,
-            coverage=network.mso_coverage() if network.kind == Network.Kind.REGIONAL else None,
+            coverage=mso_coverage(network) if network.kind == Network.Kind.REGIONAL else None,
             children=network.children.order_by("name"),
             nav_section="my-networks" if chairs_network else "networks",
             **kwargs,
@@ -94,7 +95,7 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
 
 def _get_network_for_membership(user, slug: str) -> Network:
     """A network whose membership list the user may see; 404 otherwise, as for a network that does not exist."""
-    return get_object_or_404(Network.objects.membership_visible_to(user).select_related("region"), slug=slug)
+    return get_object_or_404(scopes.networks_with_membership(user).select_related("region"), slug=slug)
 
 
 @login_required
@@ -103,11 +104,11 @@ def membership(request, slug):
     contact details, MHRA registration and open flags; searchable, filterable, paginated."""
     network = _get_network_for_membership(request.user, slug)
     form = MembershipFilterForm(request.GET or None)
-    organisations = form.filter(network.membership_list(request.user))
+    organisations = form.filter(membership_list(network, request.user))
     page_obj = Paginator(organisations, ORGANISATIONS_PER_PAGE).get_page(request.GET.get("page"))
     people = [a.person for organisation in page_obj for a in organisation.named_appointments]
-    chairs_network = any(n.pk == network.pk for n in request.user.chaired_networks)
-    contact_visible = Person.objects.contact_visible_ids(request.user, people)
+    chairs_network = scopes.chairs(request.user, network)
+    contact_visible = scopes.contact_visible_ids(request.user, people)
     contact_views_record(
         viewer=request.user, people=[p for p in people if p.pk in contact_visible], path=request.get_full_path()
     )
@@ -132,7 +133,7 @@ def membership_export_view(request, slug, file_format):
         raise Http404("No such export format.")
     network = _get_network_for_membership(request.user, slug)
     form = MembershipFilterForm(request.GET or None)
-    organisations = form.filter(network.membership_list(request.user))
+    organisations = form.filter(membership_list(network, request.user))
     content = membership_export(
         user=request.user, network=network, organisations=organisations, file_format=file_format
     )

@@ -44,7 +44,7 @@ def _officer_columns(appointment, contact_visible: set[int]) -> list:
 
 
 def membership_rows(organisations, contact_visible: set[int]) -> list[list]:
-    """One row per organisation (from `Network.membership_list`), in the order of HEADERS; each
+    """One row per organisation (from `membership.membership_list`), in the order of HEADERS; each
     officer's coverage as `Organisation.coverage_status` says it ("named", "covered", "missing",
     "not expected"...); an officer's email and telephone only where their id is in `contact_visible`."""
     return [

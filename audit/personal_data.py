@@ -14,12 +14,12 @@ from django.core import serializers
 from django.db.models import ForeignKey, Q
 from django.utils import timezone
 
-from audit.models import ContactView
 from emails.models import OutboundEmail
 from handovers.models import Handover
 from officers.models import Person
+from users.models import User
 
-from .models import User
+from .models import ContactView
 
 # Keys that record who acted on a record, not whom the record is about.
 ACTOR_FIELDS = {

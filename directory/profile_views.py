@@ -1,6 +1,6 @@
 """The organisation page, and the pages where its officers keep its key contacts and board director.
 
-Every page fetches the organisation through `organisation_for` (organisations.profile): 404 for
+Every page fetches the organisation through `access.scopes.organisation_for_profile`: 404 for
 those who may not see the private profile, 403 on a change page for those who may see but not change it.
 """
 
@@ -12,23 +12,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.generic import DetailView
 
+from access import scopes
 from audit.services import contact_views_record
 from compliance.models import Flag
 from networks.models import Network
-from officers.models import Person, TeamProposal
+from officers.models import TeamProposal
 from officers.team import team_proposal_submit
 from officers.team_forms import TeamProposalForm
-
-from . import profile
-from .coverage import organisation_coverage
-from .models import KeyContact, Organisation
-from .profile_forms import BoardDirectorForm, KeyContactForm
+from organisations import profile
+from organisations.coverage import organisation_coverage
+from organisations.models import KeyContact, Organisation
+from organisations.profile_forms import BoardDirectorForm, KeyContactForm
 
 
 class OrganisationProfileView(LoginRequiredMixin, DetailView):
     """An organisation's page. Everyone signed in sees the public profile: the organisation, its
     named MSO and MDSO and its generic mailbox. Those who may see the private profile
-    (`Organisation.objects.profile_visible_to`) also see the medication safety team, the key
+    (`access.scopes.organisations_with_profile`) also see the medication safety team, the key
     contacts, the board director and the committee summary; its officers get links to change them."""
 
     template_name = "organisations/detail.html"
@@ -40,9 +40,9 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
         organisations = (
             Organisation.objects.visible_to(user)
             .select_related("region", "parent_icb", "parent", "successor", "committee")
-            .with_profile_access(user)
             .with_coverage(timezone.localdate())
         )
+        organisations = scopes.with_profile_access(organisations, user)
         return get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
 
     def get_context_data(self, **kwargs):
@@ -55,7 +55,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
         appointments = list(appointments)
         named = [a for a in appointments if a.is_named]
         people = [a.person for a in appointments]
-        contact_visible = Person.objects.contact_visible_ids(user, people)
+        contact_visible = scopes.contact_visible_ids(user, people)
         contact_views_record(
             viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
         )
@@ -92,7 +92,7 @@ def _edit_page(request, template: str, context: dict, status: int = 200):
 @login_required
 def key_contacts(request, ods_code):
     """The key contacts and board director, with links to change them."""
-    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     return _edit_page(
         request,
         "organisations/key_contacts.html",
@@ -110,7 +110,7 @@ def _contact_form_page(request, organisation, form, contact=None):
 
 @login_required
 def key_contact_add(request, ods_code):
-    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     form = KeyContactForm(request.POST or None, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,7 +119,7 @@ def key_contact_add(request, ods_code):
             form.add_error(None, error)
         else:
             messages.success(request, f"{contact.get_role_display()} added: {contact.name}.")
-            return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+            return redirect("directory:key-contacts", ods_code=organisation.ods_code)
     return _contact_form_page(request, organisation, form)
 
 
@@ -129,7 +129,7 @@ def _get_contact(organisation, pk) -> KeyContact:
 
 @login_required
 def key_contact_edit(request, ods_code, pk):
-    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     contact = _get_contact(organisation, pk)
     form = KeyContactForm(request.POST or None, instance=contact, organisation=organisation)
     if request.method == "POST" and form.is_valid():
@@ -141,19 +141,19 @@ def key_contact_edit(request, ods_code, pk):
             form.add_error(None, error)
         else:
             messages.success(request, f"{contact.get_role_display()} changed: {contact.name}.")
-            return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+            return redirect("directory:key-contacts", ods_code=organisation.ods_code)
     return _contact_form_page(request, organisation, form, contact)
 
 
 @login_required
 def key_contact_remove(request, ods_code, pk):
     """GET asks to confirm; POST removes."""
-    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     contact = _get_contact(organisation, pk)
     if request.method == "POST":
         profile.key_contact_remove(contact=contact, user=request.user)
         messages.success(request, f"{contact.get_role_display()} removed: {contact.name}.")
-        return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+        return redirect("directory:key-contacts", ods_code=organisation.ods_code)
     return _edit_page(
         request, "organisations/key_contact_remove.html", {"organisation": organisation, "contact": contact}
     )
@@ -161,7 +161,7 @@ def key_contact_remove(request, ods_code, pk):
 
 @login_required
 def board_director(request, ods_code):
-    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     initial = {"name": organisation.board_director_name, "email": organisation.board_director_email}
     form = BoardDirectorForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -175,7 +175,7 @@ def board_director(request, ods_code):
             messages.success(request, "The board director for medication safety has been saved.")
         else:
             messages.info(request, "Nothing was changed: the details are the same as before.")
-        return redirect("organisations:key-contacts", ods_code=organisation.ods_code)
+        return redirect("directory:key-contacts", ods_code=organisation.ods_code)
     return _edit_page(request, "organisations/board_director_form.html", {"organisation": organisation, "form": form})
 
 
@@ -183,7 +183,7 @@ def board_director(request, ods_code):
 def team_propose(request, ods_code):
     """The named MSO or MDSO (or the national lead) proposes someone for the medication safety team;
     the proposal waits in the national lead's queue."""
-    organisation = profile.organisation_for(request.user, ods_code, edit=True)
+    organisation = scopes.organisation_for_profile(request.user, ods_code, edit=True)
     form = TeamProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -22,12 +22,14 @@ from django.db import transaction
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from access import scopes
 from committees.models import Committee, CommitteeMember
 from compliance.services import compliance_scan
 from networks.models import Attendance, Meeting, Membership, Network
-from officers.models import Appointment, Person, Profession, RegistrationRequest
-from officers.services import registration_submit
+from officers.models import Appointment, Person, Profession
 from organisations.models import Cover, CoverRole, Organisation, Region
+from registrations.models import RegistrationRequest
+from registrations.services import registration_submit
 from users.models import User
 
 ODS_DIR = settings.BASE_DIR / "data" / "ods"
@@ -427,7 +429,7 @@ class Command(BaseCommand):
 def _describe(user: User) -> str:
     if user.is_national_lead:
         return "national network lead, with the admin at /admin/"
-    roles = [f"chair of the {network.name}" for network in user.chaired_networks]
+    roles = [f"chair of the {network.name}" for network in scopes.chaired_networks(user)]
     roles += [
         f"{appointment.get_role_display().lower()}, {appointment.organisation.name}"
         for appointment in Appointment.objects.current().filter(person__user=user).select_related("organisation")

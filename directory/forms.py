@@ -1,11 +1,8 @@
 from django import forms
 from django.utils import timezone
 
-from .coverage import FILTER_CHOICES, filter_condition
-from .models import Organisation, Region
-
-# The region filter's value for organisations with no region recorded.
-NO_REGION = "none"
+from organisations.coverage import FILTER_CHOICES, filter_condition
+from organisations.models import NO_REGION, Organisation, Region
 
 
 class DirectorySearchForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from organisations.profile import profile_change_summaries_send
+from audit.profile_changes import profile_change_summaries_send
 
 
 class Command(BaseCommand):

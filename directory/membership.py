@@ -1,0 +1,82 @@
+"""A network's membership list: its organisations with their named officers, coverage and open
+flags, for the membership page and its CSV or XLSX export."""
+
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from access import scopes
+from audit.services import contact_views_record
+from compliance.models import Flag
+from msonet import spreadsheets
+from networks.models import (
+    ExportLog,  # MEETINGS-MOVE
+    Network,
+)
+from officers.models import Appointment, named_officers
+from organisations.coverage import expected, in_place
+from organisations.models import Duty, Organisation
+
+from . import exports
+
+
+def membership_list(network: Network, user):
+    """The network's organisations for its membership page and export, by name: each with its
+    named MSO and MDSO (and their person) prefetched, its coverage (`with_coverage`: expected,
+    named, covered, for each duty) and `open_flag_count` (the open compliance flags the user may see)."""
+    open_flags = (
+        Flag.objects.visible_to(user)
+        .open()
+        .filter(organisation=OuterRef("pk"))
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        network.member_organisations()
+        .prefetch_related(named_officers())
+        .with_coverage()
+        .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
+        .order_by("name", "ods_code")
+    )
+
+
+def mso_coverage(network: Network) -> dict | None:
+    """For a network with a region: how many of the region's open organisations are expected to
+    name an MSO, how many of them have one in place (their own or a covering organisation's) and
+    how many are missing one (one query). None for a network without a region."""
+    if network.region_id is None:
+        return None
+    day = timezone.localdate()
+    counts = Organisation.objects.filter(region_id=network.region_id).aggregate(
+        expected=Count("pk", filter=expected(Duty.MSO, day)),
+        in_place=Count("pk", filter=expected(Duty.MSO, day) & in_place(Duty.MSO, day)),
+    )
+    return {**counts, "missing": counts["expected"] - counts["in_place"]}
+
+
+@transaction.atomic
+def membership_export(*, user, network: Network, organisations, file_format: str) -> bytes:
+    """The membership list `organisations` (from `membership_list`, filtered) as a CSV or XLSX file,
+    holding the officers' contact details only where the user may see them; logged."""
+    officers = Appointment.objects.current().named().filter(organisation__in=organisations.values("pk"))
+    contact_visible = set(
+        scopes.people_with_contact(user).filter(pk__in=officers.values("person")).values_list("pk", flat=True)
+    )
+    organisations = list(organisations)
+    rows = exports.membership_rows(organisations, contact_visible)
+    shown = [
+        appointment.person
+        for organisation in organisations
+        for appointment in (organisation.named_mso, organisation.named_mdso)
+        if appointment is not None and appointment.person_id in contact_visible
+    ]
+    contact_views_record(
+        viewer=user, people=shown, path=reverse("directory:membership-export", args=[network.slug, file_format])
+    )
+    content = spreadsheets.write_table(file_format, exports.HEADERS, rows, title=network.name)
+    ExportLog.objects.create(user=user, network=network, format=file_format, row_count=len(rows))
+    return content

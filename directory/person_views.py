@@ -1,0 +1,46 @@
+"""A person's page: their roles and networks, and their contact details where the viewer may see them."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Prefetch
+from django.views.generic import DetailView
+
+from audit.services import contact_details_reveal
+from networks.attendance import is_active_member
+from networks.models import Membership
+from officers.models import Appointment, Person
+
+
+class PersonDetailView(LoginRequiredMixin, DetailView):
+    """A person's roles and networks; contact details only for those `access.scopes.people_with_contact` allows."""
+
+    template_name = "officers/person_detail.html"
+    context_object_name = "person"
+
+    def get_queryset(self):
+        # is_active_member: attended one of the last three national webinars (networks.attendance).
+        return Person.objects.annotate(is_active_member=is_active_member()).prefetch_related(
+            Prefetch(
+                "appointments",
+                queryset=Appointment.objects.current().in_role_order().select_related("organisation"),
+                to_attr="current_appointments",
+            ),
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.current().select_related("network").order_by("network__name"),
+                to_attr="current_memberships",
+            ),
+        )
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        person = self.object
+        return super().get_context_data(
+            # access.scopes.people_with_contact decides; a view of someone else's details is logged.
+            show_contact=contact_details_reveal(viewer=user, person=person, path=self.request.path),
+            is_self=person.user_id is not None and person.user_id == user.pk,
+            nav_section="my-details" if person.user_id == user.pk else None,
+            **kwargs,
+        )
+
+
+# Change of details: the officer asks, the national lead decides (officers.changes).
