@@ -33,9 +33,12 @@ run: setup
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Lint: ruff (code and format), the import contract between apps, djLint on the templates, migrations.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/djlint templates --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: setup
