@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from imports.resources import LeadImportExportMixin, PeopleResource
 from msonet.admin import NationalLeadAdmin, NationalLeadInline
-from networks.models import Membership
+from msonet.import_export import LeadImportExportMixin
+from organisations import admin as organisations_admin
 from organisations.models import Organisation, Region
 
-from .models import Appointment, ChangeRequest, Person, RegistrationRequest, TeamProposal
+from .models import Appointment, ChangeRequest, Person, TeamProposal
+from .resources import PeopleResource
 
 PERSON_SEARCH_FIELDS = ("first_name", "last_name", "work_email", "user__email")
 ORGANISATION_SEARCH_FIELDS = ("organisation__ods_code", "organisation__name")
@@ -61,19 +62,28 @@ class AppointmentInline(NationalLeadInline):
         return super().get_queryset(request).select_related("organisation")
 
 
-class MembershipInline(NationalLeadInline):
-    model = Membership
-    fields = ("network", "role", "joined_on", "left_on")
-    autocomplete_fields = ("network",)
+class OrganisationAppointmentInline(NationalLeadInline):
+    model = Appointment
+    fields = ("person", "role", "status", "start_date", "end_date", "mhra_registered_on", "mhra_reference")
+    autocomplete_fields = ("person",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("network")
+        return super().get_queryset(request).select_related("person")
+
+
+# organisations sits below officers, so an organisation's appointments join its admin page here, not there.
+admin.site.unregister(Organisation)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(organisations_admin.OrganisationAdmin):
+    inlines = (*organisations_admin.OrganisationAdmin.inlines, OrganisationAppointmentInline)
 
 
 @admin.register(Person)
 class PersonAdmin(LeadImportExportMixin, NationalLeadAdmin):
-    """People, with the import and export of people and their appointments (imports.people: the same
-    checks, preview and history as the portal's import)."""
+    """People, with the import and export of people and their appointments (officers.imports: the
+    same checks, preview and history as the portal's import). networks.admin adds their memberships."""
 
     resource_classes = [PeopleResource]
     list_display = ("last_name", "first_name", "work_email", "job_title", "profession", "details_confirmed_on", "user")
@@ -92,7 +102,7 @@ class PersonAdmin(LeadImportExportMixin, NationalLeadAdmin):
         ("Contact", {"fields": ("work_email", "phone")}),
         ("Account and confirmation", {"fields": ("user", "details_confirmed_on", "created_at", "updated_at")}),
     )
-    inlines = (AppointmentInline, MembershipInline)
+    inlines = (AppointmentInline,)
 
 
 @admin.register(Appointment)
@@ -185,56 +195,6 @@ class ChangeRequestAdmin(RequestAdmin):
         "reviewed_by",
         "reviewed_at",
         "review_reason",
-    )
-    readonly_fields = fields
-
-
-@admin.register(RegistrationRequest)
-class RegistrationRequestAdmin(RequestAdmin):
-    """Registration requests, to look up and audit; read-only. The lead approves or rejects on the
-    portal's review page, which goes through officers.services (so no path skips its checks)."""
-
-    review_url_name = "officers:registration-review"
-
-    list_display = (
-        "id",
-        "submitted_at",
-        "first_name",
-        "last_name",
-        "organisation",
-        "role",
-        "email_domain_trusted",
-        "status",
-        "reviewed_by",
-        "reviewed_at",
-    )
-    list_display_links = ("id", "submitted_at")
-    list_filter = ("status", "role", "email_domain_trusted", "organisation__region")
-    list_select_related = ("organisation", "reviewed_by")
-    search_fields = ("first_name", "last_name", "user__email", "organisation__ods_code", "organisation__name")
-    date_hierarchy = "submitted_at"
-    fields = (
-        "review_page",
-        "user",
-        "organisation",
-        "role",
-        "start_date",
-        "first_name",
-        "last_name",
-        "job_title",
-        "profession",
-        "registration_number",
-        "phone",
-        "mhra_registered_on",
-        "has_mailbox_access",
-        "proposed_mailbox",
-        "email_domain_trusted",
-        "status",
-        "submitted_at",
-        "reviewed_by",
-        "reviewed_at",
-        "review_reason",
-        "appointment",
     )
     readonly_fields = fields
 

@@ -19,10 +19,11 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from emails.services import email_queue
+from msonet.history import record_change
 from organisations.models import Organisation
 from users.models import User
 
-from .models import Appointment, ChangeRequest, Person, RequestStatus
+from .models import Appointment, ChangeRequest, ChangeRequestConflict, ChangeRequestError, Person
 
 # The fields an officer may ask to change, in the order the form and the diff show them.
 PERSON_FIELDS = ("first_name", "last_name", "job_title", "profession", "registration_number", "work_email", "phone")
@@ -32,28 +33,6 @@ ORGANISATION_FIELDS = ("generic_mailbox",)
 MAILBOX_ROLES = (Appointment.Role.MSO, Appointment.Role.MDSO, Appointment.Role.DEPUTY_MSO)
 
 REPLACED_REASON = "Replaced by a later request from the officer."
-
-
-OWN_REQUEST_MESSAGE = (
-    "You cannot approve a request you made yourself. Nothing was changed: another member of the national team "
-    "must review it."
-)
-
-
-class ChangeRequestError(Exception):
-    """A change request cannot be submitted, approved, rejected or withdrawn; the message says why."""
-
-
-class ChangeRequestDecided(ChangeRequestError):
-    """The request is no longer waiting: it was approved, rejected or withdrawn meanwhile."""
-
-
-class ChangeRequestConflict(ChangeRequestError):
-    """The record changed after the request was made; approving would overwrite those changes."""
-
-    def __init__(self, message: str, fields: list[str]):
-        super().__init__(message)
-        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -142,18 +121,12 @@ def _submit_one(
     waiting = ChangeRequest.objects.select_for_update().waiting().filter(**target_filter).first()
     if not changes or (waiting is not None and waiting.changes == changes):
         return None
-    now = timezone.now()
     if waiting is not None:
-        waiting.status = RequestStatus.WITHDRAWN
-        waiting.reviewed_by = requested_by
-        waiting.reviewed_at = now
-        waiting.review_reason = REPLACED_REASON
-        waiting._history_user = requested_by
-        waiting._change_reason = "Replaced by a newer change request"
-        waiting.save()
+        waiting.mark_withdrawn(
+            user=requested_by, history_reason="Replaced by a newer change request", reason=REPLACED_REASON
+        )
     change = ChangeRequest(requested_by=requested_by, changes=changes, **target_filter)
-    change._history_user = requested_by
-    change._change_reason = "Change requested"
+    record_change(change, user=requested_by, reason="Change requested")
     change.save()
     return change
 
@@ -188,28 +161,6 @@ def change_details_submit(
             )
         )
     return [change for change in created if change is not None]
-
-
-def _decision_text(change: ChangeRequest) -> str:
-    who = change.reviewed_by.email if change.reviewed_by else "someone"
-    when = ""
-    if change.reviewed_at:
-        local = timezone.localtime(change.reviewed_at)
-        when = f"{date_format(local, 'H:i')} on {date_format(local, 'j F Y')}"
-    verb = {
-        RequestStatus.APPROVED: "approved",
-        RequestStatus.REJECTED: "rejected",
-        RequestStatus.WITHDRAWN: "withdrawn",
-    }.get(change.status, change.status)
-    return f"This request was already {verb} by {who} at {when}."
-
-
-def _lock_waiting(request_id: int) -> ChangeRequest:
-    """The request, locked until the transaction ends; ChangeRequestDecided if no longer waiting."""
-    change = ChangeRequest.objects.select_for_update().get(pk=request_id)
-    if change.status != RequestStatus.SUBMITTED:
-        raise ChangeRequestDecided(_decision_text(change))
-    return change
 
 
 def history_reason(*, request_id: int, asked_by: str, approved_by: str) -> str:
@@ -249,9 +200,8 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
     ChangeRequestConflict when a field changed since the request was made, and ChangeRequestError
     when the new values are not valid (for example a work email another person uses). Nothing is
     written in those cases."""
-    change = _lock_waiting(request_id)
-    if change.requested_by_id == reviewer.pk:
-        raise ChangeRequestError(OWN_REQUEST_MESSAGE)
+    change = ChangeRequest.objects.lock_waiting(request_id)
+    change.refuse_own(reviewer)
     target = _locked_target(change)
     model = type(target)
     fields = target_fields(change)
@@ -288,10 +238,8 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
         target.full_clean(exclude=[f.name for f in model._meta.concrete_fields if f.name not in change.changes])
     except ValidationError as error:
         raise ChangeRequestError(f"{_validation_text(error, model)} Nothing was changed.") from error
-    target._history_user = reviewer
-    target._change_reason = history_reason(
-        request_id=change.pk, asked_by=change.requested_by.email, approved_by=reviewer.email
-    )
+    reason = history_reason(request_id=change.pk, asked_by=change.requested_by.email, approved_by=reviewer.email)
+    record_change(target, user=reviewer, reason=reason)
     try:
         with transaction.atomic():
             target.save()
@@ -299,12 +247,7 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
         raise ChangeRequestError(
             "Another change took one of these values at the same moment. Nothing was changed: open the request again."
         ) from error
-    change.status = RequestStatus.APPROVED
-    change.reviewed_by = reviewer
-    change.reviewed_at = timezone.now()
-    change._history_user = reviewer
-    change._change_reason = target._change_reason
-    change.save()
+    change.mark_approved(reviewer=reviewer, history_reason=reason)
     _email_officer(change, "change_request_approved")
     return change
 
@@ -312,17 +255,11 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
 @transaction.atomic
 def change_request_reject(*, request_id: int, reviewer: User, reason: str) -> ChangeRequest:
     """Reject a waiting request with a reason (required), and email the officer the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ChangeRequestError("Give the reason for rejecting the request.")
-    change = _lock_waiting(request_id)
-    change.status = RequestStatus.REJECTED
-    change.reviewed_by = reviewer
-    change.reviewed_at = timezone.now()
-    change.review_reason = reason
-    change._history_user = reviewer
-    change._change_reason = f"Change request #{change.pk} rejected by {reviewer.email}"[:100]
-    change.save()
+    reason = ChangeRequest.rejection_reason(reason)
+    change = ChangeRequest.objects.lock_waiting(request_id)
+    change.mark_rejected(
+        reviewer=reviewer, reason=reason, history_reason=f"Change request #{change.pk} rejected by {reviewer.email}"
+    )
     _email_officer(change, "change_request_rejected")
     return change
 
@@ -330,16 +267,8 @@ def change_request_reject(*, request_id: int, reviewer: User, reason: str) -> Ch
 @transaction.atomic
 def change_request_withdraw(*, request_id: int, user: User) -> ChangeRequest:
     """The officer who asked withdraws a request that is still waiting."""
-    change = ChangeRequest.objects.select_for_update().filter(requested_by=user).get(pk=request_id)
-    if change.status != RequestStatus.SUBMITTED:
-        raise ChangeRequestDecided(_decision_text(change))
-    change.status = RequestStatus.WITHDRAWN
-    change.reviewed_by = user
-    change.reviewed_at = timezone.now()
-    change.review_reason = "Withdrawn by the officer."
-    change._history_user = user
-    change._change_reason = "Withdrawn by the officer"
-    change.save()
+    change = ChangeRequest.objects.filter(requested_by=user).lock_waiting(request_id)
+    change.mark_withdrawn(user=user, history_reason="Withdrawn by the officer", reason="Withdrawn by the officer.")
     return change
 
 
@@ -348,8 +277,7 @@ def person_confirm_details(*, person: Person, user: User, day: datetime.date | N
     """Record that the person confirmed their details are still correct (today unless `day`)."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     person.details_confirmed_on = day or timezone.localdate()
-    person._history_user = user
-    person._change_reason = "Details confirmed as correct"
+    record_change(person, user=user, reason="Details confirmed as correct")
     person.save(update_fields=["details_confirmed_on", "updated_at"])
     return person
 

@@ -1,13 +1,16 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from msonet.history import record_change
 from msonet.validators import validate_uk_phone
 from organisations.models import Organisation
 
@@ -29,37 +32,6 @@ class PersonQuerySet(models.QuerySet):
         if not text:
             return self
         return self.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(work_email__iexact=text))
-
-    def contact_visible_to(self, user):
-        """The people whose contact details (work email, phone, registration number) the user may see.
-
-        The single rule for every page that shows contact details: the person themself, the national
-        lead, chairs of a network the person belongs to or whose region covers one of the person's
-        organisations, and officers with an active appointment at the same organisation.
-        """
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        from networks.models import Membership, Network
-
-        chaired = Membership.objects.current().chairs().filter(person__user=user).values("network")
-        chaired_regions = Network.objects.filter(pk__in=chaired, region__isnull=False).values("region")
-        own_organisations = Appointment.objects.current().filter(person__user=user).values("organisation")
-        active = Appointment.objects.current()
-        return self.filter(
-            Q(user=user)
-            | Q(pk__in=Membership.objects.current().filter(network__in=chaired).values("person"))
-            | Q(pk__in=active.filter(organisation__region__in=chaired_regions).values("person"))
-            | Q(pk__in=active.filter(organisation__in=own_organisations).values("person"))
-        )
-
-    def contact_visible_ids(self, user, people) -> set[int]:
-        """The ids, among `people`, of those whose contact details the user may see (one query)."""
-        ids = {person.pk for person in people}
-        if not ids:
-            return set()
-        return set(self.contact_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 class Person(models.Model):
@@ -100,7 +72,7 @@ class Person(models.Model):
         return self.full_name
 
     def get_absolute_url(self):
-        return reverse("officers:person-detail", args=[self.pk])
+        return reverse("directory:person", args=[self.pk])
 
     @property
     def full_name(self) -> str:
@@ -198,6 +170,16 @@ class Appointment(models.Model):
         return ((day or timezone.localdate()) - self.start_date).days
 
 
+def named_officers(to_attr: str = "named_appointments") -> models.Prefetch:
+    """For a queryset of organisations: prefetch each one's active named MSO and MDSO appointments
+    (with their person) into `to_attr`, which `Organisation.named_mso` and `named_mdso` read."""
+    return models.Prefetch(
+        "appointments",
+        queryset=Appointment.objects.current().named().select_related("person").order_by(),
+        to_attr=to_attr,
+    )
+
+
 class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", "Waiting for review"
     APPROVED = "approved", "Approved"
@@ -206,9 +188,7 @@ class RequestStatus(models.TextChoices):
 
 
 class RequestQuerySet(models.QuerySet):
-    """Requests to the national lead; `owner_field` names the user who made the request."""
-
-    owner_field = "user"
+    """Requests to the national lead; the model's `owner_field` names the user who made each one."""
 
     def waiting(self):
         return self.filter(status=RequestStatus.SUBMITTED)
@@ -219,12 +199,37 @@ class RequestQuerySet(models.QuerySet):
             return self.none()
         if user.is_national_lead:
             return self
-        return self.filter(**{self.owner_field: user})
+        return self.filter(**{self.model.owner_field: user})
+
+    def lock_waiting(self, pk: int):
+        """The request `pk`, locked until the transaction ends, so that two decisions about it run one
+        after the other and the second sees the first; refused unless it is still waiting."""
+        request = self.select_for_update(of=("self",)).get(pk=pk)
+        request.refuse_unless_waiting()
+        return request
+
+
+# An approval the database refused (another officer made active at the same moment): nothing changed.
+RACE_MESSAGE = (
+    "This request could not be approved because the organisation's records changed at the same moment. "
+    "Nothing has been changed. Open the request again and check who holds the role now."
+)
 
 
 class ReviewedRequest(models.Model):
     """What every request to the national lead records of its review: its status, when it was
-    sent, and who decided it, when and (for a rejection) why."""
+    sent, and who decided it, when and (for a rejection) why.
+
+    How a request is decided is written here once: the decision locks the waiting request
+    (`RequestQuerySet.lock_waiting`), is refused once the request is decided or by the person who made
+    it, and marks it approved, rejected (with the reason its maker is told) or withdrawn, with who,
+    when and why in the request and its history. Each kind keeps what differs: what approval does and
+    which email is sent (registrations.services, officers.changes, officers.team).
+    """
+
+    # The field naming the user who made the request, and what the messages call the request.
+    owner_field = "user"
+    noun = "request"
 
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED)
     submitted_at = models.DateTimeField(auto_now_add=True)
@@ -236,6 +241,60 @@ class ReviewedRequest(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def refusal(cls, message: str, *, code: str) -> Exception:
+        """The error that refuses a decision: a ValidationError with `code`, unless a kind raises its own."""
+        return ValidationError(message, code=code)
+
+    @classmethod
+    def rejection_reason(cls, reason: str) -> str:
+        """The reason for a rejection, trimmed; refused when empty, as the request's maker is told it."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise cls.refusal(f"Give the reason for rejecting the {cls.noun}.", code="reason_required")
+        return reason
+
+    def decided_message(self) -> str:
+        """Why this request, no longer waiting, cannot be decided again."""
+        who = self.reviewed_by.get_full_name() if self.reviewed_by else "someone else"
+        return f"This {self.noun} has already been {self.get_status_display().lower()} by {who}."
+
+    def refuse_unless_waiting(self) -> None:
+        if self.status != RequestStatus.SUBMITTED:
+            raise self.refusal(self.decided_message(), code="already_decided")
+
+    def refuse_own(self, reviewer) -> None:
+        """Refused when the reviewer made the request: another member of the national team decides it."""
+        if getattr(self, f"{self.owner_field}_id") == reviewer.pk:
+            raise self.refusal(
+                f"You cannot approve a {self.noun} you made yourself. Nothing was changed: another member of "
+                "the national team must review it.",
+                code="own_request",
+            )
+
+    def mark_approved(self, *, reviewer, history_reason: str, **fields) -> None:
+        """Record that `reviewer` approved the request now, with the `fields` approval sets (such as the
+        appointment made), and save it."""
+        self._decide(RequestStatus.APPROVED, user=reviewer, history_reason=history_reason, **fields)
+
+    def mark_rejected(self, *, reviewer, reason: str, history_reason: str) -> None:
+        """Record that `reviewer` rejected the request now for `reason`, and save it."""
+        self._decide(RequestStatus.REJECTED, user=reviewer, history_reason=history_reason, review_reason=reason)
+
+    def mark_withdrawn(self, *, user, history_reason: str, reason: str = "") -> None:
+        """Record that `user` withdrew the request now (with `reason`, when one is kept), and save it."""
+        fields = {"review_reason": reason} if reason else {}
+        self._decide(RequestStatus.WITHDRAWN, user=user, history_reason=history_reason, **fields)
+
+    def _decide(self, status: str, *, user, history_reason: str, **fields) -> None:
+        self.status = status
+        self.reviewed_by = user
+        self.reviewed_at = timezone.now()
+        for name, value in fields.items():
+            setattr(self, name, value)
+        record_change(self, user=user, reason=history_reason)
+        self.save(update_fields=["status", "reviewed_by", "reviewed_at", *fields])
 
 
 def review_constraints(name: str, noun: str) -> list[models.CheckConstraint]:
@@ -255,56 +314,20 @@ def review_constraints(name: str, noun: str) -> list[models.CheckConstraint]:
     ]
 
 
-class RegistrationRequestQuerySet(RequestQuerySet):
-    owner_field = "user"
+class ChangeRequestError(Exception):
+    """A change request cannot be submitted, approved, rejected or withdrawn; the message says why."""
 
 
-class RegistrationRequest(ReviewedRequest):
-    """A signed-up user asks to be appointed to a role at an organisation; the national lead decides."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registration_requests")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="registration_requests")
-    role = models.CharField(max_length=20, choices=Appointment.Role.choices)
-    start_date = models.DateField()
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    job_title = models.CharField(max_length=200)
-    profession = models.CharField(max_length=30, choices=Profession.choices)
-    registration_number = models.CharField("professional registration number", max_length=30, blank=True)
-    phone = models.CharField("work telephone", max_length=30, blank=True, validators=[validate_uk_phone])
-    mhra_registered_on = models.DateField("registered with the MHRA as the named officer on", null=True, blank=True)
-    has_mailbox_access = models.BooleanField("has access to the generic MSO mailbox", default=False)
-    proposed_mailbox = models.EmailField(
-        "generic MSO mailbox", blank=True, help_text="Given when the organisation has no mailbox on record."
-    )
-    email_domain_trusted = models.BooleanField(
-        default=True, help_text="False when the applicant's email domain needs extra checking."
-    )
-    appointment = models.OneToOneField(
-        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="registration_request"
-    )
-
-    objects = RegistrationRequestQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["submitted_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "organisation", "role"],
-                condition=Q(status="submitted"),
-                name="one_waiting_registration_per_role",
-                violation_error_message="You have already asked for this role at this organisation.",
-            ),
-            *review_constraints("registration", "request"),
-        ]
-
-    def __str__(self):
-        return f"{self.first_name} {self.last_name}: {self.get_role_display()}, {self.organisation.name}"
+class ChangeRequestDecided(ChangeRequestError):
+    """The request is no longer waiting: it was approved, rejected or withdrawn meanwhile."""
 
 
-class ChangeRequestQuerySet(RequestQuerySet):
-    owner_field = "requested_by"
+class ChangeRequestConflict(ChangeRequestError):
+    """The record changed after the request was made; approving would overwrite those changes."""
+
+    def __init__(self, message: str, fields: list[str]):
+        super().__init__(message)
+        self.fields = fields
 
 
 class ChangeRequest(ReviewedRequest):
@@ -312,7 +335,10 @@ class ChangeRequest(ReviewedRequest):
 
     `changes` maps each changed field to the value it had when the request was made and the
     value asked for: {"job_title": {"old": "...", "new": "..."}}. Unchanged fields are left out.
+    Its refusals are ChangeRequestError (ChangeRequestDecided once it is decided).
     """
+
+    owner_field = "requested_by"
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="change_requests")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests")
@@ -321,7 +347,7 @@ class ChangeRequest(ReviewedRequest):
     )
     changes = models.JSONField()
 
-    objects = ChangeRequestQuerySet.as_manager()
+    objects = RequestQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -356,15 +382,26 @@ class ChangeRequest(ReviewedRequest):
     def target(self):
         return self.person or self.organisation
 
+    @classmethod
+    def refusal(cls, message: str, *, code: str) -> ChangeRequestError:
+        return ChangeRequestDecided(message) if code == "already_decided" else ChangeRequestError(message)
 
-class TeamProposalQuerySet(RequestQuerySet):
-    owner_field = "proposed_by"
+    def decided_message(self) -> str:
+        who = self.reviewed_by.email if self.reviewed_by else "someone"
+        when = ""
+        if self.reviewed_at:
+            local = timezone.localtime(self.reviewed_at)
+            when = f"{date_format(local, 'H:i')} on {date_format(local, 'j F Y')}"
+        return f"This request was already {self.get_status_display().lower()} by {who} at {when}."
 
 
 class TeamProposal(ReviewedRequest):
     """The named MSO or MDSO (or the national lead) proposes someone for the organisation's medication
     safety team (a deputy MSO, team member or medicines champion); the national lead decides.
     Approval finds or creates the person by work email and makes the appointment active."""
+
+    owner_field = "proposed_by"
+    noun = "proposal"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="team_proposals")
     role = models.CharField(
@@ -382,7 +419,7 @@ class TeamProposal(ReviewedRequest):
         Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="team_proposal"
     )
 
-    objects = TeamProposalQuerySet.as_manager()
+    objects = RequestQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

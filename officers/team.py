@@ -1,28 +1,23 @@
 """The medication safety team: the named MSO or MDSO (or the national lead) proposes a deputy MSO, team
 member or medicines champion; the national lead approves (the person is found by work email or
 created, and their appointment is active at once) or rejects with a reason. As for registration
-(officers.services), each function is keyword-only and runs in one transaction; the proposer's
-emails are stored in it and sent when it commits."""
+(registrations.services), each function is keyword-only and runs in one transaction; the proposer's
+emails are stored in it and sent when it commits. Locking, refusing and recording a decision are the
+request base's (officers.models.ReviewedRequest)."""
 
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from emails.services import email_queue
 from msonet.history import record_change
 from organisations.models import Organisation
 from users.models import User
 
-from .models import Appointment, Person, RequestStatus, TeamProposal
-from .services import RACE_MESSAGE
+from .models import RACE_MESSAGE, Appointment, Person, TeamProposal
 
 PROPOSED_REASON = "Proposed for the medication safety team"
-OWN_PROPOSAL_MESSAGE = (
-    "You cannot approve a proposal you made yourself. Nothing was changed: another member of the national team "
-    "must review it."
-)
 
 
 def _duplicate(proposal: TeamProposal) -> ValidationError:
@@ -85,23 +80,8 @@ def team_proposal_submit(
     return proposal
 
 
-def _refuse_unless_waiting(proposal: TeamProposal) -> None:
-    if proposal.status == RequestStatus.SUBMITTED:
-        return
-    who = proposal.reviewed_by.get_full_name() if proposal.reviewed_by else "someone else"
-    raise ValidationError(
-        f"This proposal has already been {proposal.get_status_display().lower()} by {who}.", code="already_decided"
-    )
-
-
-def _locked(proposal_id: int) -> TeamProposal:
-    proposal = (
-        TeamProposal.objects.select_for_update(of=("self",))
-        .select_related("organisation", "proposed_by", "reviewed_by")
-        .get(pk=proposal_id)
-    )
-    _refuse_unless_waiting(proposal)
-    return proposal
+def _lock_waiting(proposal_id: int) -> TeamProposal:
+    return TeamProposal.objects.select_related("organisation", "proposed_by", "reviewed_by").lock_waiting(proposal_id)
 
 
 def team_proposal_approve(*, proposal_id: int, reviewer: User) -> Appointment:
@@ -117,9 +97,8 @@ def team_proposal_approve(*, proposal_id: int, reviewer: User) -> Appointment:
 
 
 def _approve(*, proposal_id: int, reviewer: User) -> Appointment:
-    proposal = _locked(proposal_id)
-    if proposal.proposed_by_id == reviewer.pk:
-        raise ValidationError(OWN_PROPOSAL_MESSAGE, code="own_request")
+    proposal = _lock_waiting(proposal_id)
+    proposal.refuse_own(reviewer)
     organisation = proposal.organisation
     reason = f"Team proposal approved by {reviewer.get_full_name()}"
     person = Person.objects.select_for_update().filter(work_email__iexact=proposal.work_email).first()
@@ -147,12 +126,7 @@ def _approve(*, proposal_id: int, reviewer: User) -> Appointment:
     )
     record_change(appointment, user=reviewer, reason=reason)
     appointment.save()
-    proposal.status = RequestStatus.APPROVED
-    proposal.reviewed_by = reviewer
-    proposal.reviewed_at = timezone.now()
-    proposal.appointment = appointment
-    record_change(proposal, user=reviewer, reason=reason)
-    proposal.save(update_fields=["status", "reviewed_by", "reviewed_at", "appointment"])
+    proposal.mark_approved(reviewer=reviewer, history_reason=reason, appointment=appointment)
     email_queue(
         to=[proposal.proposed_by.email],
         template="team_proposal_approved",
@@ -164,16 +138,11 @@ def _approve(*, proposal_id: int, reviewer: User) -> Appointment:
 @transaction.atomic
 def team_proposal_reject(*, proposal_id: int, reviewer: User, reason: str) -> TeamProposal:
     """Reject a waiting proposal with a reason (required); the proposer is emailed the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Give the reason for rejecting the proposal.", code="reason_required")
-    proposal = _locked(proposal_id)
-    proposal.status = RequestStatus.REJECTED
-    proposal.reviewed_by = reviewer
-    proposal.reviewed_at = timezone.now()
-    proposal.review_reason = reason
-    record_change(proposal, user=reviewer, reason=f"Team proposal rejected by {reviewer.get_full_name()}")
-    proposal.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    reason = TeamProposal.rejection_reason(reason)
+    proposal = _lock_waiting(proposal_id)
+    proposal.mark_rejected(
+        reviewer=reviewer, reason=reason, history_reason=f"Team proposal rejected by {reviewer.get_full_name()}"
+    )
     email_queue(
         to=[proposal.proposed_by.email],
         template="team_proposal_rejected",
@@ -185,12 +154,8 @@ def team_proposal_reject(*, proposal_id: int, reviewer: User, reason: str) -> Te
 @transaction.atomic
 def team_proposal_withdraw(*, proposal_id: int, user: User) -> TeamProposal:
     """The proposer (or the national lead) withdraws a proposal that is still waiting."""
-    proposal = _locked(proposal_id)
+    proposal = _lock_waiting(proposal_id)
     if proposal.proposed_by_id != user.pk and not user.is_national_lead:
         raise ValidationError("Only the person who made the proposal can withdraw it.", code="not_proposer")
-    proposal.status = RequestStatus.WITHDRAWN
-    proposal.reviewed_by = user
-    proposal.reviewed_at = timezone.now()
-    record_change(proposal, user=user, reason="Withdrawn by the proposer")
-    proposal.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    proposal.mark_withdrawn(user=user, history_reason="Withdrawn by the proposer")
     return proposal

@@ -34,8 +34,7 @@ from tests.figures import figures
 from .factories import AppointmentFactory, OrganisationFactory
 from .factories.dashboard import ChangeRequestFactory, FlagFactory, HandoverFactory, RegistrationRequestFactory
 from .factories.imports import ImportJobFactory
-from .factories.meetings import AttendanceFactory, UnmatchedAttendeeFactory
-from .factories.networks import MeetingFactory
+from .factories.meetings import AttendanceFactory, MeetingFactory, UnmatchedAttendeeFactory
 from .factories.organisations import CoverFactory
 from .factories.profile import (
     CommitteeFactory,
@@ -94,7 +93,7 @@ directory:team-propose                  login     200       200       404       
 organisations:coverage-rules            login     200       404       404       404       404       404
 organisations:cover-add                 login     200       404       404       404       404       404
 organisations:cover-end                 login     405       404       404       404       404       404
-organisations:expectations              login     200       404       404       404       404       404
+compliance:expectations                 login     200       404       404       404       404       404
 # People: a person's page for everyone signed in; "me" pages for whoever has a person record.
 directory:person                        login     200       200       200       200       200       200
 officers:change-details                 login     404       200       200       200       200       404
@@ -108,16 +107,16 @@ officers:change-queue                   login     200       404       404       
 officers:change-review                  login     200       404       404       404       404       404
 officers:change-approve                 login     405       404       404       404       404       404
 officers:change-reject                  login     405       404       404       404       404       404
-officers:registration-start             login     200       200       200       200       200       200
-officers:registration-create            login     200       200       200       200       200       200
-officers:registration-list              login     200       200       200       200       200       200
-officers:registration-detail            login     200       404       404       404       404       200
-officers:registration-submitted         login     200       404       404       404       404       200
-officers:registration-withdraw          login     405/404   405/404   405/404   405/404   405/404   405
-officers:registration-queue             login     200       404       404       404       404       404
-officers:registration-review            login     200       404       404       404       404       404
-officers:registration-approve           login     405       404       404       404       404       404
-officers:registration-reject            login     405       404       404       404       404       404
+registrations:start                     login     200       200       200       200       200       200
+registrations:create                    login     200       200       200       200       200       200
+registrations:list                      login     200       200       200       200       200       200
+registrations:detail                    login     200       404       404       404       404       200
+registrations:submitted                 login     200       404       404       404       404       200
+registrations:withdraw                  login     405/404   405/404   405/404   405/404   405/404   405
+registrations:queue                     login     200       404       404       404       404       404
+registrations:review                    login     200       404       404       404       404       404
+registrations:approve                   login     405       404       404       404       404       404
+registrations:reject                    login     405       404       404       404       404       404
 officers:team-queue                     login     200       404       404       404       404       404
 officers:team-review                    login     200       404       404       404       404       404
 officers:team-approve                   login     405       404       404       404       404       404
@@ -129,18 +128,18 @@ directory:networks                      login     200       200       200       
 directory:network                       login     200       200       200       200       200       200
 directory:membership                    login     200       404       404       200       404       404
 directory:membership-export             login     200       404       404       200       404       404
-networks:webinar-list                   login     200       404       404       404       404       404
-networks:attendance-import              login     200       404       404       200       200       404
-networks:meeting-list                   login     200       404       404       200       404       404
-networks:meeting-create                 login     200       404       404       200       404       404
-networks:meeting-detail                 login     200       404       404       200       404       404
-networks:meeting-edit                   login     200       404       404       200       404       404
-networks:attendance-add                 login     200       404       404       200       404       404
-networks:attendance-remove              login     200       404       404       200       404       404
-networks:teams-import                   login     200       404       404       200       404       404
-networks:attendance-export              login     200       404       404       200       404       404
-networks:unmatched-match                login     200       404       404       200       404       404
-networks:unmatched-dismiss              login     405       405/404   405/404   405       405/404   405/404
+meetings:webinar-list                   login     200       404       404       404       404       404
+meetings:attendance-import              login     200       404       404       200       200       404
+meetings:list                           login     200       404       404       200       404       404
+meetings:create                         login     200       404       404       200       404       404
+meetings:detail                         login     200       404       404       200       404       404
+meetings:edit                           login     200       404       404       200       404       404
+meetings:attendance-add                 login     200       404       404       200       404       404
+meetings:attendance-remove              login     200       404       404       200       404       404
+meetings:teams-import                   login     200       404       404       200       404       404
+meetings:attendance-export              login     200       404       404       200       404       404
+meetings:unmatched-match                login     200       404       404       200       404       404
+meetings:unmatched-dismiss              login     405       405/404   405/404   405       405/404   405/404
 # Handovers: the lead; the officers handing over; the region's chairs read-only.
 handovers:list                          login     200       200       200       200       200       200
 handovers:start                         login     200       200       404       404       404       404
@@ -149,11 +148,11 @@ handovers:tick                          login     405       405       405/404   
 handovers:untick                        login     405       405       405/404   405/403   405/404   405/404
 handovers:complete                      login     405       405       405/404   405/403   405/404   405/404
 # Closed organisations with officers in post: the lead's pages (404 for everyone else).
-handovers:closures                      login     200       404       404       404       404       404
-handovers:closure                       login     200       404       404       404       404       404
-handovers:closure-successor             login     405       404       404       404       404       404
-handovers:closure-move                  login     405       404       404       404       404       404
-handovers:closure-end                   login     405       404       404       404       404       404
+compliance:closures                     login     200       404       404       404       404       404
+compliance:closure                      login     200       404       404       404       404       404
+compliance:closure-successor            login     405       404       404       404       404       404
+compliance:closure-move                 login     405       404       404       404       404       404
+compliance:closure-end                  login     405       404       404       404       404       404
 # Compliance flags: the lead; chairs see their regions' flags and may not acknowledge them.
 compliance:board                        login     200       404       404       200       200       404
 compliance:acknowledge                  login     405       405/404   405/404   405/403   405/404   405/404
@@ -270,7 +269,7 @@ def test_every_url_the_portal_serves_has_a_row_in_the_table():
 
 def test_the_walk_finds_pages_of_every_app_and_leaves_out_only_admin_and_allauth_pages():
     names = set(ROUTES)
-    assert {"directory:home", "admin:index", "officers:registration-approve", "imports:export-download"} <= names
+    assert {"directory:home", "admin:index", "registrations:approve", "imports:export-download"} <= names
     assert not any(name.startswith("admin:") and name != "admin:index" for name in names)
     assert "account_login" not in names and "mfa_index" not in names
     # The portal's own pages under /accounts/ are not allauth's: they stay in.
@@ -355,10 +354,10 @@ KWARGS = {
 }
 # Pages whose `ods_code` names another organisation of the scene than organisation A.
 ODS_CODE = {
-    "handovers:closure": "closed_organisation",
-    "handovers:closure-successor": "closed_organisation",
-    "handovers:closure-move": "closed_organisation",
-    "handovers:closure-end": "closed_organisation",
+    "compliance:closure": "closed_organisation",
+    "compliance:closure-successor": "closed_organisation",
+    "compliance:closure-move": "closed_organisation",
+    "compliance:closure-end": "closed_organisation",
 }
 # What `pk` means differs from page to page.
 PK = {
@@ -371,24 +370,24 @@ PK = {
     "officers:change-review": "change_request",
     "officers:change-approve": "change_request",
     "officers:change-reject": "change_request",
-    "officers:registration-detail": "registration",
-    "officers:registration-submitted": "registration",
-    "officers:registration-withdraw": "registration",
-    "officers:registration-review": "registration",
-    "officers:registration-approve": "registration",
-    "officers:registration-reject": "registration",
+    "registrations:detail": "registration",
+    "registrations:submitted": "registration",
+    "registrations:withdraw": "registration",
+    "registrations:review": "registration",
+    "registrations:approve": "registration",
+    "registrations:reject": "registration",
     "officers:team-review": "team_proposal",
     "officers:team-approve": "team_proposal",
     "officers:team-reject": "team_proposal",
     "officers:team-withdraw": "team_proposal",
-    "networks:meeting-detail": "meeting",
-    "networks:meeting-edit": "meeting",
-    "networks:attendance-add": "meeting",
-    "networks:attendance-remove": "meeting",
-    "networks:teams-import": "meeting",
-    "networks:attendance-export": "meeting",
-    "networks:unmatched-match": "meeting",
-    "networks:unmatched-dismiss": "meeting",
+    "meetings:detail": "meeting",
+    "meetings:edit": "meeting",
+    "meetings:attendance-add": "meeting",
+    "meetings:attendance-remove": "meeting",
+    "meetings:teams-import": "meeting",
+    "meetings:attendance-export": "meeting",
+    "meetings:unmatched-match": "meeting",
+    "meetings:unmatched-dismiss": "meeting",
     "handovers:detail": "handover",
     "handovers:tick": "handover",
     "handovers:untick": "handover",
@@ -480,7 +479,7 @@ POST_DATA = {
         **_date(f"end-{s.cover.pk}-ends_on", days_from_today(0)),
         f"end-{s.cover.pk}-reason": "The company names its own MSO.",
     },
-    "organisations:expectations": lambda s: {
+    "compliance:expectations": lambda s: {
         "duty": "mdso",
         "mdso-choice": "not_expected",
         "mdso-reason": "Devices are run by the ICB.",
@@ -504,31 +503,31 @@ POST_DATA = {
         ChangeDetailsForm.mailbox_field_name(s.organisation): "ral.medicines.safety@nhs.net",
     },
     "officers:change-reject": lambda s: {"reason": "Not needed."},
-    "officers:registration-reject": lambda s: {"reason": "Not known at this organisation."},
+    "registrations:reject": lambda s: {"reason": "Not known at this organisation."},
     "officers:team-reject": lambda s: {"reason": "Not known at this organisation."},
-    "networks:meeting-create": lambda s: {
+    "meetings:create": lambda s: {
         "title": "Extra meeting",
         "kind": "network",
         **_date("held_on", days_from_today(-7)),
     },
-    "networks:meeting-edit": lambda s: {
+    "meetings:edit": lambda s: {
         "title": "Renamed meeting",
         "kind": "network",
         **_date("held_on", days_from_today(-7)),
     },
-    "networks:attendance-add": lambda s: {"people": [s.world.chair_a.person.pk]},
-    "networks:unmatched-match": lambda s: {"person": s.world.mso_person.pk},
+    "meetings:attendance-add": lambda s: {"people": [s.world.chair_a.person.pk]},
+    "meetings:unmatched-match": lambda s: {"person": s.world.mso_person.pk},
     "handovers:start": lambda s: _date("leaving_date", days_from_today(60)),
     "handovers:tick": lambda s: {"item": "mailbox_access"},
     "handovers:untick": lambda s: {"item": "mailbox_access"},
     "handovers:complete": lambda s: {"reason": "The successor has started."},
-    "handovers:closure-successor": lambda s: {
+    "compliance:closure-successor": lambda s: {
         "successor-successor": s.world.org_b.ods_code,
         "successor-reason": "Merged into Manchester.",
     },
     # Organisation A's MSO stays named; the closed trust's MSO hands over to them.
-    "handovers:closure-move": lambda s: {"move-keep_mso": "current"},
-    "handovers:closure-end": lambda s: {"end-reason": "No one took over its work."},
+    "compliance:closure-move": lambda s: {"move-keep_mso": "current"},
+    "compliance:closure-end": lambda s: {"end-reason": "No one took over its work."},
     "compliance:acknowledge": lambda s: {"note": "Recruiting an MDSO."},
     "committees:edit": lambda s: {
         "name": "Medicines Safety Group",
@@ -557,30 +556,30 @@ CONTROL = {
     "organisations:coverage-rules": "lead",
     "organisations:cover-add": "lead",
     "organisations:cover-end": "lead",
-    "organisations:expectations": "lead",
+    "compliance:expectations": "lead",
     "officers:confirm-details": "mso",
     "officers:change-details": "mso",
     "officers:change-withdraw": "mso",
     "officers:change-approve": "lead",
     "officers:change-reject": "lead",
-    "officers:registration-withdraw": "no_role",
-    "officers:registration-approve": "lead",
-    "officers:registration-reject": "lead",
+    "registrations:withdraw": "no_role",
+    "registrations:approve": "lead",
+    "registrations:reject": "lead",
     "officers:team-approve": "lead",
     "officers:team-reject": "lead",
     "officers:team-withdraw": "mso",
-    "networks:meeting-create": "chair_a",
-    "networks:meeting-edit": "chair_a",
-    "networks:attendance-add": "chair_a",
-    "networks:attendance-remove": "chair_a",
-    "networks:unmatched-match": "chair_a",
-    "networks:unmatched-dismiss": "chair_a",
+    "meetings:create": "chair_a",
+    "meetings:edit": "chair_a",
+    "meetings:attendance-add": "chair_a",
+    "meetings:attendance-remove": "chair_a",
+    "meetings:unmatched-match": "chair_a",
+    "meetings:unmatched-dismiss": "chair_a",
     "handovers:start": "mso",
     "handovers:tick": "mso",
     "handovers:complete": "lead",
-    "handovers:closure-successor": "lead",
-    "handovers:closure-move": "lead",
-    "handovers:closure-end": "lead",
+    "compliance:closure-successor": "lead",
+    "compliance:closure-move": "lead",
+    "compliance:closure-end": "lead",
     "compliance:acknowledge": "lead",
     "committees:edit": "mso",
     "committees:member-add": "mso",

@@ -13,9 +13,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from committees.models import Committee, CommitteeMember
 from handovers.models import Handover, HandoverChecklistItem
-from networks import admin as networks_admin
-from networks.models import Attendance, Meeting, Membership, UnmatchedAttendee
-from officers.models import Appointment, ChangeRequest, RegistrationRequest
+from meetings import admin as meetings_admin
+from meetings.models import Attendance, Meeting, UnmatchedAttendee
+from networks.models import Membership
+from officers.models import Appointment, ChangeRequest
+from registrations.models import RegistrationRequest
 from users.models import TrustedEmailDomain, User
 
 from .factories import (
@@ -29,16 +31,16 @@ from .factories import (
 )
 from .factories.profile import TeamProposalFactory
 
-REGISTRY_APPS = ("users", "officers", "committees", "networks", "handovers")
+REGISTRY_APPS = ("users", "officers", "registrations", "committees", "networks", "handovers")
 # Admins that only show records: their changes go through a service on a portal page.
 READ_ONLY_ADMINS = {
     "officers.changerequest",
-    "officers.registrationrequest",
+    "registrations.registrationrequest",
     "officers.teamproposal",
-    "networks.unmatchedattendee",
+    "meetings.unmatchedattendee",
 }
 # Logs the portal writes, with a read-only admin and no history of their own (tested beside their feature).
-LOG_MODELS = {"networks.exportlog"}
+LOG_MODELS = {"meetings.exportlog"}
 
 
 def registry_models():
@@ -90,7 +92,7 @@ def records(world):
         "officers.changerequest": ChangeRequest.objects.create(
             requested_by=world.mso, person=world.mso_person, changes={"phone": {"old": "", "new": "020 7000 0000"}}
         ),
-        "officers.registrationrequest": RegistrationRequest.objects.create(
+        "registrations.registrationrequest": RegistrationRequest.objects.create(
             user=world.no_role,
             organisation=world.org_b,
             role=Appointment.Role.TEAM_MEMBER,
@@ -107,9 +109,9 @@ def records(world):
         ),
         "networks.network": world.network_a,
         "networks.membership": world.mso_person.memberships.first(),
-        "networks.meeting": meeting,
-        "networks.attendance": Attendance.objects.create(meeting=meeting, person=world.mso_person, minutes_attended=45),
-        "networks.unmatchedattendee": UnmatchedAttendee.objects.create(
+        "meetings.meeting": meeting,
+        "meetings.attendance": Attendance.objects.create(meeting=meeting, person=world.mso_person, minutes_attended=45),
+        "meetings.unmatchedattendee": UnmatchedAttendee.objects.create(
             meeting=meeting, name="Guest", email="guest@example.org", key="guest@example.org"
         ),
         "handovers.handover": handover,
@@ -311,10 +313,10 @@ def test_network_page_edits_chairs_and_links_to_the_member_list(client, world):
 
 @pytest.mark.django_db
 def test_meeting_with_long_attendance_is_saved_and_attendance_edited_from_its_own_list(client, world, monkeypatch):
-    monkeypatch.setattr(networks_admin, "INLINE_ROW_LIMIT", 2)
+    monkeypatch.setattr(meetings_admin, "INLINE_ROW_LIMIT", 2)
     client.force_login(world.lead)
     meeting = MeetingFactory(network=world.national, kind=Meeting.Kind.NATIONAL_WEBINAR)
-    url = admin_url("networks.meeting", "change", meeting.pk)
+    url = admin_url("meetings.meeting", "change", meeting.pk)
     for person in (world.mso_person, world.other_person):
         Attendance.objects.create(meeting=meeting, person=person)
     assert len(client.get(url).context["inline_admin_formsets"]) == 1
@@ -322,7 +324,7 @@ def test_meeting_with_long_attendance_is_saved_and_attendance_edited_from_its_ow
     Attendance.objects.create(meeting=meeting, person=PersonFactory())
     response = client.get(url)
     assert response.context["inline_admin_formsets"] == []
-    attendance_url = f"{admin_url('networks.attendance', 'changelist')}?meeting__id__exact={meeting.pk}"
+    attendance_url = f"{admin_url('meetings.attendance', 'changelist')}?meeting__id__exact={meeting.pk}"
     assert attendance_url in response.content.decode()
     data = change_form_data(response)
     data["title"] = "National MSO webinar (recording available)"
@@ -438,11 +440,11 @@ def add_rows(label, world, count):
             NetworkFactory(parent=NetworkFactory())
         elif label == "networks.membership":
             MembershipFactory(network=NetworkFactory())
-        elif label == "networks.meeting":
+        elif label == "meetings.meeting":
             MeetingFactory(network=NetworkFactory())
-        elif label == "networks.attendance":
+        elif label == "meetings.attendance":
             Attendance.objects.create(meeting=MeetingFactory(network=NetworkFactory()), person=PersonFactory())
-        elif label == "networks.unmatchedattendee":
+        elif label == "meetings.unmatchedattendee":
             meeting = MeetingFactory(network=NetworkFactory())
             UnmatchedAttendee.objects.create(meeting=meeting, name="Guest", email="guest@example.org", key="guest")
         elif label == "handovers.handover":

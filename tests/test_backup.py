@@ -18,7 +18,7 @@ from django.db import connection
 from audit.services import contact_details_reveal
 from officers.changes import change_details_submit, change_request_approve
 from officers.models import Appointment, Person
-from officers.services import registration_approve, registration_submit
+from registrations.services import registration_approve, registration_submit
 
 from .factories import OrganisationFactory, UserFactory
 

@@ -84,14 +84,14 @@ def registration(world):
         "has_mailbox_access": "yes",
         "proposed_mailbox": "mso.team@nhs.net",
     }
-    return reverse("officers:registration-create", args=[world.org_a.ods_code]), data
+    return reverse("registrations:create", args=[world.org_a.ods_code]), data
 
 
 def registration_no_mailbox(world):
     organisation = OrganisationFactory(ods_code="RZZ9", generic_mailbox="", region=world.london)
     url, data = registration(world)
     data.pop("has_mailbox_access")
-    return reverse("officers:registration-create", args=[organisation.ods_code]), data
+    return reverse("registrations:create", args=[organisation.ods_code]), data
 
 
 def change_details(world):
@@ -116,7 +116,7 @@ def change_reject(world):
 
 def registration_reject(world):
     registration = RegistrationRequestFactory(user=world.no_role, organisation=world.org_a)
-    return reverse("officers:registration-reject", args=[registration.pk]), {"reason": "Not the named officer."}
+    return reverse("registrations:reject", args=[registration.pk]), {"reason": "Not the named officer."}
 
 
 def team_reject(world):
@@ -134,23 +134,23 @@ def team_propose(world):
         "profession": Profession.PHARMACIST,
         **_date_post("start_date", TODAY - datetime.timedelta(days=10)),
     }
-    return reverse("organisations:team-propose", args=[world.org_a.ods_code]), data
+    return reverse("directory:team-propose", args=[world.org_a.ods_code]), data
 
 
 def key_contact_add(world):
     data = {"role": "chief_pharmacist", "name": "Priya Shah", "email": "priya.shah@nhs.net", "phone": "020 7946 0002"}
-    return reverse("organisations:key-contact-add", args=[world.org_a.ods_code]), data
+    return reverse("directory:key-contact-add", args=[world.org_a.ods_code]), data
 
 
 def key_contact_edit(world):
     contact = KeyContactFactory(organisation=world.org_a, role="governance_lead", name="Ola Ade")
     data = {"role": "governance_lead", "name": "Ola Ade", "email": "ola.ade@nhs.net", "phone": "020 7946 0003"}
-    return reverse("organisations:key-contact-edit", args=[world.org_a.ods_code, contact.pk]), data
+    return reverse("directory:key-contact-edit", args=[world.org_a.ods_code, contact.pk]), data
 
 
 def board_director(world):
     data = {"name": "Dr Rhys Morgan", "email": "rhys.morgan@nhs.net"}
-    return reverse("organisations:board-director", args=[world.org_a.ods_code]), data
+    return reverse("directory:board-director", args=[world.org_a.ods_code]), data
 
 
 def committee_edit(world):
@@ -212,12 +212,12 @@ def flag_acknowledge(world):
 
 def meeting_create(world):
     data = {"title": "National MSO webinar", **_date_post("held_on", TODAY), "kind": "national_webinar"}
-    return reverse("networks:meeting-create", args=[world.national.slug]), data
+    return reverse("meetings:create", args=[world.national.slug]), data
 
 
 def meeting_edit(world):
     meeting = MeetingFactory(network=world.network_a)
-    return reverse("networks:meeting-edit", args=[meeting.pk]), {
+    return reverse("meetings:edit", args=[meeting.pk]), {
         "title": "London MSO network meeting",
         **_date_post("held_on", TODAY),
     }
@@ -225,13 +225,13 @@ def meeting_edit(world):
 
 def attendance_add(world):
     meeting = MeetingFactory(network=world.network_a)
-    return reverse("networks:attendance-add", args=[meeting.pk]), {"people": [str(world.mso_person.pk)]}
+    return reverse("meetings:attendance-add", args=[meeting.pk]), {"people": [str(world.mso_person.pk)]}
 
 
 def unmatched_match(world):
     meeting = MeetingFactory(network=world.network_a)
     row = UnmatchedAttendeeFactory(meeting=meeting)
-    return reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": str(world.mso_person.pk)}
+    return reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"person": str(world.mso_person.pk)}
 
 
 def workspace_item(world):

@@ -21,36 +21,36 @@ from tests.strategies import (
 )
 
 # Written by a page that shows contact details, whatever its search: who saw whose details.
-VIEW_LOGS = {"audit_contactview", "networks_exportlog"}
+VIEW_LOGS = {"audit_contactview", "meetings_exportlog"}
 
 # (URL name, its arguments from the world, who uses it, the query parameters it reads)
 SEARCH_PAGES = [
-    ("organisations:directory", None, "mso", ["q", "region", "kind", "show", "include_closed", "page"]),
-    ("organisations:search-json", None, "mso", ["q"]),
-    ("officers:registration-start", None, "no_role", ["q", "page"]),
+    ("directory:organisations", None, "mso", ["q", "region", "kind", "show", "include_closed", "page"]),
+    ("directory:search-json", None, "mso", ["q"]),
+    ("registrations:start", None, "no_role", ["q", "page"]),
     ("committees:overview", None, "lead", ["q", "region", "patient_representation", "terms_of_reference", "page"]),
     ("compliance:board", None, "lead", ["q", "kind", "region", "status", "age", "page"]),
     ("workspace:progress", None, "lead", ["q", "region", "role", "page"]),
-    ("networks:membership", lambda w: {"slug": w.network_a.slug}, "chair_a", ["q", "kind", "gaps", "page"]),
-    ("networks:list", None, "mso", ["mine", "page"]),
-    ("networks:detail", lambda w: {"slug": w.network_a.slug}, "chair_a", ["page"]),
+    ("directory:membership", lambda w: {"slug": w.network_a.slug}, "chair_a", ["q", "kind", "gaps", "page"]),
+    ("directory:networks", None, "mso", ["mine", "page"]),
+    ("directory:network", lambda w: {"slug": w.network_a.slug}, "chair_a", ["page"]),
     ("handovers:list", None, "lead", ["show", "page"]),
     ("officers:change-queue", None, "lead", ["page"]),
-    ("officers:registration-queue", None, "lead", ["page"]),
+    ("registrations:queue", None, "lead", ["page"]),
     ("officers:team-queue", None, "lead", ["page"]),
     ("imports:index", None, "lead", ["page"]),
     ("dashboard:index", None, "lead", ["region", "page"]),
-    ("networks:attendance-add", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["q", "page"]),
-    ("networks:meeting-detail", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["page"]),
+    ("meetings:attendance-add", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["q", "page"]),
+    ("meetings:detail", lambda w: {"pk": _meeting(w).pk}, "chair_a", ["page"]),
     ("imports:job", lambda w: {"pk": _import_job(w).pk}, "lead", ["show", "page"]),
     (
-        "networks:membership-export",
+        "directory:membership-export",
         lambda w: {"slug": w.network_a.slug, "file_format": "csv"},
         "chair_a",
         ["q", "kind", "gaps"],
     ),
     (
-        "networks:membership-export",
+        "directory:membership-export",
         lambda w: {"slug": w.network_a.slug, "file_format": "xlsx"},
         "chair_a",
         ["q", "kind", "gaps"],
@@ -89,12 +89,12 @@ def test_search_and_filters_never_fail_on_arbitrary_text(client, world, name, kw
 
 
 FILTER_FORMS = [
-    ("organisations:directory", None, "mso", "q"),
-    ("officers:registration-start", None, "no_role", "q"),
+    ("directory:organisations", None, "mso", "q"),
+    ("registrations:start", None, "no_role", "q"),
     ("committees:overview", None, "lead", "q"),
     ("compliance:board", None, "lead", "q"),
     ("workspace:progress", None, "lead", "region"),
-    ("networks:membership", lambda w: {"slug": w.network_a.slug}, "chair_a", "q"),
+    ("directory:membership", lambda w: {"slug": w.network_a.slug}, "chair_a", "q"),
 ]
 
 
@@ -114,7 +114,7 @@ def test_search_box_says_a_nul_byte_cannot_be_searched(client, world, name, kwar
 @given(q=arbitrary_text)
 def test_organisation_search_json_answers_any_text_with_json(client, world, q):
     client.force_login(world.mso)
-    response = client.get(reverse("organisations:search-json"), {"q": q})
+    response = client.get(reverse("directory:search-json"), {"q": q})
     assert response.status_code == 200
     assert isinstance(response.json()["results"], list)
     figures.add("bad_inputs", 1)
@@ -122,21 +122,21 @@ def test_organisation_search_json_answers_any_text_with_json(client, world, q):
 
 # Addresses with an ODS code (or a slug) in them, and who may open each.
 ADDRESSES = [
-    ("organisations:detail", "ods_code", "mso"),
-    ("organisations:key-contacts", "ods_code", "mso"),
-    ("organisations:key-contact-add", "ods_code", "mso"),
-    ("organisations:board-director", "ods_code", "mso"),
-    ("organisations:team-propose", "ods_code", "mso"),
+    ("directory:organisation", "ods_code", "mso"),
+    ("directory:key-contacts", "ods_code", "mso"),
+    ("directory:key-contact-add", "ods_code", "mso"),
+    ("directory:board-director", "ods_code", "mso"),
+    ("directory:team-propose", "ods_code", "mso"),
     ("committees:detail", "ods_code", "mso"),
     ("committees:edit", "ods_code", "mso"),
     ("committees:member-add", "ods_code", "mso"),
     ("committees:terms-of-reference", "ods_code", "mso"),
     ("committees:terms-of-reference-upload", "ods_code", "mso"),
-    ("officers:registration-create", "ods_code", "no_role"),
+    ("registrations:create", "ods_code", "no_role"),
     ("dashboard:region", "code", "lead"),
-    ("networks:detail", "slug", "mso"),
-    ("networks:membership", "slug", "chair_a"),
-    ("networks:meeting-list", "slug", "lead"),
+    ("directory:network", "slug", "mso"),
+    ("directory:membership", "slug", "chair_a"),
+    ("meetings:list", "slug", "lead"),
     ("imports:upload", "dataset", "lead"),
 ]
 

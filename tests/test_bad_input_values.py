@@ -144,7 +144,7 @@ def test_each_kind_of_impossible_date_has_its_own_message(parts, message):
 @bad_input_settings(max_examples=40)
 @given(year=st.integers(min_value=1000, max_value=1989))
 def test_a_start_date_before_1990_is_refused(year):
-    from officers.forms import RegistrationRequestForm
+    from registrations.forms import RegistrationRequestForm
 
     form = RegistrationRequestForm.__new__(RegistrationRequestForm)
     form.cleaned_data = {"start_date": datetime.date(year, 1, 1)}

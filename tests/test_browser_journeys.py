@@ -20,7 +20,7 @@ from compliance.services import compliance_scan
 from networks.models import Membership
 from officers.changes import change_details_submit
 from officers.models import Appointment, Profession
-from officers.services import registration_submit
+from registrations.services import registration_submit
 
 from .a11y import assert_focus_visible, check_page, focused, tab_to
 from .conftest import CHROMIUM, CHROMIUM_ARGS

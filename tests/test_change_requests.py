@@ -9,16 +9,21 @@ from django.utils import timezone
 
 from emails.models import OutboundEmail
 from officers.changes import (
-    ChangeRequestConflict,
-    ChangeRequestDecided,
-    ChangeRequestError,
     change_details_submit,
     change_request_approve,
     change_request_reject,
     history_reason,
     mailbox_organisations,
 )
-from officers.models import Appointment, ChangeRequest, Person, RequestStatus
+from officers.models import (
+    Appointment,
+    ChangeRequest,
+    ChangeRequestConflict,
+    ChangeRequestDecided,
+    ChangeRequestError,
+    Person,
+    RequestStatus,
+)
 
 from .factories import AppointmentFactory, OrganisationFactory, PersonFactory, UserFactory
 
@@ -728,15 +733,15 @@ def test_unknown_request_is_not_found_for_the_lead(client, world):
 
 def test_lead_home_page_links_to_the_queue(client, world):
     client.force_login(world.lead)
-    assert reverse("officers:change-queue") in page_text(client.get(reverse("home")))
+    assert reverse("officers:change-queue") in page_text(client.get(reverse("directory:home")))
 
 
 def test_only_the_lead_has_change_requests_in_the_menu(client, world):
     client.force_login(world.lead)
-    assert "Change requests</a>" in page_text(client.get(reverse("home")))
+    assert "Change requests</a>" in page_text(client.get(reverse("directory:home")))
     for user in (world.mso, world.chair_a, world.no_role):
         client.force_login(user)
-        assert reverse("officers:change-queue") not in page_text(client.get(reverse("home")))
+        assert reverse("officers:change-queue") not in page_text(client.get(reverse("directory:home")))
 
 
 def test_admin_shows_a_change_request_read_only_with_a_link_to_the_review_page(client, world):

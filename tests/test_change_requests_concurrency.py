@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from officers.changes import ChangeRequestDecided, change_details_submit, change_request_approve
-from officers.models import ChangeRequest, Person, RequestStatus
+from officers.changes import change_details_submit, change_request_approve
+from officers.models import ChangeRequest, ChangeRequestDecided, Person, RequestStatus
 
 from .factories import TOTPAuthenticatorFactory, UserFactory
 

@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from handovers.models import Handover
-from officers.models import Appointment, RegistrationRequest, RequestStatus
-from officers.services import RACE_MESSAGE
+from officers.models import Appointment, RequestStatus
+from registrations.models import RegistrationRequest
+from registrations.services import RACE_MESSAGE
 
 from .factories import OrganisationFactory, TOTPAuthenticatorFactory, UserFactory
 from .figures import figures
@@ -76,13 +77,13 @@ def test_two_leads_approving_two_people_as_named_mso_of_one_organisation_at_once
         client = Client()
         client.force_login(user)
         # Each lead opens the request: nobody holds the role yet.
-        review = client.get(reverse("officers:registration-review", args=[request.pk]))
+        review = client.get(reverse("registrations:review", args=[request.pk]))
         assert review.status_code == 200
         clients.append(client)
 
     responses = post_together(
         [
-            (client, reverse("officers:registration-approve", args=[request.pk]))
+            (client, reverse("registrations:approve", args=[request.pk]))
             for client, request in zip(clients, requests, strict=True)
         ]
     )

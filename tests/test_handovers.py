@@ -263,7 +263,7 @@ def test_others_cannot_complete(world, successor, role):
 
 
 def test_registration_approval_attaches_the_successor_to_the_started_handover(world):
-    from officers.services import registration_approve
+    from registrations.services import registration_approve
 
     from .test_registration import make_request
 

@@ -23,7 +23,8 @@ from committees.models import Committee, CommitteeMember
 from emails.models import OutboundEmail
 from emails.services import RenderedEmail, email_queue_rendered
 from officers.changes import change_details_submit, change_request_approve
-from officers.models import Appointment, ChangeRequest, Person, RegistrationRequest
+from officers.models import Appointment, ChangeRequest, Person
+from registrations.models import RegistrationRequest
 from users.models import User, UserSession
 
 from .factories import (

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from officers.models import Appointment, RegistrationRequest, RequestStatus
-from officers.services import registration_submit, registration_withdraw
+from officers.models import Appointment, RequestStatus
+from registrations.models import RegistrationRequest
+from registrations.services import registration_submit, registration_withdraw
 
 from .factories import OrganisationFactory, PersonFactory, UserFactory
 
@@ -54,7 +55,7 @@ def form_data(**overrides) -> dict:
 
 def submit(client, applicant, organisation, **overrides):
     client.force_login(applicant)
-    return client.post(reverse("officers:registration-create", args=[organisation.ods_code]), form_data(**overrides))
+    return client.post(reverse("registrations:create", args=[organisation.ods_code]), form_data(**overrides))
 
 
 def make_request(user, organisation, *, role="mso", start_date=None, **details) -> RegistrationRequest:
@@ -100,47 +101,47 @@ def org_c(world):
 
 def test_search_finds_open_organisations_by_name(client, world, applicant):
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-start"), {"q": "royal free"})
+    response = client.get(reverse("registrations:start"), {"q": "royal free"})
     assert response.status_code == 200
     assert [o.ods_code for o in response.context["page_obj"]] == ["RAL"]
-    assert reverse("officers:registration-create", args=["RAL"]).encode() in response.content
+    assert reverse("registrations:create", args=["RAL"]).encode() in response.content
 
 
 def test_search_finds_an_organisation_by_its_ods_code_first(client, world, applicant):
     OrganisationFactory(ods_code="R0B", name="Trust whose name mentions r0a")
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-start"), {"q": "r0a"})
+    response = client.get(reverse("registrations:start"), {"q": "r0a"})
     assert [o.ods_code for o in response.context["page_obj"]] == ["R0A", "R0B"]
 
 
 def test_search_leaves_out_closed_organisations(client, world, applicant):
     OrganisationFactory(ods_code="RXX", name="Royal Closed Hospital", closed_on=datetime.date(2020, 3, 31))
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-start"), {"q": "royal"})
+    response = client.get(reverse("registrations:start"), {"q": "royal"})
     assert [o.ods_code for o in response.context["page_obj"]] == ["RAL"]
 
 
 def test_search_that_finds_nothing_says_so(client, world, applicant):
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-start"), {"q": "no such trust"})
+    response = client.get(reverse("registrations:start"), {"q": "no such trust"})
     assert response.context["page_obj"].paginator.count == 0
     assert b"No open organisations found" in response.content
 
 
 def test_empty_search_asks_for_a_name_or_code(client, world, applicant):
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-start"), {"q": "  "})
+    response = client.get(reverse("registrations:start"), {"q": "  "})
     assert "Enter the name or ODS code of your organisation" in error_messages(response)
     assert b"nhsuk-error-summary" in response.content
 
 
 def test_start_page_works_without_javascript_and_loads_the_type_ahead_script(client, world, applicant):
     client.force_login(applicant)
-    html = client.get(reverse("officers:registration-start")).content.decode()
+    html = client.get(reverse("registrations:start")).content.decode()
     assert 'method="get"' in html
     assert 'name="q"' in html
     assert '<script type="module" src="/static/js/organisation-search.js"></script>' in html
-    assert f'data-search-url="{reverse("organisations:search-json")}"' in html
+    assert f'data-search-url="{reverse("directory:search-json")}"' in html
     assert "<script>" not in html
 
 
@@ -149,7 +150,7 @@ def test_search_json_returns_up_to_ten_open_organisations(client, world, applica
         OrganisationFactory(name=f"Northern Care Alliance site {number}", region=world.north_west)
     OrganisationFactory(name="Northern Closed Trust", closed_on=datetime.date(2020, 3, 31))
     client.force_login(applicant)
-    response = client.get(reverse("organisations:search-json"), {"q": "northern"})
+    response = client.get(reverse("directory:search-json"), {"q": "northern"})
     assert response.status_code == 200
     results = response.json()["results"]
     assert len(results) == 10
@@ -160,7 +161,7 @@ def test_search_json_returns_up_to_ten_open_organisations(client, world, applica
 
 def test_search_json_matches_the_ods_code(client, world, applicant):
     client.force_login(applicant)
-    response = client.get(reverse("organisations:search-json"), {"q": "ral"})
+    response = client.get(reverse("directory:search-json"), {"q": "ral"})
     assert response.json()["results"] == [
         {"ods_code": "RAL", "name": "Royal Free London NHS Foundation Trust", "region": "London"}
     ]
@@ -168,11 +169,11 @@ def test_search_json_matches_the_ods_code(client, world, applicant):
 
 def test_search_json_ignores_a_single_character(client, world, applicant):
     client.force_login(applicant)
-    assert client.get(reverse("organisations:search-json"), {"q": "r"}).json() == {"results": []}
+    assert client.get(reverse("directory:search-json"), {"q": "r"}).json() == {"results": []}
 
 
 def test_search_json_needs_sign_in(client, world):
-    response = client.get(reverse("organisations:search-json"), {"q": "royal"})
+    response = client.get(reverse("directory:search-json"), {"q": "royal"})
     assert response.status_code == 401
     assert "results" not in response.json()
 
@@ -186,7 +187,7 @@ def test_search_json_runs_the_same_queries_whatever_the_matches(
     client.force_login(applicant)
     # Session, user, the two-factor check (chaired networks), then one search.
     with django_assert_max_num_queries(4):
-        response = client.get(reverse("organisations:search-json"), {"q": "test hospitals"})
+        response = client.get(reverse("directory:search-json"), {"q": "test hospitals"})
     assert len(response.json()["results"]) == min(size, 10)
 
 
@@ -195,7 +196,7 @@ def test_search_json_runs_the_same_queries_whatever_the_matches(
 
 def test_form_is_prefilled_from_the_account_name(client, world, applicant):
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-create", args=["RAL"]))
+    response = client.get(reverse("registrations:create", args=["RAL"]))
     assert response.status_code == 200
     form = response.context["form"]
     assert form["first_name"].value() == "Priya"
@@ -206,7 +207,7 @@ def test_form_is_prefilled_from_the_account_name(client, world, applicant):
 
 def test_form_is_prefilled_from_the_person_record(client, world):
     client.force_login(world.mso)
-    form = client.get(reverse("officers:registration-create", args=["R0A"])).context["form"]
+    form = client.get(reverse("registrations:create", args=["R0A"])).context["form"]
     assert form["first_name"].value() == world.mso_person.first_name
     assert form["job_title"].value() == world.mso_person.job_title
     assert form["phone"].value() == world.mso_person.phone
@@ -215,8 +216,8 @@ def test_form_is_prefilled_from_the_person_record(client, world):
 def test_form_for_a_closed_organisation_is_not_found(client, world, applicant):
     OrganisationFactory(ods_code="RXX", closed_on=datetime.date(2020, 3, 31))
     client.force_login(applicant)
-    assert client.get(reverse("officers:registration-create", args=["RXX"])).status_code == 404
-    assert client.get(reverse("officers:registration-create", args=["ZZZ99"])).status_code == 404
+    assert client.get(reverse("registrations:create", args=["RXX"])).status_code == 404
+    assert client.get(reverse("registrations:create", args=["ZZZ99"])).status_code == 404
 
 
 def test_sending_the_form_creates_a_waiting_request_and_emails_the_applicant(
@@ -226,7 +227,7 @@ def test_sending_the_form_creates_a_waiting_request_and_emails_the_applicant(
         response = submit(client, applicant, org_c, registration_number="20 456 78")
     request = RegistrationRequest.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("officers:registration-submitted", args=[request.pk])
+    assert response["Location"] == reverse("registrations:submitted", args=[request.pk])
     assert request.user == applicant
     assert request.organisation == org_c
     assert request.role == Appointment.Role.MSO
@@ -341,7 +342,7 @@ def test_error_summary_links_to_the_day_box_of_a_date(client, world, applicant, 
 def test_organisation_without_a_mailbox_asks_for_its_address(client, world, applicant):
     organisation = OrganisationFactory(ods_code="RKE", name="Whittington Health", generic_mailbox="")
     client.force_login(applicant)
-    form = client.get(reverse("officers:registration-create", args=["RKE"])).context["form"]
+    form = client.get(reverse("registrations:create", args=["RKE"])).context["form"]
     assert "proposed_mailbox" in form.fields
     assert "has_mailbox_access" not in form.fields
     response = submit(client, applicant, organisation, has_mailbox_access=None, proposed_mailbox="WH.MSO@nhs.net")
@@ -410,11 +411,11 @@ def test_applicant_sees_their_requests_with_their_status(client, world, applican
     waiting = make_request(applicant, org_c)
     other = make_request(world.other_mso, world.org_a, role="deputy_mso")
     client.force_login(applicant)
-    response = client.get(reverse("officers:registration-list"))
+    response = client.get(reverse("registrations:list"))
     assert list(response.context["registrations"]) == [waiting]
     assert b"Waiting for review" in response.content
-    assert reverse("officers:registration-detail", args=[other.pk]).encode() not in response.content
-    detail = client.get(reverse("officers:registration-detail", args=[waiting.pk]))
+    assert reverse("registrations:detail", args=[other.pk]).encode() not in response.content
+    detail = client.get(reverse("registrations:detail", args=[waiting.pk]))
     assert detail.status_code == 200
     assert b"Withdraw this request" in detail.content
 
@@ -422,14 +423,12 @@ def test_applicant_sees_their_requests_with_their_status(client, world, applican
 def test_applicant_withdraws_a_waiting_request(client, world, applicant, org_c):
     request = make_request(applicant, org_c)
     client.force_login(applicant)
-    response = client.post(reverse("officers:registration-withdraw", args=[request.pk]), follow=True)
+    response = client.post(reverse("registrations:withdraw", args=[request.pk]), follow=True)
     request.refresh_from_db()
     assert request.status == RequestStatus.WITHDRAWN
     assert request.reviewed_at is not None
     assert any("You withdrew your request" in message for message in messages_of(response))
-    assert (
-        b"Withdraw this request" not in client.get(reverse("officers:registration-detail", args=[request.pk])).content
-    )
+    assert b"Withdraw this request" not in client.get(reverse("registrations:detail", args=[request.pk])).content
 
 
 def test_withdrawing_a_request_already_decided_is_refused_with_a_message(client, world, applicant, org_c):
@@ -438,7 +437,7 @@ def test_withdrawing_a_request_already_decided_is_refused_with_a_message(client,
         status=RequestStatus.REJECTED, reviewed_by=world.lead, reviewed_at=timezone.now(), review_reason="Unknown"
     )
     client.force_login(applicant)
-    response = client.post(reverse("officers:registration-withdraw", args=[request.pk]), follow=True)
+    response = client.post(reverse("registrations:withdraw", args=[request.pk]), follow=True)
     request.refresh_from_db()
     assert request.status == RequestStatus.REJECTED
     assert f"This request has already been rejected by {world.lead.get_full_name()}." in messages_of(response)
@@ -447,7 +446,7 @@ def test_withdrawing_a_request_already_decided_is_refused_with_a_message(client,
 def test_withdraw_is_post_only(client, world, applicant, org_c):
     request = make_request(applicant, org_c)
     client.force_login(applicant)
-    assert client.get(reverse("officers:registration-withdraw", args=[request.pk])).status_code == 405
+    assert client.get(reverse("registrations:withdraw", args=[request.pk])).status_code == 405
 
 
 # Ways in.
@@ -455,36 +454,36 @@ def test_withdraw_is_post_only(client, world, applicant, org_c):
 
 def test_home_offers_registration_to_a_user_without_an_appointment(client, world, applicant):
     client.force_login(applicant)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("directory:home")).content.decode()
     assert "Register as a medication safety officer" in html
-    assert reverse("officers:registration-start") in html
+    assert reverse("registrations:start") in html
 
 
 def test_home_does_not_offer_registration_to_an_officer(client, world):
     client.force_login(world.mso)
-    assert b"Register as a medication safety officer" not in client.get(reverse("home")).content
+    assert b"Register as a medication safety officer" not in client.get(reverse("directory:home")).content
 
 
 def test_header_links_to_registration_for_every_signed_in_user(client, world):
     for user in (world.no_role, world.mso, world.chair_a):
         client.force_login(user)
-        html = client.get(reverse("home")).content.decode()
+        html = client.get(reverse("directory:home")).content.decode()
         menu = html[html.index('<nav class="nhsuk-header__navigation"') :]
-        assert reverse("officers:registration-start") in menu[: menu.index("</nav>")]
+        assert reverse("registrations:start") in menu[: menu.index("</nav>")]
 
 
 def test_header_links_the_national_lead_to_the_registration_queue(client, world):
     client.force_login(world.lead)
-    assert reverse("officers:registration-queue").encode() in client.get(reverse("home")).content
+    assert reverse("registrations:queue").encode() in client.get(reverse("directory:home")).content
     client.force_login(world.mso)
-    assert reverse("officers:registration-queue").encode() not in client.get(reverse("home")).content
+    assert reverse("registrations:queue").encode() not in client.get(reverse("directory:home")).content
 
 
 def test_existing_person_record_is_prefilled_for_a_user_linked_to_one(client, world):
     user = UserFactory(email="linked@nhs.net")
     PersonFactory(user=user, work_email="linked@nhs.net", first_name="Ade", last_name="Okafor")
     client.force_login(user)
-    form = client.get(reverse("officers:registration-create", args=["RAL"])).context["form"]
+    form = client.get(reverse("registrations:create", args=["RAL"])).context["form"]
     assert (form["first_name"].value(), form["last_name"].value()) == ("Ade", "Okafor")
 
 

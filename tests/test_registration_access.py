@@ -4,7 +4,8 @@ lead, a user with no role, and anonymous visitors."""
 import pytest
 from django.urls import reverse
 
-from officers.models import Appointment, RegistrationRequest, RequestStatus
+from officers.models import Appointment, RequestStatus
+from registrations.models import RegistrationRequest
 
 from .factories import UserFactory
 from .test_registration import form_data, make_request
@@ -39,34 +40,34 @@ def assert_sent_to_sign_in(response):
 @pytest.mark.parametrize("role", SIGNED_IN)
 def test_registration_pages_open_to_every_signed_in_user(client, world, role):
     client.force_login(getattr(world, role))
-    assert client.get(reverse("officers:registration-start")).status_code == 200
-    assert client.get(reverse("officers:registration-start"), {"q": "royal"}).status_code == 200
-    assert client.get(reverse("officers:registration-create", args=["R0A"])).status_code == 200
-    assert client.get(reverse("officers:registration-list")).status_code == 200
-    assert client.get(reverse("organisations:search-json"), {"q": "royal"}).status_code == 200
+    assert client.get(reverse("registrations:start")).status_code == 200
+    assert client.get(reverse("registrations:start"), {"q": "royal"}).status_code == 200
+    assert client.get(reverse("registrations:create", args=["R0A"])).status_code == 200
+    assert client.get(reverse("registrations:list")).status_code == 200
+    assert client.get(reverse("directory:search-json"), {"q": "royal"}).status_code == 200
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_from_every_registration_page(client, world, registration):
     for url in (
-        reverse("officers:registration-start"),
-        reverse("officers:registration-create", args=["RAL"]),
-        reverse("officers:registration-list"),
-        reverse("officers:registration-detail", args=[registration.pk]),
-        reverse("officers:registration-submitted", args=[registration.pk]),
-        reverse("officers:registration-queue"),
-        reverse("officers:registration-review", args=[registration.pk]),
+        reverse("registrations:start"),
+        reverse("registrations:create", args=["RAL"]),
+        reverse("registrations:list"),
+        reverse("registrations:detail", args=[registration.pk]),
+        reverse("registrations:submitted", args=[registration.pk]),
+        reverse("registrations:queue"),
+        reverse("registrations:review", args=[registration.pk]),
     ):
         assert_sent_to_sign_in(client.get(url))
 
 
 def test_anonymous_visitor_cannot_send_a_request(client, world):
-    assert_sent_to_sign_in(client.post(reverse("officers:registration-create", args=["RAL"]), form_data()))
+    assert_sent_to_sign_in(client.post(reverse("registrations:create", args=["RAL"]), form_data()))
     assert not RegistrationRequest.objects.exists()
 
 
 def test_anonymous_visitor_cannot_withdraw_approve_or_reject(client, world, registration):
-    for name in ("registration-withdraw", "registration-approve", "registration-reject"):
-        assert_sent_to_sign_in(client.post(reverse(f"officers:{name}", args=[registration.pk]), {"reason": "No"}))
+    for name in ("withdraw", "approve", "reject"):
+        assert_sent_to_sign_in(client.post(reverse(f"registrations:{name}", args=[registration.pk]), {"reason": "No"}))
     registration.refresh_from_db()
     assert registration.status == RequestStatus.SUBMITTED
 
@@ -74,46 +75,46 @@ def test_anonymous_visitor_cannot_withdraw_approve_or_reject(client, world, regi
 # The applicant's own request.
 
 
-@pytest.mark.parametrize("name", ["registration-detail", "registration-submitted"])
+@pytest.mark.parametrize("name", ["detail", "submitted"])
 def test_owner_sees_their_request(client, world, owner, registration, name):
     client.force_login(owner)
-    response = client.get(reverse(f"officers:{name}", args=[registration.pk]))
+    response = client.get(reverse(f"registrations:{name}", args=[registration.pk]))
     assert response.status_code == 200
     assert b"Royal Free London NHS Foundation Trust" in response.content
 
 
-@pytest.mark.parametrize("name", ["registration-detail", "registration-submitted"])
+@pytest.mark.parametrize("name", ["detail", "submitted"])
 def test_national_lead_sees_any_request(client, world, registration, name):
     client.force_login(world.lead)
-    assert client.get(reverse(f"officers:{name}", args=[registration.pk])).status_code == 200
+    assert client.get(reverse(f"registrations:{name}", args=[registration.pk])).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["registration-detail", "registration-submitted"])
+@pytest.mark.parametrize("name", ["detail", "submitted"])
 @pytest.mark.parametrize("role", ["mso", "other_mso", "chair_a", "chair_b", "no_role"])
 def test_anyone_else_gets_not_found_for_a_request(client, world, registration, name, role):
     client.force_login(getattr(world, role))
-    assert client.get(reverse(f"officers:{name}", args=[registration.pk])).status_code == 404
+    assert client.get(reverse(f"registrations:{name}", args=[registration.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["mso", "chair_a", "no_role"])
 def test_another_users_requests_are_not_in_their_list(client, world, registration, role):
     client.force_login(getattr(world, role))
-    response = client.get(reverse("officers:registration-list"))
+    response = client.get(reverse("registrations:list"))
     assert registration not in response.context["registrations"]
-    assert reverse("officers:registration-detail", args=[registration.pk]).encode() not in response.content
+    assert reverse("registrations:detail", args=[registration.pk]).encode() not in response.content
 
 
 @pytest.mark.parametrize("role", ["lead", "mso", "other_mso", "chair_a", "chair_b", "no_role"])
 def test_only_the_owner_can_withdraw(client, world, registration, role):
     client.force_login(getattr(world, role))
-    assert client.post(reverse("officers:registration-withdraw", args=[registration.pk])).status_code == 404
+    assert client.post(reverse("registrations:withdraw", args=[registration.pk])).status_code == 404
     registration.refresh_from_db()
     assert registration.status == RequestStatus.SUBMITTED
 
 
 def test_owner_can_withdraw(client, world, owner, registration):
     client.force_login(owner)
-    assert client.post(reverse("officers:registration-withdraw", args=[registration.pk])).status_code == 302
+    assert client.post(reverse("registrations:withdraw", args=[registration.pk])).status_code == 302
     registration.refresh_from_db()
     assert registration.status == RequestStatus.WITHDRAWN
 
@@ -124,10 +125,10 @@ def test_owner_can_withdraw(client, world, owner, registration):
 def test_national_lead_uses_the_queue_review_and_actions(client, world, owner, registration):
     other = make_request(owner, world.org_b, role="team_member")
     client.force_login(world.lead)
-    assert client.get(reverse("officers:registration-queue")).status_code == 200
-    assert client.get(reverse("officers:registration-review", args=[registration.pk])).status_code == 200
-    assert client.post(reverse("officers:registration-approve", args=[registration.pk])).status_code == 302
-    assert client.post(reverse("officers:registration-reject", args=[other.pk]), {"reason": "No"}).status_code == 302
+    assert client.get(reverse("registrations:queue")).status_code == 200
+    assert client.get(reverse("registrations:review", args=[registration.pk])).status_code == 200
+    assert client.post(reverse("registrations:approve", args=[registration.pk])).status_code == 302
+    assert client.post(reverse("registrations:reject", args=[other.pk]), {"reason": "No"}).status_code == 302
     assert Appointment.objects.filter(person__user=owner, role="deputy_mso").exists()
     other.refresh_from_db()
     assert other.status == RequestStatus.REJECTED
@@ -136,15 +137,15 @@ def test_national_lead_uses_the_queue_review_and_actions(client, world, owner, r
 @pytest.mark.parametrize("role", NOT_LEAD)
 def test_anyone_but_the_national_lead_is_forbidden_the_queue_and_review(client, world, owner, registration, role):
     client.force_login(user_for(world, owner, role))
-    assert client.get(reverse("officers:registration-queue")).status_code == 404
-    assert client.get(reverse("officers:registration-review", args=[registration.pk])).status_code == 404
+    assert client.get(reverse("registrations:queue")).status_code == 404
+    assert client.get(reverse("registrations:review", args=[registration.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("role", NOT_LEAD)
 def test_anyone_but_the_national_lead_is_forbidden_to_approve_or_reject(client, world, owner, registration, role):
     client.force_login(user_for(world, owner, role))
-    reject_url = reverse("officers:registration-reject", args=[registration.pk])
-    assert client.post(reverse("officers:registration-approve", args=[registration.pk])).status_code == 404
+    reject_url = reverse("registrations:reject", args=[registration.pk])
+    assert client.post(reverse("registrations:approve", args=[registration.pk])).status_code == 404
     assert client.post(reject_url, {"reason": "No"}).status_code == 404
     registration.refresh_from_db()
     assert registration.status == RequestStatus.SUBMITTED
@@ -153,5 +154,5 @@ def test_anyone_but_the_national_lead_is_forbidden_to_approve_or_reject(client, 
 
 def test_unknown_request_is_not_found_for_the_lead(client, world):
     client.force_login(world.lead)
-    assert client.get(reverse("officers:registration-review", args=[999999])).status_code == 404
-    assert client.get(reverse("officers:registration-detail", args=[999999])).status_code == 404
+    assert client.get(reverse("registrations:review", args=[999999])).status_code == 404
+    assert client.get(reverse("registrations:detail", args=[999999])).status_code == 404

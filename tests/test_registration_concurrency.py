@@ -8,7 +8,7 @@ from django.db import connection, connections
 
 from handovers.models import Handover
 from officers.models import Appointment
-from officers.services import registration_approve
+from registrations.services import registration_approve
 
 from .factories import OrganisationFactory, UserFactory
 from .test_registration import make_request

@@ -11,9 +11,10 @@ from django.utils import timezone
 from emails.models import OutboundEmail
 from handovers.models import Handover
 from networks.models import Membership
-from officers import services
-from officers.models import Appointment, Person, RegistrationRequest, RequestStatus
-from officers.services import registration_approve
+from officers.models import Appointment, Person, RequestStatus
+from registrations import services
+from registrations.models import RegistrationRequest
+from registrations.services import registration_approve
 
 from .factories import AppointmentFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
 from .test_registration import make_request, messages_of, today
@@ -38,12 +39,12 @@ def org_c(world):
 
 def approve(client, world, request):
     client.force_login(world.lead)
-    return client.post(reverse("officers:registration-approve", args=[request.pk]), follow=True)
+    return client.post(reverse("registrations:approve", args=[request.pk]), follow=True)
 
 
 def reject(client, world, request, reason):
     client.force_login(world.lead)
-    return client.post(reverse("officers:registration-reject", args=[request.pk]), {"reason": reason}, follow=True)
+    return client.post(reverse("registrations:reject", args=[request.pk]), {"reason": reason}, follow=True)
 
 
 def snapshot():
@@ -69,7 +70,7 @@ def test_queue_lists_waiting_requests_oldest_first_with_who_holds_the_role(clien
         status=RequestStatus.REJECTED, reviewed_at=timezone.now(), review_reason="Duplicate"
     )
     client.force_login(world.lead)
-    response = client.get(reverse("officers:registration-queue"))
+    response = client.get(reverse("registrations:queue"))
     assert response.status_code == 200
     rows = response.context["rows"]
     assert [registration for registration, _ in rows] == [first, second]
@@ -86,7 +87,7 @@ def test_queue_flags_a_request_from_an_untrusted_email_domain(client, world, org
     make_request(UserFactory(email="priya@gmail.com"), org_c)
     make_request(UserFactory(email="ade@nhs.net"), world.org_b, role="team_member")
     client.force_login(world.lead)
-    response = client.get(reverse("officers:registration-queue"))
+    response = client.get(reverse("registrations:queue"))
     assert response.content.decode().count("Email domain needs extra checking") == 1
     assert [r.email_domain_trusted for r, _ in response.context["rows"]] == [False, True]
 
@@ -95,9 +96,9 @@ def test_queue_is_paginated(client, world, org_c):
     for _ in range(27):
         make_request(UserFactory(), org_c)
     client.force_login(world.lead)
-    response = client.get(reverse("officers:registration-queue"))
+    response = client.get(reverse("registrations:queue"))
     assert len(response.context["rows"]) == 25
-    assert len(client.get(reverse("officers:registration-queue"), {"page": 2}).context["rows"]) == 2
+    assert len(client.get(reverse("registrations:queue"), {"page": 2}).context["rows"]) == 2
 
 
 @pytest.mark.parametrize("size", [5, 40])
@@ -109,7 +110,7 @@ def test_queue_queries_do_not_grow_with_the_requests(client, world, size, django
         make_request(UserFactory(), organisation)
     client.force_login(world.lead)
     with django_assert_max_num_queries(QUEUE_QUERIES):
-        response = client.get(reverse("officers:registration-queue"))
+        response = client.get(reverse("registrations:queue"))
     assert len(response.context["rows"]) == min(size, 25)
     assert all(len(holders) == 1 for _, holders in response.context["rows"])
 
@@ -117,7 +118,7 @@ def test_queue_queries_do_not_grow_with_the_requests(client, world, size, django
 def test_review_page_shows_every_detail_and_the_handover_to_come(client, world, applicant):
     request = make_request(applicant, world.org_a, phone="020 7794 0500")
     client.force_login(world.lead)
-    response = client.get(reverse("officers:registration-review", args=[request.pk]))
+    response = client.get(reverse("registrations:review", args=[request.pk]))
     html = response.content.decode()
     for text in ("Priya Shah", "priya.shah@nhs.net", "Lead Medication Safety Pharmacist", "2045678", "020 7794 0500"):
         assert text in html
@@ -131,7 +132,7 @@ def test_review_page_of_a_decided_request_has_no_buttons(client, world, applican
     request = make_request(applicant, org_c)
     registration_approve(request_id=request.pk, reviewer=world.lead)
     client.force_login(world.lead)
-    html = client.get(reverse("officers:registration-review", args=[request.pk])).content.decode()
+    html = client.get(reverse("registrations:review", args=[request.pk])).content.decode()
     assert "Approve registration" not in html
     assert f"by {world.lead.get_full_name()}" in html
 
@@ -142,7 +143,7 @@ def test_review_page_of_a_decided_request_has_no_buttons(client, world, applican
 def test_approving_makes_the_appointment_active_with_the_mhra_date(client, world, applicant, org_c):
     request = make_request(applicant, org_c)
     response = approve(client, world, request)
-    assert response.redirect_chain[-1][0] == reverse("officers:registration-queue")
+    assert response.redirect_chain[-1][0] == reverse("registrations:queue")
     appointment = Appointment.objects.get(organisation=org_c)
     assert appointment.status == Appointment.Status.ACTIVE
     assert appointment.role == Appointment.Role.MSO
@@ -359,7 +360,7 @@ def test_approving_twice_gives_a_clear_message_and_changes_nothing(client, world
     approve(client, world, request)
     before = snapshot()
     response = approve(client, world, request)
-    assert response.redirect_chain[-1][0] == reverse("officers:registration-review", args=[request.pk])
+    assert response.redirect_chain[-1][0] == reverse("registrations:review", args=[request.pk])
     assert f"This request has already been approved by {world.lead.get_full_name()}." in messages_of(response)
     assert snapshot() == before
 
@@ -406,15 +407,15 @@ def test_service_raises_validation_error_not_integrity_error_in_a_race(world, ap
 def test_approve_and_reject_are_post_only(client, world, applicant, org_c):
     request = make_request(applicant, org_c)
     client.force_login(world.lead)
-    assert client.get(reverse("officers:registration-approve", args=[request.pk])).status_code == 405
-    assert client.get(reverse("officers:registration-reject", args=[request.pk])).status_code == 405
+    assert client.get(reverse("registrations:approve", args=[request.pk])).status_code == 405
+    assert client.get(reverse("registrations:reject", args=[request.pk])).status_code == 405
     request.refresh_from_db()
     assert request.status == RequestStatus.SUBMITTED
 
 
 def test_approving_an_unknown_request_is_not_found(client, world):
     client.force_login(world.lead)
-    assert client.post(reverse("officers:registration-approve", args=[999999])).status_code == 404
+    assert client.post(reverse("registrations:approve", args=[999999])).status_code == 404
 
 
 # Rejecting.
@@ -424,7 +425,7 @@ def test_approving_an_unknown_request_is_not_found(client, world):
 def test_rejecting_needs_a_reason(client, world, applicant, org_c, reason):
     request = make_request(applicant, org_c)
     client.force_login(world.lead)
-    response = client.post(reverse("officers:registration-reject", args=[request.pk]), {"reason": reason})
+    response = client.post(reverse("registrations:reject", args=[request.pk]), {"reason": reason})
     assert response.status_code == 200
     assert "Enter the reason for rejecting the request" in response.content.decode()
     assert "There is a problem" in response.content.decode()
@@ -439,7 +440,7 @@ def test_rejecting_with_a_reason_emails_it_to_the_applicant(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = reject(client, world, request, "The trust tells us Dr Khan is their MSO.")
-    assert response.redirect_chain[-1][0] == reverse("officers:registration-queue")
+    assert response.redirect_chain[-1][0] == reverse("registrations:queue")
     assert any("has been told why" in m for m in messages_of(response))
     request.refresh_from_db()
     assert request.status == RequestStatus.REJECTED
@@ -464,7 +465,7 @@ def test_applicant_sees_the_decision_on_their_request(client, world, applicant, 
     request = make_request(applicant, org_c)
     reject(client, world, request, "Not known to the trust")
     client.force_login(applicant)
-    html = client.get(reverse("officers:registration-detail", args=[request.pk])).content.decode()
+    html = client.get(reverse("registrations:detail", args=[request.pk])).content.decode()
     assert "Rejected" in html
     assert "Not known to the trust" in html
     assert "Withdraw this request" not in html

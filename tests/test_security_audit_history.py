@@ -16,9 +16,10 @@ from compliance.models import Flag
 from compliance.tasks import scan_compliance
 from handovers.services import handover_complete, handover_open
 from officers.changes import change_details_submit
-from officers.models import Appointment, ChangeRequest, Person, RegistrationRequest
-from officers.services import registration_approve, registration_submit
+from officers.models import Appointment, ChangeRequest, Person
 from organisations.models import Organisation
+from registrations.models import RegistrationRequest
+from registrations.services import registration_approve, registration_submit
 
 from .factories import AppointmentFactory, OrganisationFactory, UserFactory
 

@@ -39,8 +39,8 @@ def test_every_page_has_an_enforced_content_security_policy(client, world):
     client.force_login(world.mso)
     pages = [
         anonymous,
-        client.get(reverse("home")),
-        client.get(reverse("officers:person-detail", args=[world.other_person.pk])),
+        client.get(reverse("directory:home")),
+        client.get(reverse("directory:person", args=[world.other_person.pk])),
         client.get("/no-such-page/"),
         client.get(reverse("healthz")),
     ]
@@ -82,19 +82,19 @@ def test_portal_pages_have_no_inline_script_style_or_event_handler(client, world
     found = {url: inline_code(client.get(url)) for url in pages}
     client.force_login(world.lead)
     pages = [
-        reverse("home"),
-        reverse("organisations:directory"),
-        reverse("organisations:detail", args=[world.org_a.ods_code]),
-        reverse("officers:person-detail", args=[world.mso_person.pk]),
-        reverse("networks:list"),
-        reverse("networks:detail", args=[world.network_a.slug]),
+        reverse("directory:home"),
+        reverse("directory:organisations"),
+        reverse("directory:organisation", args=[world.org_a.ods_code]),
+        reverse("directory:person", args=[world.mso_person.pk]),
+        reverse("directory:networks"),
+        reverse("directory:network", args=[world.network_a.slug]),
         reverse("compliance:board"),
         reverse("handovers:list"),
-        reverse("officers:registration-queue"),
+        reverse("registrations:queue"),
         reverse("officers:change-queue"),
         reverse("account_email"),
         reverse("mfa_index"),
-        reverse("users:my-data"),
+        reverse("audit:my-data"),
         "/no-such-page/",
     ]
     found |= {url: inline_code(client.get(url)) for url in pages}

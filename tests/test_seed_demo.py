@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from access import scopes
 from committees.models import Committee, CommitteeMember
+from compliance.coverage import with_coverage
 from compliance.models import Flag
 from directory.management.commands.seed_demo import (
     CHAIR_EMAIL,
@@ -17,9 +18,11 @@ from directory.management.commands.seed_demo import (
     LEAD_EMAIL,
     MSO_EMAIL,
 )
-from networks.models import Attendance, Meeting, Membership, Network
-from officers.models import Appointment, Person, RegistrationRequest
+from meetings.models import Attendance, Meeting
+from networks.models import Membership, Network
+from officers.models import Appointment, Person
 from organisations.models import Cover, Organisation, Region
+from registrations.models import RegistrationRequest
 from users.models import User
 
 COUNTED_MODELS = [
@@ -104,7 +107,7 @@ def test_seed_demo_loads_the_pharmacy_sample_with_a_covering_body_and_runs_the_s
     assert not Flag.objects.open().filter(organisation__kind__in=["pharmacy", "sub_icb", "gp_practice"]).exists()
     assert not Flag.objects.open().exclude(organisation__in=Organisation.objects.in_england()).exists()
     # The companies under the threshold are covered by the covering body; those above it are expected.
-    companies = Organisation.objects.filter(kind=Organisation.Kind.PHARMACY_COMPANY).with_coverage()
+    companies = with_coverage(Organisation.objects.filter(kind=Organisation.Kind.PHARMACY_COMPANY))
     assert {company.mso_status for company in companies} >= {"covered", "missing"}
 
 

@@ -35,13 +35,16 @@ INSTALLED_APPS = [
     "officers",
     "committees",
     "networks",
+    "meetings",
     "handovers",
     "emails",
     "compliance",
+    "registrations",
     "workspace",
     "dashboard",
     "imports",
     "audit",
+    "directory",
 ]
 
 MIDDLEWARE = [
@@ -57,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "users.middleware.SessionLifetimeMiddleware",
-    "users.middleware.RequireMFAMiddleware",
+    "access.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -74,7 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "users.context_processors.navigation",
+                "access.context_processors.navigation",
             ],
             "libraries": {"nhsuk": "msonet.templatetags.nhsuk"},
         },
@@ -88,7 +91,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # PostgreSQL's JIT compiler costs the coverage queries (organisations.coverage: subqueries over
+    # PostgreSQL's JIT compiler costs the coverage queries (compliance.coverage: subqueries over
     # the whole register, estimated high though they run in tens of milliseconds) at seconds of
     # compiling each time; the portal's queries are short, so it is off on the portal's connections
     # (PG_JIT=true turns it back on).
@@ -109,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "directory:home"
 
 # django-allauth: email is the login; verification is mandatory.
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -198,7 +201,7 @@ if RETENTION_YEARS < 1:
     raise environ.ImproperlyConfigured("RETENTION_YEARS must be at least 1.")
 
 # Two-factor authentication: an authenticator app (TOTP) with recovery codes, open to everyone
-# and required of national leads and network chairs (users.middleware.RequireMFAMiddleware).
+# and required of national leads and network chairs (access.middleware.RequireMFAMiddleware).
 MFA_ADAPTER = "users.adapters.MFAAdapter"
 ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -303,7 +306,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # What organisations' officers changed in their profiles last week, to the national leads.
     "send-profile-change-summaries": {
-        "task": "organisations.tasks.send_profile_change_summaries",
+        "task": "audit.tasks.send_profile_change_summaries",
         "schedule": crontab(day_of_week="mon", hour=7, minute=15),
         "options": {"expires": 6 * 60 * 60},
     },

@@ -9,7 +9,8 @@ from django.utils import timezone
 from committees.models import Committee
 from compliance.models import Flag
 from handovers.models import Handover
-from officers.models import Appointment, ChangeRequest, Profession, RegistrationRequest, RequestStatus
+from officers.models import Appointment, ChangeRequest, Profession, RequestStatus
+from registrations.models import RegistrationRequest
 
 from .officers import AppointmentFactory, PersonFactory
 from .organisations import OrganisationFactory

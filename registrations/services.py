@@ -2,7 +2,9 @@
 
 Every function is keyword-only and runs in one transaction; its emails are stored in that
 transaction (emails.services.email_queue) and sent when it commits. Refusals are raised as
-ValidationError with a message for the person using the page.
+ValidationError with a message for the person using the page. Locking, refusing and recording a
+decision are the request base's (officers.models.ReviewedRequest); this module adds what approving
+a registration does and the emails it sends.
 """
 
 import datetime
@@ -17,19 +19,15 @@ from handovers.models import Handover
 from handovers.services import handover_open, site_url
 from msonet.history import record_change
 from networks.models import Membership, Network
+from officers.models import RACE_MESSAGE, Appointment, Person
 from organisations.models import Organisation
 from users.models import User, email_domain_is_trusted
 
-from .changes import OWN_REQUEST_MESSAGE
-from .models import Appointment, Person, RegistrationRequest, RequestStatus
+from .models import RegistrationRequest
 
 DUPLICATE_REQUEST_MESSAGE = (
     "You have already asked to be the {role} at {organisation}. The national MSO team will review that "
     "request; you can withdraw it from your registration requests if it is wrong."
-)
-RACE_MESSAGE = (
-    "This request could not be approved because the organisation's records changed at the same moment. "
-    "Nothing has been changed. Open the request again and check who holds the role now."
 )
 
 
@@ -106,51 +104,30 @@ def _tell_the_national_team(request: RegistrationRequest) -> None:
             context={
                 "request": request,
                 "organisation": request.organisation,
-                "url": site_url(reverse("officers:registration-review", args=[request.pk])),
+                "url": site_url(reverse("registrations:review", args=[request.pk])),
             },
         )
 
 
+@transaction.atomic
 def registration_withdraw(*, request_id: int, user: User) -> RegistrationRequest:
     """The applicant withdraws their own waiting request."""
-    with transaction.atomic():
-        request = (
-            RegistrationRequest.objects.select_for_update(of=("self",))
-            .select_related("organisation")
-            .get(pk=request_id, user=user)
-        )
-        _refuse_unless_waiting(request)
-        request.status = RequestStatus.WITHDRAWN
-        request.reviewed_by = user
-        request.reviewed_at = timezone.now()
-        record_change(request, user=user, reason="Withdrawn by the applicant")
-        request.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    request = RegistrationRequest.objects.select_related("organisation").filter(user=user).lock_waiting(request_id)
+    request.mark_withdrawn(user=user, history_reason="Withdrawn by the applicant")
     return request
 
 
+@transaction.atomic
 def registration_reject(*, request_id: int, reviewer: User, reason: str) -> RegistrationRequest:
     """The national lead rejects a waiting request; the applicant is told the reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Give the reason for rejecting the request.", code="reason_required")
-    with transaction.atomic():
-        request = (
-            RegistrationRequest.objects.select_for_update(of=("self",))
-            .select_related("organisation", "user")
-            .get(pk=request_id)
-        )
-        _refuse_unless_waiting(request)
-        request.status = RequestStatus.REJECTED
-        request.reviewed_by = reviewer
-        request.reviewed_at = timezone.now()
-        request.review_reason = reason
-        record_change(request, user=reviewer, reason=f"Rejected by {reviewer.get_full_name()}")
-        request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
-        email_queue(
-            to=[request.user.email],
-            template="registration_rejected",
-            context={"request": request, "organisation": request.organisation, "reason": reason},
-        )
+    reason = RegistrationRequest.rejection_reason(reason)
+    request = RegistrationRequest.objects.select_related("organisation", "user").lock_waiting(request_id)
+    request.mark_rejected(reviewer=reviewer, reason=reason, history_reason=f"Rejected by {reviewer.get_full_name()}")
+    email_queue(
+        to=[request.user.email],
+        template="registration_rejected",
+        context={"request": request, "organisation": request.organisation, "reason": reason},
+    )
     return request
 
 
@@ -176,10 +153,8 @@ def registration_approve(*, request_id: int, reviewer: User) -> Appointment:
 
 
 def _approve(*, request_id: int, reviewer: User) -> Appointment:
-    request = RegistrationRequest.objects.select_for_update(of=("self",)).select_related("user").get(pk=request_id)
-    _refuse_unless_waiting(request)
-    if request.user_id == reviewer.pk:
-        raise ValidationError(OWN_REQUEST_MESSAGE, code="own_request")
+    request = RegistrationRequest.objects.select_related("user").lock_waiting(request_id)
+    request.refuse_own(reviewer)
     organisation = (
         Organisation.objects.select_for_update(of=("self",)).select_related("region").get(pk=request.organisation_id)
     )
@@ -215,12 +190,7 @@ def _approve(*, request_id: int, reviewer: User) -> Appointment:
         record_change(organisation, user=reviewer, reason=f"Generic mailbox given at registration; {approved_by}")
         organisation.save(update_fields=["generic_mailbox", "updated_at"])
 
-    request.status = RequestStatus.APPROVED
-    request.reviewed_by = reviewer
-    request.reviewed_at = timezone.now()
-    request.appointment = appointment
-    record_change(request, user=reviewer, reason=approved_by)
-    request.save(update_fields=["status", "reviewed_by", "reviewed_at", "appointment"])
+    request.mark_approved(reviewer=reviewer, history_reason=approved_by, appointment=appointment)
 
     context = {
         "request": request,
@@ -248,17 +218,6 @@ def _named_holder(organisation: Organisation, role: str) -> Appointment | None:
     if role not in Appointment.NAMED_ROLES:
         return None
     return Appointment.objects.current().filter(organisation=organisation, role=role).select_related("person").first()
-
-
-def _refuse_unless_waiting(request: RegistrationRequest) -> None:
-    if request.status == RequestStatus.SUBMITTED:
-        return
-    if request.status == RequestStatus.WITHDRAWN:
-        raise ValidationError("This request has already been withdrawn by the applicant.", code="already_decided")
-    who = request.reviewed_by.get_full_name() if request.reviewed_by else "someone else"
-    raise ValidationError(
-        f"This request has already been {request.get_status_display().lower()} by {who}.", code="already_decided"
-    )
 
 
 def _person_for(request: RegistrationRequest, *, reviewer: User, reason: str) -> Person:
