@@ -278,7 +278,7 @@ def flag_query_plans() -> str:
 
     from django.db import connection
 
-    from organisations.coverage import to_flag
+    from compliance.coverage import to_flag
     from organisations.models import Duty, Organisation
 
     parts = []
@@ -300,7 +300,7 @@ def explain_flag_queries() -> None:
     """EXPLAIN ANALYZE of the three coverage flag queries, as flag_findings builds them."""
     from django.db import connection
 
-    from organisations.coverage import to_flag
+    from compliance.coverage import to_flag
     from organisations.models import Duty, Organisation
 
     for duty in (Duty.MSO, Duty.MDSO, Duty.MAILBOX):
@@ -317,10 +317,10 @@ def scan_figures(label: str) -> list[str]:
     query, on this connection's settings."""
     from django.db.models import Count, Exists, OuterRef
 
+    from compliance.coverage import to_flag
     from compliance.models import Flag
     from compliance.services import compliance_scan
     from officers.models import Appointment
-    from organisations.coverage import to_flag
     from organisations.models import Duty, Organisation
 
     Flag.history.all().delete()

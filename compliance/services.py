@@ -17,10 +17,12 @@ from django.utils import timezone
 
 from emails.services import email_queue
 from handovers.models import Handover
+from networks.models import Membership
 from officers.models import Appointment
-from organisations.coverage import to_flag
 from organisations.models import Duty, Organisation
+from users.models import User
 
+from .coverage import to_flag
 from .models import Flag
 
 # An MSO has this long from their start date to register with the MHRA.
@@ -78,7 +80,7 @@ def flag_findings(*, today: datetime.date, organisation_ids: list[int] | None = 
     """Every (organisation, kind) whose condition holds on `today`: one query per kind. With
     `organisation_ids`, only those organisations are looked at.
 
-    Who must have a named officer or a mailbox is organisations.coverage's one definition
+    Who must have a named officer or a mailbox is compliance.coverage's one definition
     (`to_flag`): an organisation not expected to name its own is never flagged for lacking one, and
     where a cover is in force but the covering organisation has no officer, the covering
     organisation is flagged. Organisations outside England are never flagged; those that are closed
@@ -277,9 +279,6 @@ def flag_counts(flags) -> dict:
 
 def _digest_recipients():
     """Active national leads, then active chairs and vice-chairs of networks with a region."""
-    from networks.models import Membership
-    from users.models import User
-
     chairs = Membership.objects.current().chairs().filter(network__region__isnull=False).values("person__user")
     return list(
         User.objects.filter(is_active=True)

@@ -13,10 +13,10 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance.coverage import MEASURES
 from compliance.models import Flag
 from handovers.models import Handover
 from officers.models import ChangeRequest
-from organisations.coverage import MEASURES
 from organisations.models import NO_REGION, Organisation, Region
 from registrations.models import RegistrationRequest
 
@@ -55,7 +55,7 @@ class Figure:
 @dataclass
 class CoverageRow:
     """Open organisations in England of a group (a region, a type, or a type within a region) and how
-    many of them meet each measure (organisations.coverage.MEASURES). A measure's share is of the
+    many of them meet each measure (compliance.coverage.MEASURES). A measure's share is of the
     measure it is based on: "with an MSO in place" of those expected to name one."""
 
     label: str

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from organisations.coverage import MEASURES, MEASURES_BY_KEY
+from compliance.coverage import MEASURES, MEASURES_BY_KEY
 from organisations.models import Region
 from users.decorators import national_lead_required
 

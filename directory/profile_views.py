@@ -14,13 +14,13 @@ from django.views.generic import DetailView
 
 from access import scopes
 from audit.services import contact_views_record
+from compliance.coverage import organisation_coverage, with_coverage
 from compliance.models import Flag
 from networks.models import Network
 from officers.models import TeamProposal
 from officers.team import team_proposal_submit
 from officers.team_forms import TeamProposalForm
 from organisations import profile
-from organisations.coverage import organisation_coverage
 from organisations.models import KeyContact, Organisation
 from organisations.profile_forms import BoardDirectorForm, KeyContactForm
 
@@ -37,10 +37,11 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         user = self.request.user
-        organisations = (
-            Organisation.objects.visible_to(user)
-            .select_related("region", "parent_icb", "parent", "successor", "committee")
-            .with_coverage(timezone.localdate())
+        organisations = with_coverage(
+            Organisation.objects.visible_to(user).select_related(
+                "region", "parent_icb", "parent", "successor", "committee"
+            ),
+            timezone.localdate(),
         )
         organisations = scopes.with_profile_access(organisations, user)
         return get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import closure_views, views
+from . import views
 
 app_name = "handovers"
 
@@ -11,10 +11,4 @@ urlpatterns = [
     path("<int:pk>/tick/", views.handover_tick_view, name="tick"),
     path("<int:pk>/untick/", views.handover_untick_view, name="untick"),
     path("<int:pk>/complete/", views.handover_complete_view, name="complete"),
-    # Closed organisations with officers still in post: the national lead moves or ends them.
-    path("closures/", closure_views.closure_list, name="closures"),
-    path("closures/<str:ods_code>/", closure_views.closure_detail, name="closure"),
-    path("closures/<str:ods_code>/successor/", closure_views.closure_successor_view, name="closure-successor"),
-    path("closures/<str:ods_code>/move/", closure_views.closure_move_view, name="closure-move"),
-    path("closures/<str:ods_code>/end/", closure_views.closure_end_view, name="closure-end"),
 ]

@@ -22,11 +22,12 @@ urlpatterns = [
     path("people/", include("officers.urls")),
     path("networks/", include("meetings.urls")),
     path("networks/", include("networks.urls")),
+    # The flag board, and the compliance pages beside the organisations' and the handovers' pages.
+    path("", include("compliance.urls")),
     # The register's pages (the organisation directory and profile, people, networks), after the
     # apps' own pages under the same paths, so that no ODS code or network slug can hide those.
     path("", include("directory.urls")),
     path("handovers/", include("handovers.urls")),
-    path("flags/", include("compliance.urls")),
     path("committees/", include("committees.urls")),
     path("workspace/", include("workspace.urls")),
     path("dashboard/", include("dashboard.urls")),

@@ -1,53 +1,45 @@
-"""Who must name an officer, who covers whom, and who has one: the portal's one definition.
+"""Who must name an officer or keep a generic mailbox: the part of the portal's one definition that
+rests on this app's own records.
 
-Every figure and list that answers "which organisations are missing a named officer" is built
-from the conditions here, through the organisation queryset (`Organisation.objects.expected`,
-`.missing`, `.with_coverage`): the compliance scan, the national dashboard and its region pages,
-the directory's filters, a chair's membership gaps, the exports and the organisation page.
-
-For a duty (a named MSO, a named MDSO, a generic mailbox) an organisation is
-
-- *expected* when it is open on the day, in England, and either its type expects the duty
-  (`TypeExpectation`; a pharmacy company only above the threshold of open pharmacies in England)
-  or an `ExpectationOverride` says so; an organisation whose officer covers others (`Cover`) is
-  expected to have that officer whatever its type;
-- *named* when it has an active named officer of the role itself (for the mailbox: has one);
-- *covered* when a cover in force on the day (for it, or by a rule that applies to it) is given by
-  an organisation with an active named officer of the role;
-- *missing* the duty when expected, not named and not covered: the gap every figure counts;
-- *to flag* when expected, not named and with no cover in force: where a covering organisation
-  has no officer, the covering organisation is flagged (it is expected, as it covers others), not
-  each organisation it covers.
+For a duty (a named MSO, a named MDSO, a generic mailbox) an organisation is *expected* when it is
+open on the day, in England, and either its type expects the duty (`TypeExpectation`; a pharmacy
+company only above the threshold of open pharmacies in England) or an `ExpectationOverride` says
+so; an organisation whose officer covers others (`Cover`) is expected to have that officer whatever
+its type.
 
 Outside England (no English region: the Welsh trusts, the W00 pharmacies) nothing is expected. A
 covering body answers for the whole of England; a pharmacy company is in England unless every
-pharmacy it runs is outside England. All of it is SQL expressions over subqueries: no query
-is run to build them, and a filter or count over them is one query whatever the data size.
+pharmacy it runs is outside England.
+
+Who has the duty in place (a named officer, a staffed cover), who is missing it and who is flagged
+rest on the officers too, so they are stated above this app, in compliance.coverage, from these
+conditions. All of it is SQL expressions over subqueries: no query is run to build them, and a
+filter or count over them is one query whatever the data size.
+
+The organisation queryset asks through this module (`Organisation.objects.in_england`, `.expected`),
+and this module reads the app's models: each refers to the other as a module, so that either can be
+imported first.
 """
 
 import datetime
-from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from committees.models import Committee
-from officers.models import Appointment
+from . import models
 
-from .models import Cover, Duty, ExpectationOverride, Organisation, TypeExpectation, open_on_condition
-
-OFFICER_DUTIES = (Duty.MSO, Duty.MDSO)
-ROLE_OF_DUTY = {Duty.MSO: Appointment.Role.MSO, Duty.MDSO: Appointment.Role.MDSO}
-Kind = Organisation.Kind
-
-
-open_on = open_on_condition
 NEVER = Q(Value(False, output_field=BooleanField()))
+
+
+def open_on(day: datetime.date) -> Q:
+    return models.open_on_condition(day)
 
 
 def _english_pharmacies(day: datetime.date):
     return (
-        Organisation.objects.filter(open_on(day), parent=OuterRef("pk"), kind=Kind.PHARMACY, region__isnull=False)
+        models.Organisation.objects.filter(
+            open_on(day), parent=OuterRef("pk"), kind=models.Organisation.Kind.PHARMACY, region__isnull=False
+        )
         .order_by()
         .values("parent")
     )
@@ -61,7 +53,9 @@ def english_pharmacy_count(day: datetime.date):
 
 def _threshold():
     return Subquery(
-        TypeExpectation.objects.filter(kind=Kind.PHARMACY_COMPANY).values("own_officer_threshold")[:1],
+        models.TypeExpectation.objects.filter(kind=models.Organisation.Kind.PHARMACY_COMPANY).values(
+            "own_officer_threshold"
+        )[:1],
     )
 
 
@@ -70,7 +64,9 @@ def above_threshold(day: datetime.date) -> Q:
     grouped subquery over the pharmacies (rather than a count per organisation), so that the
     planner neither runs nor costs a count for every row of the register."""
     companies = (
-        Organisation.objects.filter(open_on(day), kind=Kind.PHARMACY, region__isnull=False, parent__isnull=False)
+        models.Organisation.objects.filter(
+            open_on(day), kind=models.Organisation.Kind.PHARMACY, region__isnull=False, parent__isnull=False
+        )
         .order_by()
         .values("parent")
         .annotate(n=Count("pk"))
@@ -84,9 +80,10 @@ def in_england(day: datetime.date) -> Q:
     """In England: a region of NHS England; a covering body always; a pharmacy company with a region
     or an open pharmacy in England, or none open anywhere (so a company all of whose open
     pharmacies are in Wales is outside England)."""
-    open_pharmacies = Organisation.objects.filter(open_on(day), parent=OuterRef("pk"), kind=Kind.PHARMACY)
+    Kind = models.Organisation.Kind
+    open_pharmacies = models.Organisation.objects.filter(open_on(day), parent=OuterRef("pk"), kind=Kind.PHARMACY)
     return (
-        (Q(region__isnull=False) & ~Q(kind__in=Organisation.NATIONAL_KINDS))
+        (Q(region__isnull=False) & ~Q(kind__in=models.Organisation.NATIONAL_KINDS))
         | Q(kind=Kind.COVERING_BODY)
         | (
             Q(kind=Kind.PHARMACY_COMPANY)
@@ -97,272 +94,26 @@ def in_england(day: datetime.date) -> Q:
 
 def expected_by_type(duty: str, day: datetime.date) -> Q:
     """The organisation's type expects `duty` of it (for a pharmacy company, only above the threshold)."""
-    by_type = Exists(TypeExpectation.objects.filter(kind=OuterRef("kind"), **{f"expects_{duty}": True}))
-    return Q(by_type) & (~Q(kind=Kind.PHARMACY_COMPANY) | above_threshold(day))
+    by_type = Exists(models.TypeExpectation.objects.filter(kind=OuterRef("kind"), **{f"expects_{duty}": True}))
+    return Q(by_type) & (~Q(kind=models.Organisation.Kind.PHARMACY_COMPANY) | above_threshold(day))
 
 
 def expected_by_rule(duty: str, day: datetime.date) -> Q:
     """The organisation's override for `duty` where it has one, otherwise its type's expectation."""
-    overrides = ExpectationOverride.objects.filter(organisation=OuterRef("pk"), duty=duty)
+    overrides = models.ExpectationOverride.objects.filter(organisation=OuterRef("pk"), duty=duty)
     return Q(Exists(overrides.filter(expected=True))) | (~Exists(overrides) & expected_by_type(duty, day))
 
 
 def covers_others(duty: str, day: datetime.date) -> Q:
     """The organisation's officer of the duty's role covers another organisation, or a rule, on `day`."""
-    if duty not in OFFICER_DUTIES:
+    if duty not in models.OFFICER_DUTIES:
         return NEVER
-    return Q(Exists(Cover.objects.in_force_on(day).filter(covering=OuterRef("pk"), role=duty)))
+    return Q(Exists(models.Cover.objects.in_force_on(day).filter(covering=OuterRef("pk"), role=duty)))
 
 
 def expected(duty: str, day: datetime.date) -> Q:
     return open_on(day) & in_england(day) & (expected_by_rule(duty, day) | covers_others(duty, day))
 
 
-def _active_officer(role: str, organisation: str = "pk") -> Exists:
-    return Exists(Appointment.objects.current().filter(organisation=OuterRef(organisation), role=role).order_by())
-
-
-def named(duty: str) -> Q:
-    """The organisation itself has the duty: an active named officer of the role, or a mailbox."""
-    if duty == Duty.MAILBOX:
-        return ~Q(generic_mailbox="")
-    return Q(_active_officer(ROLE_OF_DUTY[duty]))
-
-
-def _cover(duty: str, day: datetime.date, *, staffed: bool) -> Q:
-    if duty not in OFFICER_DUTIES:
-        return NEVER
-    covers = Cover.objects.in_force_on(day).filter(role=duty).order_by()
-    if staffed:
-        covers = covers.filter(_active_officer(ROLE_OF_DUTY[duty], "covering"))
-    # The rule covers a pharmacy company that is not expected to name its own officer.
-    rule_applies = Q(kind=Kind.PHARMACY_COMPANY) & ~expected_by_rule(duty, day)
-    return Q(Exists(covers.filter(organisation=OuterRef("pk")))) | (
-        rule_applies & Exists(covers.filter(rule=Cover.Rule.SMALL_PHARMACY_COMPANIES))
-    )
-
-
-def covered(duty: str, day: datetime.date) -> Q:
-    """Covered by another organisation's active named officer of the duty's role on `day`."""
-    return _cover(duty, day, staffed=True)
-
-
-def cover_in_force(duty: str, day: datetime.date) -> Q:
-    """A cover of the duty's role is in force on `day`, whether or not the covering organisation has its officer."""
-    return _cover(duty, day, staffed=False)
-
-
-def in_place(duty: str, day: datetime.date) -> Q:
-    return named(duty) | covered(duty, day)
-
-
-def missing(duty: str, day: datetime.date) -> Q:
-    """Expected, and neither named nor covered: a gap."""
-    return expected(duty, day) & ~in_place(duty, day)
-
-
-def to_flag(duty: str, day: datetime.date) -> Q:
-    """Expected, not named, and no cover in force: the organisation the compliance scan flags."""
-    return expected(duty, day) & ~named(duty) & ~cover_in_force(duty, day)
-
-
 def boolean(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
-
-
-def annotations(day: datetime.date) -> dict:
-    """The coverage of each organisation as boolean annotations: `in_england`, and for each duty
-    `<duty>_expected`, `<duty>_named`, `<duty>_covered` and `<duty>_cover_in_force`."""
-    made = {"in_england": boolean(in_england(day))}
-    for duty in Duty.values:
-        made[f"{duty}_expected"] = boolean(expected(duty, day))
-        made[f"{duty}_named"] = boolean(named(duty))
-        made[f"{duty}_covered"] = boolean(covered(duty, day)) if duty in OFFICER_DUTIES else Value(False)
-        made[f"{duty}_cover_in_force"] = boolean(cover_in_force(duty, day)) if duty in OFFICER_DUTIES else Value(False)
-    return made
-
-
-# What the dashboard counts and the directory filters on. Each measure is a condition on open
-# organisations and the measure it is a share of ("" for the open organisations in England).
-
-
-@dataclass(frozen=True)
-class Measure:
-    key: str
-    label: str  # a column heading: "Expected to name an MSO"
-    short_label: str  # a chart's heading: "an MSO in place"
-    base: str = ""  # the measure this one is a share of
-
-    def condition(self, day: datetime.date) -> Q:
-        return _MEASURE_CONDITIONS[self.key](day)
-
-
-def _own_mso_registered() -> Q:
-    return Q(
-        Exists(
-            Appointment.objects.current()
-            .filter(organisation=OuterRef("pk"), role=Appointment.Role.MSO, mhra_registered_on__isnull=False)
-            .order_by()
-        )
-    )
-
-
-def _has_committee() -> Q:
-    return Q(Exists(Committee.objects.filter(organisation=OuterRef("pk")).order_by()))
-
-
-_MEASURE_CONDITIONS = {
-    "england": lambda day: open_on(day) & in_england(day),
-    "mso_expected": lambda day: expected(Duty.MSO, day),
-    "mso": lambda day: expected(Duty.MSO, day) & in_place(Duty.MSO, day),
-    "mdso_expected": lambda day: expected(Duty.MDSO, day),
-    "mdso": lambda day: expected(Duty.MDSO, day) & in_place(Duty.MDSO, day),
-    "committee": lambda day: expected(Duty.MSO, day) & _has_committee(),
-    "mso_mhra": lambda day: expected(Duty.MSO, day) & _own_mso_registered(),
-}
-
-MEASURES = [
-    Measure("mso_expected", "Expected to name an MSO", "expected to name an MSO"),
-    Measure("mso", "With an MSO in place (own or covering)", "an MSO in place", base="mso_expected"),
-    Measure("mdso_expected", "Expected to name an MDSO", "expected to name an MDSO"),
-    Measure("mdso", "With an MDSO in place (own or covering)", "an MDSO in place", base="mdso_expected"),
-    Measure("committee", "With a committee recorded", "a medication safety committee recorded", base="mso_expected"),
-    Measure(
-        "mso_mhra",
-        "With their own MSO registered with the MHRA",
-        "their own MSO registered with the MHRA",
-        base="mso_expected",
-    ),
-]
-MEASURES_BY_KEY = {measure.key: measure for measure in MEASURES}
-
-# The directory's "Show" filter: each measure and its gap among the organisations it is a share of.
-FILTER_CHOICES = [
-    ("", "All organisations"),
-    ("england", "In England (counted in the figures)"),
-    ("mso_expected", "Expected to name an MSO"),
-    ("mso", "With an MSO in place"),
-    ("no_mso", "Missing an MSO (expected, none named or covering)"),
-    ("mdso_expected", "Expected to name an MDSO"),
-    ("mdso", "With an MDSO in place"),
-    ("no_mdso", "Missing an MDSO (expected, none named or covering)"),
-    ("committee", "With a committee recorded"),
-    ("no_committee", "Expected to name an MSO, with no committee recorded"),
-    ("mso_mhra", "With their own MSO registered with the MHRA"),
-    ("mso_not_mhra", "Expected to name an MSO, with none of their own registered with the MHRA"),
-    ("outside_england", "Outside England (not counted)"),
-]
-
-
-def filter_condition(value: str, day: datetime.date) -> Q | None:
-    """The condition for one of FILTER_CHOICES' values (None for all organisations). A gap ("no_")
-    is the organisations of the measure's base that do not meet it, so that a figure and its gap add
-    up to the base."""
-    if not value:
-        return None
-    if value == "outside_england":
-        return ~in_england(day)
-    if value == "england":
-        return _MEASURE_CONDITIONS["england"](day)
-    if value == "mso_not_mhra":
-        return expected(Duty.MSO, day) & ~_own_mso_registered()
-    if value.startswith("no_"):
-        measure = MEASURES_BY_KEY[value.removeprefix("no_")]
-        base = _MEASURE_CONDITIONS[measure.base or "england"](day)
-        return base & ~measure.condition(day)
-    return MEASURES_BY_KEY[value].condition(day)
-
-
-# One organisation's coverage, explained for its page.
-
-
-@dataclass
-class DutyCoverage:
-    """Why one organisation has, or need not have, one duty, for its page."""
-
-    duty: str
-    label: str  # "MSO", "MDSO", "generic MSO mailbox"
-    status: str  # Organisation.coverage_status
-    override: ExpectationOverride | None = None
-    cover: Cover | None = None  # the cover in force, when there is one
-    covering_officer: Appointment | None = None  # the covering organisation's active officer
-    type_expects: bool = False
-
-
-@dataclass
-class OrganisationCoverage:
-    duties: list[DutyCoverage]
-    pharmacy_count: int | None = None  # a pharmacy company's open pharmacies in England
-    threshold: int | None = None
-    company: Organisation | None = None  # a community pharmacy's company, with its coverage
-    company_duties: list[DutyCoverage] | None = None
-
-
-LABELS = {Duty.MSO: "MSO", Duty.MDSO: "MDSO", Duty.MAILBOX: "generic MSO mailbox"}
-
-
-def _duties(organisation: Organisation, day: datetime.date, expectation: TypeExpectation | None) -> list[DutyCoverage]:
-    """One query for the overrides; where a cover is in force, one for the covers and one for their officers."""
-    overrides = {override.duty: override for override in organisation.expectation_overrides.all()}
-    covers = {}
-    if any(getattr(organisation, f"{duty}_cover_in_force") for duty in OFFICER_DUTIES):
-        candidates = Cover.objects.in_force_on(day).filter(
-            Q(organisation=organisation) | Q(rule=Cover.Rule.SMALL_PHARMACY_COMPANIES)
-        )
-        direct_first = F("organisation").asc(nulls_last=True)
-        for cover in candidates.select_related("covering").order_by(direct_first, "starts_on"):
-            if cover.organisation_id or organisation.kind == Kind.PHARMACY_COMPANY:
-                covers.setdefault(cover.role, cover)
-    officers = {}
-    if covers:
-        officers = {
-            (appointment.organisation_id, appointment.role): appointment
-            for appointment in Appointment.objects.current()
-            .filter(organisation__in=[cover.covering_id for cover in covers.values()])
-            .select_related("person")
-        }
-    made = []
-    for duty in Duty.values:
-        cover = covers.get(duty) if getattr(organisation, f"{duty}_cover_in_force") else None
-        made.append(
-            DutyCoverage(
-                duty=duty,
-                label=LABELS[duty],
-                status=organisation.coverage_status(duty),
-                override=overrides.get(duty),
-                cover=cover,
-                covering_officer=officers.get((cover.covering_id, duty)) if cover else None,
-                type_expects=bool(expectation and expectation.expects(duty)),
-            )
-        )
-    return made
-
-
-def organisation_coverage(organisation: Organisation, day: datetime.date) -> OrganisationCoverage:
-    """Why `organisation` (annotated by `with_coverage(day)`) has or need not have each duty: its
-    override, the cover in force and the covering officer; for a pharmacy company, its open
-    pharmacies in England and the threshold; for a community pharmacy, its company's coverage
-    instead. One query for most organisations; at most eight (a pharmacy whose company is covered)."""
-    if organisation.kind == Kind.PHARMACY and organisation.parent_id:
-        company = Organisation.objects.with_coverage(day).filter(pk=organisation.parent_id).first()
-        if company is not None:
-            explained = organisation_coverage(company, day)
-            return OrganisationCoverage(
-                duties=[],
-                company=company,
-                company_duties=explained.duties,
-                pharmacy_count=explained.pharmacy_count,
-                threshold=explained.threshold,
-            )
-    if organisation.kind != Kind.PHARMACY_COMPANY:
-        return OrganisationCoverage(duties=_duties(organisation, day, None))
-    # A pharmacy company: the threshold, and its open pharmacies in England.
-    expectation = TypeExpectation.objects.filter(kind=Kind.PHARMACY_COMPANY).first()
-    return OrganisationCoverage(
-        duties=_duties(organisation, day, expectation),
-        threshold=expectation.own_officer_threshold if expectation else None,
-        pharmacy_count=Organisation.objects.filter(pk=organisation.pk)
-        .annotate(n=english_pharmacy_count(day))
-        .values_list("n", flat=True)
-        .first(),
-    )

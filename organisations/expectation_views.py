@@ -1,12 +1,13 @@
 """The national lead's pages for who must name an officer: the expectations by type and the
-covering arrangements, and one organisation's exceptions. Everyone else gets 404.
+covering arrangements. Everyone else gets 404. One organisation's exceptions, shown with its
+coverage, are compliance.expectation_views'.
 
 Each view fetches, validates its form, calls one function of organisations.expectations (which
 holds the rules) and redirects with a message.
 """
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_POST
 from users.decorators import national_lead_required
 
 from . import expectations
-from .expectation_forms import CoverAddForm, CoverEndForm, ExpectationOverrideForm, TypeExpectationsForm
-from .models import Cover, Duty, Organisation, TypeExpectation
+from .expectation_forms import CoverAddForm, CoverEndForm, TypeExpectationsForm
+from .models import Cover, TypeExpectation
 
 # The changes to the expectations shown on the rules page, and the ended covers.
 HISTORY_SHOWN = 10
@@ -113,72 +114,3 @@ def cover_end(request, pk):
             messages.success(request, f"Ended: {cover}, on {cover.ends_on:%-d %B %Y}.")
             return redirect("organisations:coverage-rules")
     return _rules_page(request, _type_form(), end_form=form)
-
-
-def _duty_forms(organisation: Organisation, overrides: dict, posted: str | None = None, data=None) -> list:
-    rows = []
-    by_type = expectations.type_expects(organisation)
-    for duty in Duty:
-        override = overrides.get(duty.value)
-        form = ExpectationOverrideForm(
-            data if duty.value == posted else None,
-            duty=duty.value,
-            current=override.expected if override is not None else None,
-            by_type=by_type[duty.value],
-        )
-        rows.append({"duty": duty, "form": form, "override": override, "status": organisation.coverage_status(duty)})
-    return rows
-
-
-@national_lead_required
-def organisation_expectations(request, ods_code):
-    """One organisation's three duties: as its type says, or an exception either way, with the reason."""
-    organisation = get_object_or_404(
-        Organisation.objects.with_coverage().select_related("region", "parent"), ods_code=ods_code.upper()
-    )
-    overrides = {override.duty: override for override in organisation.expectation_overrides.all()}
-    posted = None
-    if request.method == "POST":
-        posted = request.POST.get("duty")
-        if posted not in Duty.values:
-            raise BadRequest("Choose a named MSO, a named MDSO or the generic mailbox.")
-    rows = _duty_forms(organisation, overrides, posted, request.POST)
-    if posted:
-        form = next(row["form"] for row in rows if row["duty"] == posted)
-        if form.is_valid():
-            try:
-                override = expectations.expectation_override_set(
-                    organisation=organisation,
-                    duty=posted,
-                    expected=form.expected(),
-                    reason=form.cleaned_data["reason"],
-                    user=request.user,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                label = Duty(posted).label
-                label = label[0].lower() + label[1:]
-                if override is None:
-                    messages.success(request, f"Saved: {organisation.name}'s {label} is as its type says.")
-                else:
-                    verb = "expected" if override.expected else "not expected"
-                    messages.success(request, f"Saved: {organisation.name}'s {label} is {verb}.")
-                return redirect("organisations:expectations", ods_code=organisation.ods_code)
-    covers = (
-        Cover.objects.in_force()
-        .filter(Q(organisation=organisation) | Q(covering=organisation))
-        .select_related("covering", "organisation")
-    )
-    return render(
-        request,
-        "organisations/expectations/organisation.html",
-        {
-            "organisation": organisation,
-            "rows": rows,
-            "posted_form": next((row["form"] for row in rows if row["duty"] == posted), None),
-            "covers": list(covers),
-            "is_pharmacy": organisation.kind == Organisation.Kind.PHARMACY,
-            "nav_section": "organisations",
-        },
-    )

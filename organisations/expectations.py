@@ -3,7 +3,8 @@
 What each type of organisation is expected to have (`TypeExpectation`, with the pharmacy company
 threshold), the exceptions for one organisation (`ExpectationOverride`) and the covering
 arrangements (`Cover`) are changed only through these functions: the lead's pages and the admin
-both call them, so no path can bypass a rule. organisations.coverage reads what they write.
+both call them, so no path can bypass a rule. organisations.coverage and compliance.coverage read
+what they write.
 
 Every function is keyword-only and runs in one transaction; every change keeps a history row with
 who made it and the reason they gave (the first 100 characters; the whole reason on the row where

@@ -9,6 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from msonet.validators import validate_uk_phone
 
+from . import coverage
+
 ODS_CODE_PATTERN = r"^[A-Z0-9]{3,9}$"
 ods_code_validator = RegexValidator(
     ODS_CODE_PATTERN,
@@ -73,38 +75,20 @@ class OrganisationQuerySet(models.QuerySet):
             return self.none()
         return self
 
-    # Who must name an officer, who covers whom and who has one: organisations.coverage states it,
-    # and every page, figure, export and the compliance scan ask through these.
+    # Who must name an officer: organisations.coverage states which organisations are in England
+    # and which are expected to have each duty, from this app's own records; compliance.coverage
+    # adds who has one in place (named officers, covers), and every page, figure, export and the
+    # compliance scan ask through the two.
 
     def in_england(self, day: datetime.date | None = None):
-        from .coverage import in_england
-
-        return self.filter(in_england(day or timezone.localdate()))
+        return self.filter(coverage.in_england(day or timezone.localdate()))
 
     def outside_england(self, day: datetime.date | None = None):
-        from .coverage import in_england
-
-        return self.exclude(in_england(day or timezone.localdate()))
+        return self.exclude(coverage.in_england(day or timezone.localdate()))
 
     def expected(self, duty: str, day: datetime.date | None = None):
         """Open organisations in England expected to have `duty` (a Duty) on `day` (today)."""
-        from .coverage import expected
-
-        return self.filter(expected(duty, day or timezone.localdate()))
-
-    def missing(self, duty: str, day: datetime.date | None = None):
-        """Organisations expected to have `duty` with none of their own and no staffed cover: the gaps."""
-        from .coverage import missing
-
-        return self.filter(missing(duty, day or timezone.localdate()))
-
-    def with_coverage(self, day: datetime.date | None = None):
-        """Annotate each organisation's coverage on `day` (today): `in_england`, and for each duty
-        `<duty>_expected`, `<duty>_named`, `<duty>_covered`, `<duty>_cover_in_force` (booleans);
-        `coverage_status(duty)` reads them."""
-        from .coverage import annotations
-
-        return self.annotate(**annotations(day or timezone.localdate()))
+        return self.filter(coverage.expected(duty, day or timezone.localdate()))
 
 
 class Organisation(models.Model):
@@ -247,7 +231,7 @@ class Organisation(models.Model):
         return self.name
 
     def coverage_status(self, duty: str) -> str:
-        """For an organisation annotated by `with_coverage()`: see `coverage_status`."""
+        """For an organisation annotated by `compliance.coverage.with_coverage`: see `coverage_status`."""
         return coverage_status(
             in_england=self.in_england,
             is_open=self.is_open,
@@ -270,7 +254,7 @@ class Organisation(models.Model):
 def coverage_status(
     *, in_england: bool, is_open: bool, named: bool, covered: bool, cover_in_force: bool, expected: bool
 ) -> str:
-    """One duty of an organisation, from its `with_coverage()` annotations: "outside England",
+    """One duty of an organisation, from its `compliance.coverage.with_coverage` annotations: "outside England",
     "closed" (closed or not yet open), "named", "covered", "cover without an officer" (a cover is in
     force but the covering organisation has no officer: the covering organisation is flagged),
     "not expected" or "missing"."""
@@ -324,6 +308,10 @@ class Duty(models.TextChoices):
     MSO = "mso", "Named MSO"
     MDSO = "mdso", "Named MDSO"
     MAILBOX = "mailbox", "Generic MSO mailbox"
+
+
+# The duties a named officer fills, and a cover can be for (CoverRole).
+OFFICER_DUTIES = (Duty.MSO, Duty.MDSO)
 
 
 class CoverRole(models.TextChoices):

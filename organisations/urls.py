@@ -10,5 +10,4 @@ urlpatterns = [
     path("coverage-rules/", expectation_views.coverage_rules, name="coverage-rules"),
     path("coverage-rules/covers/add/", expectation_views.cover_add, name="cover-add"),
     path("coverage-rules/covers/<int:pk>/end/", expectation_views.cover_end, name="cover-end"),
-    path("<str:ods_code>/expectations/", expectation_views.organisation_expectations, name="expectations"),
 ]

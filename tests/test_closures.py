@@ -1,4 +1,4 @@
-"""When ODS closes an organisation with officers in post (handovers.closures and its pages): the scan
+"""When ODS closes an organisation with officers in post (compliance.closures and its pages): the scan
 flags it, the national lead sets the successor and moves the officers there (choosing who stays
 named where both have one) or ends their appointments, and the flag resolves at once. Every refusal
 changes nothing; the pages are the lead's alone."""
@@ -12,16 +12,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.models import Flag
-from compliance.services import compliance_scan
-from emails.models import OutboundEmail
-from handovers.closures import (
+from compliance.closures import (
     KEEP_CURRENT,
     KEEP_INCOMING,
     closure_officers_end,
     closure_officers_move,
     organisation_successor_set,
 )
+from compliance.models import Flag
+from compliance.services import compliance_scan
+from emails.models import OutboundEmail
 from handovers.models import Handover, HandoverChecklistItem
 from handovers.services import handover_complete, handover_tick
 from officers.models import Appointment
@@ -439,7 +439,7 @@ def test_a_successor_that_is_itself_closed_or_a_loop_is_refused(world, closed, s
 
 
 def closure_url(organisation, action=""):
-    name = f"handovers:closure-{action}" if action else "handovers:closure"
+    name = f"compliance:closure-{action}" if action else "compliance:closure"
     return reverse(name, args=[organisation.ods_code])
 
 
@@ -447,7 +447,7 @@ def test_the_lead_sees_the_closed_organisations_and_the_board_links_to_their_pag
     closed = with_successor(closed, successor)
     scan(CLOSED_ON)
     client.force_login(world.lead)
-    response = client.get(reverse("handovers:closures"))
+    response = client.get(reverse("compliance:closures"))
     assert response.status_code == 200
     assert closure_url(closed) in response.text
     assert "Barts Health NHS Trust (R1H)" in response.text
@@ -544,7 +544,7 @@ def test_the_closure_pages_are_not_found_for_anyone_but_the_lead(client, world, 
     closed = with_successor(closed, successor)
     client.force_login(getattr(world, role))
     before = state()
-    assert client.get(reverse("handovers:closures")).status_code == 404
+    assert client.get(reverse("compliance:closures")).status_code == 404
     assert client.get(closure_url(closed)).status_code == 404
     assert client.post(closure_url(closed, "move"), {}).status_code == 404
     assert client.post(closure_url(closed, "end"), {"end-reason": "x"}).status_code == 404
@@ -572,11 +572,11 @@ def test_the_list_of_closures_takes_the_same_number_of_queries_for_more_organisa
     scan(CLOSED_ON)
     client.force_login(world.lead)
     with django_assert_max_num_queries(LIST_QUERIES):
-        assert client.get(reverse("handovers:closures")).status_code == 200
+        assert client.get(reverse("compliance:closures")).status_code == 200
     for n in range(5):
         other = OrganisationFactory(region=world.london, closed_on=CLOSED_ON, successor=world.org_b)
         officer(other, Appointment.Role.MSO, first_name="Closed", last_name=f"Officer{n}")
     scan(TODAY)
     with django_assert_max_num_queries(LIST_QUERIES):
-        response = client.get(reverse("handovers:closures"))
+        response = client.get(reverse("compliance:closures"))
     assert response.text.count('href="/handovers/closures/') == 6

@@ -1,9 +1,11 @@
-"""Who must name an officer and who covers whom: the one definition on the organisation queryset."""
+"""Who must name an officer and who covers whom: the one definition (organisations.coverage on the
+organisation queryset, compliance.coverage)."""
 
 import datetime
 
 import pytest
 
+from compliance.coverage import missing, with_coverage
 from officers.models import Appointment
 from organisations.models import Cover, Duty, Organisation, TypeExpectation
 
@@ -20,7 +22,7 @@ DAY = datetime.date(2026, 12, 2)
 
 
 def coverage_of(organisation, day=DAY):
-    return Organisation.objects.with_coverage(day).get(pk=organisation.pk)
+    return with_coverage(Organisation.objects.all(), day).get(pk=organisation.pk)
 
 
 def expected_codes(duty, day=DAY):
@@ -28,7 +30,7 @@ def expected_codes(duty, day=DAY):
 
 
 def missing_codes(duty, day=DAY):
-    return set(Organisation.objects.missing(duty, day).values_list("ods_code", flat=True))
+    return set(missing(Organisation.objects.all(), duty, day).values_list("ods_code", flat=True))
 
 
 def pharmacies(company, count, **kwargs):

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance.coverage import with_coverage
 from officers.models import Appointment
 from organisations.models import Cover, Duty, ExpectationOverride, Organisation, TypeExpectation
 
@@ -79,8 +80,8 @@ def _page_urls(world):
         ("get", ADD_URL),
         ("post", ADD_URL),
         ("post", reverse("organisations:cover-end", args=[cover.pk])),
-        ("get", reverse("organisations:expectations", args=[world.org_a.ods_code])),
-        ("post", reverse("organisations:expectations", args=[world.org_a.ods_code])),
+        ("get", reverse("compliance:expectations", args=[world.org_a.ods_code])),
+        ("post", reverse("compliance:expectations", args=[world.org_a.ods_code])),
     ]
 
 
@@ -360,7 +361,7 @@ def test_ending_a_cover_that_does_not_exist_is_not_found(lead_client):
 
 
 def expectations_url(organisation) -> str:
-    return reverse("organisations:expectations", args=[organisation.ods_code])
+    return reverse("compliance:expectations", args=[organisation.ods_code])
 
 
 def test_the_organisation_page_shows_each_duty_its_status_and_its_types_rule(lead_client, world):
@@ -395,7 +396,7 @@ def test_the_lead_makes_an_exception_and_removes_it(lead_client, world):
     override = ExpectationOverride.objects.get(organisation=trust)
     assert (override.duty, override.expected, override.reason) == ("mdso", False, "Devices are run by the ICB.")
     assert override.history.get().history_user == world.lead
-    row = Organisation.objects.with_coverage().get(pk=trust.pk)
+    row = with_coverage(Organisation.objects.all()).get(pk=trust.pk)
     assert row.coverage_status(Duty.MDSO) == "not expected"
 
     data = {"duty": "mdso", "mdso-choice": "type", "mdso-reason": "The trust runs its own devices again."}
@@ -445,7 +446,7 @@ def test_an_unknown_duty_is_a_bad_request(lead_client, world):
 
 
 def test_an_unknown_organisation_is_not_found(lead_client):
-    assert lead_client.get(reverse("organisations:expectations", args=["ZZZ99"])).status_code == 404
+    assert lead_client.get(reverse("compliance:expectations", args=["ZZZ99"])).status_code == 404
 
 
 # --- the admin goes through the same rules
@@ -567,12 +568,12 @@ def test_a_covered_organisation_counts_as_covered_only_while_the_covering_one_ha
     hospice = OrganisationFactory(kind=Kind.HOSPICE, ods_code="HOS02")
     ExpectationOverrideFactory(organisation=hospice, duty=Duty.MSO, expected=True)
     lead_client.post(ADD_URL, cover_data(covering="R0A", organisation="HOS02"))
-    assert Organisation.objects.with_coverage().get(pk=hospice.pk).coverage_status(Duty.MSO) == "covered"
+    assert with_coverage(Organisation.objects.all()).get(pk=hospice.pk).coverage_status(Duty.MSO) == "covered"
     world.other_appointment.status = Appointment.Status.ENDED
     world.other_appointment.end_date = TODAY
     world.other_appointment.save()
-    row = Organisation.objects.with_coverage().get(pk=hospice.pk)
+    row = with_coverage(Organisation.objects.all()).get(pk=hospice.pk)
     assert row.coverage_status(Duty.MSO) == "cover without an officer"
     assert "Cover without an officer" in text(lead_client.get(expectations_url(hospice)))
     AppointmentFactory(organisation=world.org_b, role=Appointment.Role.MSO)
-    assert Organisation.objects.with_coverage().get(pk=hospice.pk).coverage_status(Duty.MSO) == "covered"
+    assert with_coverage(Organisation.objects.all()).get(pk=hospice.pk).coverage_status(Duty.MSO) == "covered"

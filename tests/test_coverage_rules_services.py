@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from compliance.coverage import with_coverage
 from officers.models import Appointment
 from organisations import expectations
 from organisations.models import Cover, Duty, ExpectationOverride, Organisation, TypeExpectation
@@ -279,7 +280,7 @@ def test_the_lead_adds_a_cover_of_one_organisation_with_the_reason_kept(lead):
     assert (cover.covering, cover.organisation, cover.rule, cover.reason) == (trust, hospice, "", REASON)
     history = latest_history(Cover, id=cover.pk)
     assert (history.history_type, history.history_user, history.history_change_reason) == ("+", lead, REASON)
-    row = Organisation.objects.with_coverage().get(pk=hospice.pk)
+    row = with_coverage(Organisation.objects.all()).get(pk=hospice.pk)
     assert row.coverage_status(Duty.MSO) == "covered"
 
 
@@ -288,7 +289,7 @@ def test_the_lead_adds_the_rule_for_small_pharmacy_companies(lead):
     company = small_company()
     cover = add(lead, covering=npa, rule=Cover.Rule.SMALL_PHARMACY_COMPANIES)
     assert (cover.organisation, cover.rule, cover.ends_on) == (None, Cover.Rule.SMALL_PHARMACY_COMPANIES, None)
-    row = Organisation.objects.with_coverage().get(pk=company.pk)
+    row = with_coverage(Organisation.objects.all()).get(pk=company.pk)
     assert row.coverage_status(Duty.MSO) == "cover without an officer"
 
 

@@ -310,7 +310,7 @@ def test_list_and_detail_take_the_same_number_of_queries_for_few_and_many(
 
 
 def test_the_handover_list_links_the_lead_alone_to_the_closed_organisations(client, world):
-    closures = reverse("handovers:closures").encode()
+    closures = reverse("compliance:closures").encode()
     client.force_login(world.lead)
     assert closures in client.get(reverse("handovers:list")).content
     client.force_login(world.chair_a)

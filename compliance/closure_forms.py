@@ -1,5 +1,5 @@
 """The closure page's forms: the successor, who stays named where both organisations have one, and
-the reason for ending the appointments (handovers.closures does the work)."""
+the reason for ending the appointments (compliance.closures does the work)."""
 
 from django import forms
 

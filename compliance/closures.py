@@ -20,16 +20,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from compliance.models import Flag
-from compliance.services import organisation_flags_resolve
 from emails.services import email_queue
+from handovers.models import Handover
+from handovers.services import site_url
 from msonet.history import record_change
 from officers.models import Appointment, Person
 from organisations.models import Organisation
 from users.models import User
 
-from .models import Handover
-from .services import site_url
+from .models import Flag
+from .services import organisation_flags_resolve
 
 # Who stays the named officer at the successor where both organisations have one (`keep`).
 KEEP_INCOMING = "incoming"  # the closed organisation's officer, after a handover at the successor

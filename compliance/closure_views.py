@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from compliance.models import Flag
+from handovers.models import Handover
 from officers.models import Appointment
 from organisations.models import Organisation
 from users.decorators import national_lead_required
@@ -29,7 +29,7 @@ from .closures import (
     is_closed,
     organisation_successor_set,
 )
-from .models import Handover
+from .models import Flag
 
 CLOSURES_PER_PAGE = 50
 
@@ -55,7 +55,7 @@ def closure_list(request):
         .order_by("organisation__closed_on", "organisation__name", "pk")
     )
     page_obj = Paginator(flags, CLOSURES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "handovers/closures.html", {"page_obj": page_obj, "nav_section": "handovers"})
+    return render(request, "compliance/closures.html", {"page_obj": page_obj, "nav_section": "handovers"})
 
 
 def _closure_state(organisation: Organisation) -> tuple[list, list, list]:
@@ -100,7 +100,7 @@ def _render_closure(request, organisation: Organisation, *, bound=None):
         "nav_section": "handovers",
         **forms,
     }
-    return render(request, "handovers/closure.html", context)
+    return render(request, "compliance/closure.html", context)
 
 
 @national_lead_required
@@ -127,7 +127,7 @@ def closure_successor_view(request, ods_code):
             _refused(form, error)
         else:
             messages.success(request, f"{successor.name} ({successor.ods_code}) is recorded as the successor.")
-            return redirect("handovers:closure", ods_code=organisation.ods_code)
+            return redirect("compliance:closure", ods_code=organisation.ods_code)
     return _render_closure(request, organisation, bound=form)
 
 
@@ -166,7 +166,7 @@ def closure_move_view(request, ods_code):
             _refused(form, error)
         else:
             messages.success(request, _moved_message(report))
-            return redirect("handovers:closure", ods_code=organisation.ods_code)
+            return redirect("compliance:closure", ods_code=organisation.ods_code)
     return _render_closure(request, organisation, bound=form)
 
 
@@ -189,5 +189,5 @@ def closure_end_view(request, ods_code):
                 f"{ended} appointment{'s' if ended != 1 else ''} at {organisation.name} ended on "
                 f"{organisation.closed_on:%-d %B %Y}. The officers have been told.",
             )
-            return redirect("handovers:closure", ods_code=organisation.ods_code)
+            return redirect("compliance:closure", ods_code=organisation.ods_code)
     return _render_closure(request, organisation, bound=form)
