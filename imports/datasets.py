@@ -1,10 +1,15 @@
-"""The datasets the lead imports and exports, each with its columns, its import and its export."""
+"""The datasets the lead imports and exports, each with its columns and its export; each import is
+its app's own (imports.services dispatches to it): the ODS import is organisations', the people and
+appointments import officers', the network memberships import networks'."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from . import memberships, organisations, people
-from .rows import Column
+from msonet.columns import Column
+from networks import imports as memberships
+from officers import imports as people
+
+from . import organisations
 
 
 @dataclass(frozen=True)

@@ -3,26 +3,11 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from msonet import uploads
-
-from .organisations import KIND_CHOICES, source_rows
-from .organisations import KINDS as ODS_KINDS
-from .spreadsheets import CONTENT_TYPES, XLSX
+from msonet.import_export import check_import_file
+from msonet.spreadsheets import CONTENT_TYPES, XLSX
+from organisations.ods import KIND_CHOICES, KINDS, read_rows
 
 XLSX_CONTENT_TYPE = CONTENT_TYPES[XLSX]
-EXPECTED = "a CSV file or an Excel workbook (.xlsx)"
-
-
-def check_import_file(uploaded) -> str:
-    """The upload's format ("csv" or "xlsx"), checked by size and content (an archive by its
-    directory) before it is read as a table; a ValidationError with a message for the person
-    uploading otherwise."""
-    try:
-        data = uploads.read_upload(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
-        return uploads.spreadsheet_format(
-            uploaded.name or "", data, uploads.import_limits(), expected=EXPECTED, require_suffix=True
-        )
-    except uploads.UploadRefused as exc:
-        raise forms.ValidationError(str(exc), code="file_refused") from None
 
 
 def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str = "") -> int:
@@ -32,8 +17,8 @@ def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str 
     try:
         data = uploads.read_upload(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
         if dataset == "organisations":
-            header_row = ODS_KINDS[ods_kind].header_row if ods_kind in ODS_KINDS else False
-            rows = source_rows(data, file_format, header_row=header_row)
+            header_row = KINDS[ods_kind].header_row if ods_kind in KINDS else False
+            rows = read_rows(data, file_format, header_row=header_row)
             unread = [row for row in rows if row.problem]  # not UTF-8, or not valid CSV
             if unread:
                 more = f" (and {len(unread) - 3:,} more lines)" if len(unread) > 3 else ""

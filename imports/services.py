@@ -31,14 +31,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from msonet import uploads
+from msonet.reports import ImportReport
 from msonet.spreadsheets import write_table
+from networks.imports import memberships_import
+from officers.imports import people_import
+from organisations.services import ods_import
 
 from .datasets import DATASETS
-from .memberships import memberships_import
 from .models import Dataset, ExportJob, ImportJob, ImportRow
-from .organisations import organisations_import
-from .people import people_import
-from .rows import ImportReport, RowError
 
 logger = logging.getLogger(__name__)
 
@@ -343,10 +343,12 @@ def _cancellation_check(job: ImportJob, status: str):
 
 
 def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportReport:
+    """The job's file through its dataset's own import: the ODS import (organisations), or the
+    people or the memberships import of the file read as a table."""
     data = bytes(job.data)
     user = job.imported_by if not dry_run else job.user
     if job.dataset == Dataset.ORGANISATIONS:
-        return organisations_import(
+        return ods_import(
             data=data,
             file_format=job.file_format,
             kind=job.ods_kind,
@@ -359,9 +361,7 @@ def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportReport:
     try:
         table = uploads.read_table(data, job.file_format, uploads.import_limits(), progress=progress)
     except uploads.UploadRefused as exc:
-        report = ImportReport(dataset=job.dataset, file_name=job.file_name, dry_run=dry_run)
-        report.errors.append(RowError(None, "", str(exc)))
-        return report
+        return ImportReport(dataset=job.dataset, file_name=job.file_name, dry_run=dry_run).refuse(str(exc))
     return importer(table=table, file_name=job.file_name, user=user, dry_run=dry_run)
 
 
@@ -395,7 +395,7 @@ def _store_report(job: ImportJob, report: ImportReport, *, keep_preview: bool = 
     job.changed_count = report.changed
     job.unchanged_count = report.unchanged
     job.error_count = report.error_rows
-    job.notes = report.notes
+    job.notes = report.messages()
 
 
 def _insert_rows(rows: list[tuple]) -> None:

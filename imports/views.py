@@ -11,10 +11,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from msonet.spreadsheets import CONTENT_TYPES
+from organisations.ods import KIND_CHOICES
+
 from .datasets import DATASETS
 from .forms import ImportUploadForm
 from .models import ExportJob, FileFormat, ImportJob, ImportRow
-from .organisations import KIND_CHOICES
 from .services import (
     ImportJobError,
     export_create,
@@ -24,7 +26,6 @@ from .services import (
     import_job_create,
     jobs_fail_stale,
 )
-from .spreadsheets import CONTENT_TYPES
 
 JOBS_PER_PAGE = 20
 ROWS_PER_PAGE = 50

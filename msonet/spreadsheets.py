@@ -31,6 +31,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
 CSV, XLSX = "csv", "xlsx"
+# The content type of each file the portal writes, for its download.
+CONTENT_TYPES = {
+    CSV: "text/csv; charset=utf-8",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 # A spreadsheet reads text that starts with one of these as a formula: = + - @ (and their
 # full-width forms, U+FF1D U+FF0B U+FF0D U+FF20), a tab or a carriage return.

@@ -3,10 +3,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html
 
-from imports.resources import LeadImportExportMixin, MembershipResource
 from msonet.admin import NationalLeadAdmin, NationalLeadInline, NationalLeadPermissionsMixin
+from msonet.import_export import LeadImportExportMixin
+from officers import admin as officers_admin
+from officers.models import Person
 
 from .models import Attendance, ExportLog, Meeting, Membership, Network, UnmatchedAttendee
+from .resources import MembershipResource
 
 PERSON_SEARCH_FIELDS = ("person__first_name", "person__last_name", "person__work_email", "person__user__email")
 
@@ -76,9 +79,27 @@ class NetworkAdmin(NationalLeadAdmin):
         return _changelist_link(Membership, "network__id__exact", network, f"{count} current members: list and edit")
 
 
+class MembershipInline(NationalLeadInline):
+    model = Membership
+    fields = ("network", "role", "joined_on", "left_on")
+    autocomplete_fields = ("network",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network")
+
+
+# officers sits below networks, so a person's memberships join their admin page here, not there.
+admin.site.unregister(Person)
+
+
+@admin.register(Person)
+class PersonAdmin(officers_admin.PersonAdmin):
+    inlines = (*officers_admin.PersonAdmin.inlines, MembershipInline)
+
+
 @admin.register(Membership)
 class MembershipAdmin(LeadImportExportMixin, NationalLeadAdmin):
-    """Memberships, with the import and export of network memberships (imports.memberships: the same
+    """Memberships, with the import and export of network memberships (networks.imports: the same
     checks, preview and history as the portal's import)."""
 
     resource_classes = [MembershipResource]

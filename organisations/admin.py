@@ -6,14 +6,14 @@ from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
-from imports.resources import add_read_error
 from msonet.admin import NationalLeadAdmin, NationalLeadInline, is_active_national_lead
-from officers.models import Appointment
+from msonet.import_export import add_read_error
+from msonet.reports import ImportReport
 
 from . import expectations
 from .models import Cover, ExpectationOverride, KeyContact, Organisation, Region, TypeExpectation
 from .resources import ODS_IMPORT_RESOURCES, OdsCsvFormat, OrganisationResource, check_ods_upload
-from .services import OdsImportReport
+from .services import ods_summary_line
 
 
 @admin.register(Region)
@@ -58,15 +58,6 @@ class KeyContactInline(NationalLeadInline):
     show_change_link = False
 
 
-class AppointmentInline(NationalLeadInline):
-    model = Appointment
-    fields = ("person", "role", "status", "start_date", "end_date", "mhra_registered_on", "mhra_reference")
-    autocomplete_fields = ("person",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
-
-
 class OdsImportForm(ImportForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,10 +96,13 @@ class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
         ("Board director for medication safety", {"fields": ("board_director_name", "board_director_email")}),
         ("ODS record", {"fields": ("ods_role_codes", "created_at", "updated_at")}),
     )
-    inlines = (KeyContactInline, AppointmentInline)
+    inlines = (KeyContactInline,)  # officers.admin adds the organisation's appointments
 
     import_form_class = OdsImportForm
     import_formats = [OdsCsvFormat]
+    # The organisations' history (the reason "ODS import <file>", with the user) is the log of an
+    # import, as for the import_ods command and the lead's import page: no admin log entries are added.
+    skip_admin_log = True
 
     @admin.display(description="status")
     def status(self, organisation):
@@ -135,12 +129,12 @@ class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
         response = super().import_action(request, **kwargs)
         report = self._ods_report(getattr(response, "context_data", None) or {})
         if report and not report.errors:
-            messages.info(request, f"If you confirm: {report.summary_line()}")
+            messages.info(request, f"If you confirm: {ods_summary_line(report)}")
             self._report_messages(request, report)
         return response
 
     def add_success_message(self, result, request):
-        report = getattr(result, "ods_report", None)
+        report = getattr(result, "report", None)
         if report is None:
             return super().add_success_message(result, request)
         if report.errors:
@@ -151,15 +145,15 @@ class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
                 f"({'; '.join(str(error) for error in report.errors[:5])}). Import it again to see them all.",
             )
             return
-        messages.success(request, f"Imported {report.file_name}: {report.summary_line()}")
+        messages.success(request, f"Imported {report.file_name}: {ods_summary_line(report)}")
         self._report_messages(request, report)
 
     @staticmethod
-    def _ods_report(context) -> OdsImportReport | None:
-        return getattr(context.get("result"), "ods_report", None)
+    def _ods_report(context) -> ImportReport | None:
+        return getattr(context.get("result"), "report", None)
 
     @staticmethod
-    def _report_messages(request, report: OdsImportReport) -> None:
+    def _report_messages(request, report: ImportReport) -> None:
         for note in report.notes:
             messages.info(request, note)
         for line in report.warning_lines():

@@ -17,10 +17,14 @@ decodes nothing but text). Such a line is an error that names the line, like any
 row. The file is read through msonet.uploads, within the import limits (rows, cells per line,
 characters per cell), like every upload.
 
-Nothing here touches the database. `read_csv` turns the bytes into numbered rows;
-`parse_rows` turns the rows into `OdsRecord`s, or into line-numbered `Problem`s.
-`organisations.services.ods_import` applies the records; the `import_ods` command and
-the admin's import screen both go through it.
+The lead's import page also takes a workbook (.xlsx) with the same columns: `read_rows` reads
+either, through msonet.uploads, into the rows of the portal's import report (msonet.reports.Row:
+its line, its values, and why the line could not be read).
+
+Nothing here touches the database. `read_csv` and `read_rows` turn the bytes into numbered rows;
+`parse_rows` turns the rows into `OdsRecord`s, or into line-numbered errors (msonet.reports.RowError).
+`organisations.services.ods_import` applies the records; the `import_ods` command, the lead's
+import page and the admin's import screen all go through it.
 """
 
 import csv
@@ -32,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from msonet import uploads
+from msonet.columns import imported_text
+from msonet.reports import Progress, Row, RowError
 
 from .models import ODS_CODE_PATTERN, Organisation
 
@@ -137,6 +143,9 @@ KINDS = {
 }
 
 
+KIND_CHOICES = [(kind.name, kind.label) for kind in KINDS.values()]
+
+
 def kind_for_file_name(file_name: str) -> ImportKind | None:
     """The kind of file, guessed from its usual ODS name (etr, eccg, edispensary, epharmacyhq, epraccur, icb...)."""
     name = PurePath(file_name).name.lower()
@@ -144,29 +153,6 @@ def kind_for_file_name(file_name: str) -> ImportKind | None:
         if name.startswith(kind.file_prefix):
             return kind
     return None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong (or worth knowing) about one line of a file; line is None for the whole file."""
-
-    line: int | None
-    message: str
-    # What problems of one kind have in common, where each message names its own code (a summary
-    # of many warnings counts them under this); empty when the message itself is the kind.
-    kind: str = ""
-
-    def __str__(self):
-        return f"line {self.line}: {self.message}" if self.line else self.message
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One line of a CSV file: its number in the file, its values, and any problem reading it."""
-
-    line: int
-    values: tuple[str, ...]
-    problem: str = ""
 
 
 @dataclass
@@ -198,7 +184,7 @@ def check_ods_file(data: bytes) -> None:
         raise uploads.UploadRefused(f"The file is {what}, not an ODS CSV file.")
 
 
-def read_csv(data: bytes, limits: uploads.Limits | None = None) -> list[SourceRow]:
+def read_csv(data: bytes, limits: uploads.Limits | None = None) -> list[Row]:
     """Split a CSV file into numbered rows. Blank lines are skipped; a line that is not
     UTF-8 or not valid CSV keeps its number and carries the problem. Beyond the limits (too
     many lines, cells or characters in a cell) the file is refused: uploads.UploadRefused."""
@@ -214,37 +200,75 @@ def read_csv(data: bytes, limits: uploads.Limits | None = None) -> list[SourceRo
             values = ()
             problem = problem or f"the line is not valid CSV ({exc})"
         uploads.check_cells(number, uploads.trimmed(list(values)), limits)
-        rows.append(SourceRow(number, values, problem))
+        rows.append(Row(number, values, problem))
     return rows
 
 
-def parse_rows(rows: Iterable[SourceRow], kind: ImportKind) -> tuple[list[OdsRecord], list[Problem]]:
+def _xlsx_text(value) -> str:
+    # ODS writes dates as YYYYMMDD; a workbook may hold them as dates.
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y%m%d")
+    return imported_text(value)
+
+
+def read_rows(data: bytes, file_format: str, *, header_row: bool, progress: Progress | None = None) -> list[Row]:
+    """The rows of an ODS file as CSV (`read_csv`) or of a workbook with the same columns, with their
+    line numbers, read through msonet.uploads within the import limits (UploadRefused beyond them)."""
+    limits = uploads.import_limits()
+    if file_format == uploads.CSV:
+        rows = read_csv(data, limits)
+        if progress is not None:
+            progress(len(rows))
+        return rows
+    rows = []
+    width = COLUMN_COUNT
+    for count, (line, values) in enumerate(uploads.iter_rows(data, file_format, limits), start=1):
+        cells = [_xlsx_text(value) for value in values]
+        if header_row and count == 1:
+            width = len(cells)
+        # A workbook's row ends at its last value; the columns after it are empty.
+        cells += [""] * (width - len(cells))
+        rows.append(Row(line, tuple(cells)))
+        if progress is not None and count % uploads.PROGRESS_EVERY == 0:
+            progress(count)
+    if progress is not None:
+        progress(len(rows))
+    return rows
+
+
+def _error(line: int | None, message: str) -> RowError:
+    return RowError(line, "", message)
+
+
+def parse_rows(rows: Iterable[Row], kind: ImportKind) -> tuple[list[OdsRecord], list[RowError]]:
     """Check every row of a file; return its records and every error found, by line."""
     rows = list(rows)
     if not rows:
-        return [], [Problem(None, "The file has no rows.")]
+        return [], [_error(None, "The file has no rows.")]
     if kind.header_row:
         records, errors = _parse_icb_names(rows)
     else:
         records, errors = [], []
         for row in rows:
             record, messages = _parse_extract_row(row, kind)
-            errors.extend(Problem(row.line, message) for message in messages)
+            errors.extend(_error(row.line, message) for message in messages)
             if record is not None:
                 records.append(record)
     first_line: dict[str, int] = {}
     for record in records:
         if record.ods_code in first_line:
             errors.append(
-                Problem(record.line, f"ODS code {record.ods_code} is also on line {first_line[record.ods_code]}")
+                _error(record.line, f"ODS code {record.ods_code} is also on line {first_line[record.ods_code]}")
             )
         else:
             first_line[record.ods_code] = record.line
-    errors.sort(key=lambda problem: problem.line or 0)
+    errors.sort(key=lambda error: error.line or 0)
     return records, errors
 
 
-def _parse_extract_row(row: SourceRow, kind: ImportKind) -> tuple[OdsRecord | None, list[str]]:
+def _parse_extract_row(row: Row, kind: ImportKind) -> tuple[OdsRecord | None, list[str]]:
     if row.problem:
         return None, [row.problem]
     if len(row.values) != COLUMN_COUNT:
@@ -288,14 +312,14 @@ def _parse_extract_row(row: SourceRow, kind: ImportKind) -> tuple[OdsRecord | No
     )
 
 
-def _parse_icb_names(rows: list[SourceRow]) -> tuple[list[OdsRecord], list[Problem]]:
+def _parse_icb_names(rows: list[Row]) -> tuple[list[OdsRecord], list[RowError]]:
     header, *body = rows
     names = [value.strip() for value in header.values]
     code_column = next((i for i, name in enumerate(names) if ICB_CODE_HEADER_RE.match(name)), None)
     name_column = next((i for i, name in enumerate(names) if ICB_NAME_HEADER_RE.match(name)), None)
     if header.problem or code_column is None or name_column is None:
         return [], [
-            Problem(
+            _error(
                 header.line,
                 header.problem
                 or "the first line should be the header row, with the ICB's ODS code in an ICBnnCDH column "
@@ -303,14 +327,14 @@ def _parse_icb_names(rows: list[SourceRow]) -> tuple[list[OdsRecord], list[Probl
             )
         ]
     if not body:
-        return [], [Problem(header.line, "the file has a header row but no ICBs")]
+        return [], [_error(header.line, "the file has a header row but no ICBs")]
     records, errors = [], []
     for row in body:
         if row.problem:
-            errors.append(Problem(row.line, row.problem))
+            errors.append(_error(row.line, row.problem))
             continue
         if len(row.values) != len(names):
-            errors.append(Problem(row.line, f"the line has {len(row.values)} columns; the header has {len(names)}"))
+            errors.append(_error(row.line, f"the line has {len(row.values)} columns; the header has {len(names)}"))
             continue
         messages: list[str] = []
         code = _check_code(row.values[code_column].strip(), "ODS code", messages, required=True)
@@ -319,7 +343,7 @@ def _parse_icb_names(rows: list[SourceRow]) -> tuple[list[OdsRecord], list[Probl
             messages.append("the name is empty")
         record_values: dict[str, object] = {"name": display_name(name), "kind": Organisation.Kind.ICB}
         _check_lengths(record_values, messages)
-        errors.extend(Problem(row.line, message) for message in messages)
+        errors.extend(_error(row.line, message) for message in messages)
         if not messages:
             records.append(OdsRecord(row.line, code, record_values))
     return records, errors

@@ -1,8 +1,12 @@
-"""Workflows on organisations that span several records: the ODS import."""
+"""Workflows on organisations that span several records: the ODS import.
+
+`ods_import` reads an ODS file (organisations.ods), checks every row and applies them all or none,
+reporting in the portal's one import vocabulary (msonet.reports.ImportReport): the `import_ods`
+command, the lead's import jobs (imports.services) and the admin's import screen all call it.
+"""
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.db import transaction
@@ -11,7 +15,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from msonet.bulk import create_with_history
-from msonet.uploads import UploadRefused
+from msonet.history import change_reason
+from msonet.reports import CHANGED, NEW, ImportReport, Progress, Row, RowError
+from msonet.uploads import CSV, UploadRefused
 
 from .models import Organisation, Region
 from .ods import (
@@ -20,118 +26,68 @@ from .ods import (
     NO_REGION_WARNING,
     ImportKind,
     OdsRecord,
-    Problem,
-    SourceRow,
     check_ods_file,
     parse_rows,
-    read_csv,
+    read_rows,
 )
 
 BATCH_SIZE = 1000
 # Many placeholder companies are summed up as one kind of warning, not one line each.
 PLACEHOLDER_WARNING = "head-office company not known: created a placeholder pharmacy company named after its code"
-HISTORY_REASON_MAX_LENGTH = 100  # django-simple-history's history_change_reason column
 
 
-@dataclass
-class OrganisationChange:
-    """An organisation the import created or updated, for previews and verbose output."""
-
-    line: int | None
-    organisation: Organisation
-    created: bool
-    changes: dict[str, tuple[str, str]] = field(default_factory=dict)  # field label: (before, after)
-
-    def changes_text(self) -> str:
-        return "; ".join(f"{label}: {old or '-'} → {new or '-'}" for label, (old, new) in self.changes.items())
-
-    def describe(self) -> str:
-        if self.created:
-            return f"created {self.organisation}"
-        return f"updated {self.organisation}: {self.changes_text()}"
-
-
-@dataclass
-class OdsImportReport:
-    """What an ODS import did, or, with errors, why it did nothing.
-
-    `closed` counts the organisations this file closed: existing organisations that had
-    no close date and now have one. They are also counted in `updated`.
-    """
-
-    file_name: str
-    kind: ImportKind
-    dry_run: bool = False
-    created: int = 0
-    updated: int = 0
-    closed: int = 0
-    unchanged: int = 0
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    changes: list[OrganisationChange] = field(default_factory=list)
-
-    def summary_line(self) -> str:
-        return (
-            f"created={self.created} updated={self.updated} closed={self.closed} "
-            f"unchanged={self.unchanged} errors={len(self.errors)}"
-        )
-
-    def warning_lines(self, limit: int = 20) -> list[str]:
-        """The warnings, one a line; when there are more than `limit`, one line per kind of warning."""
-        if len(self.warnings) <= limit:
-            return [str(warning) for warning in self.warnings]
-        lines_by_message: dict[str, list[int | None]] = defaultdict(list)
-        for warning in self.warnings:
-            lines_by_message[warning.kind or warning.message].append(warning.line)
-        summary = []
-        for message, lines in sorted(lines_by_message.items(), key=lambda item: -len(item[1]))[:limit]:
-            shown = ", ".join(str(line) for line in lines[:5])
-            more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
-            summary.append(f"{message}: {len(lines)} rows (lines {shown}{more})")
-        if len(lines_by_message) > limit:
-            summary.append(f"... and {len(lines_by_message) - limit} more kinds of warning")
-        return summary
+def ods_summary_line(report: ImportReport) -> str:
+    """The five counts of an ODS import, as `import_ods` ends and the admin says them. `closed`
+    counts the organisations the file closed (existing ones with no close date that now have one),
+    also counted as updated."""
+    return (
+        f"created={report.new} updated={report.changed} closed={report.closed} "
+        f"unchanged={report.unchanged} errors={len(report.errors)}"
+    )
 
 
 def ods_import(
     *,
     kind: str | ImportKind,
     data: bytes | None = None,
-    rows: Iterable[SourceRow] | None = None,
+    rows: Iterable[Row] | None = None,
+    file_format: str = CSV,
     file_name: str = "",
     dry_run: bool = False,
     user=None,
-) -> OdsImportReport:
-    """Create and update organisations from an ODS file (the bytes, or rows already read).
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create and update organisations from an ODS file (its bytes, CSV or a workbook with the same
+    columns, or rows already read).
 
     All or nothing: if any row is bad, nothing is written and the report lists every bad
     row. Organisations a file no longer lists are left alone (ODS closes organisations
     with a close date; it does not remove them). Running the same file twice changes
     nothing the second time. Every created or updated organisation gets a history record
     with the user and the reason "ODS import <file name>". With `dry_run` the import runs
-    and is rolled back, so the report shows exactly what it would do.
+    and is rolled back, so the report shows exactly what it would do: each new and changed
+    organisation, in the file's order.
     """
     if (data is None) == (rows is None):
         raise TypeError("Pass either data or rows.")
     kind = KINDS[kind] if isinstance(kind, str) else kind
     file_name = PurePath(file_name).name
-    report = OdsImportReport(file_name=file_name, kind=kind, dry_run=dry_run)
+    report = ImportReport(dataset="organisations", file_name=file_name, dry_run=dry_run)
     if data is not None:
         try:
-            check_ods_file(data)
-            rows = read_csv(data)
+            if file_format == CSV:
+                check_ods_file(data)
+            rows = read_rows(data, file_format, header_row=kind.header_row, progress=progress)
         except UploadRefused as exc:
-            report.errors = [Problem(None, str(exc))]
-            return report
+            return report.refuse(str(exc))
     records, report.errors = parse_rows(rows, kind)
     if report.errors:
         return report
-    reason = f"ODS import {file_name}".strip()[:HISTORY_REASON_MAX_LENGTH]
     with transaction.atomic():
-        _OdsApply(records, report, user=user, reason=reason).run()
+        _OdsApply(records, report, kind=kind, user=user, reason=change_reason(f"ODS import {file_name}".strip())).run()
         if dry_run:
             transaction.set_rollback(True)
+    report.rows.sort(key=lambda row: row.line or 0)
     return report
 
 
@@ -160,9 +116,10 @@ class _OdsApply:
     """Applies checked records. One query loads the ODS fields of every organisation; the
     differences are worked out in Python; the writes go in bulk, each with its history."""
 
-    def __init__(self, records: list[OdsRecord], report: OdsImportReport, *, user, reason: str):
+    def __init__(self, records: list[OdsRecord], report: ImportReport, *, kind: ImportKind, user, reason: str):
         self.records = records
         self.report = report
+        self.kind = kind
         self.user = user
         self.reason = reason
         self.now = timezone.now()
@@ -183,7 +140,7 @@ class _OdsApply:
         self._derive_icb_regions()
 
     def _warn(self, record: OdsRecord, message: str, *, kind: str = "") -> None:
-        self.report.warnings.append(Problem(record.line, message, kind))
+        self.report.warnings.append(RowError(record.line, "", message, kind))
 
     def _target(self, record: OdsRecord) -> dict[str, object]:
         """The field values the record asks for, with codes resolved to ids (warning when unknown)."""
@@ -192,7 +149,7 @@ class _OdsApply:
             region = self.regions.get(record.region_code)
             values["region_id"] = region.pk if region else None
             if record.region_code in NO_REGION_CODES:
-                if self.report.kind.regional:
+                if self.kind.regional:
                     self._warn(record, NO_REGION_WARNING)
             elif region is None:
                 self._warn(record, f"region code {record.region_code} is not known; no region set")
@@ -257,8 +214,9 @@ class _OdsApply:
         created = create_with_history(organisations, Organisation, user=self.user, reason=self.reason)
         for line, organisation in zip(lines, created, strict=True):
             self.current[organisation.ods_code] = {"pk": organisation.pk, "kind": organisation.kind}
-            self.report.changes.append(OrganisationChange(line, organisation, created=True))
-        self.report.created += len(created)
+            what = f"new organisation: {organisation.name} ({Organisation.Kind(organisation.kind).label})"
+            self.report.rows.append(Row(line, kind=NEW, key=organisation.ods_code, description=what))
+        self.report.new += len(created)
 
     def _update(self, targets: list[tuple[OdsRecord, dict[str, object]]]) -> None:
         differences_by_code: dict[str, tuple[OdsRecord, dict[str, tuple]]] = {}
@@ -317,7 +275,7 @@ class _OdsApply:
                 default_user=self.user,
                 default_change_reason=self.reason,
             )
-        self.report.updated += len(differences_by_code)
+        self.report.changed += len(differences_by_code)
 
     def _apply_changes(self, record: OdsRecord, organisation: Organisation, differences: dict[str, tuple]) -> None:
         if "kind" in differences and organisation.kind != Organisation.Kind.OTHER:
@@ -331,15 +289,16 @@ class _OdsApply:
         for name, (_, value) in differences.items():
             setattr(organisation, name, value)
         organisation.updated_at = self.now
-        self.report.changes.append(
-            OrganisationChange(
+        self.report.rows.append(
+            Row(
                 record.line,
-                organisation,
-                created=False,
-                changes={
-                    self._label(name): (self._display(name, before), self._display(name, after))
+                kind=CHANGED,
+                key=organisation.ods_code,
+                description=organisation.name,
+                changes=[
+                    (self._label(name), self._display(name, before), self._display(name, after))
                     for name, (before, after) in differences.items()
-                },
+                ],
             )
         )
 

@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from imports.resources import MembershipResource, PeopleResource
 from msonet.spreadsheets import CSVFormat, XLSXFormat
+from networks.resources import MembershipResource
+from officers.resources import PeopleResource
 from organisations.models import Organisation
 from organisations.resources import OrganisationResource
 

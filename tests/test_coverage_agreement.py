@@ -148,7 +148,7 @@ def _lead():
 
 
 def test_the_lead_s_organisation_exports_say_the_same(network_map):
-    from organisations import resources as organisations_export
+    from imports import organisations as organisations_export
     from organisations.resources import OrganisationResource
 
     headers = organisations_export.export_headers()

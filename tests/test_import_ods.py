@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from organisations.models import KeyContact, Organisation, Region
 from organisations.ods import display_name, kind_for_file_name
-from organisations.services import ods_import
+from organisations.services import ods_import, ods_summary_line
 
 from .factories import AppointmentFactory, OrganisationFactory, TOTPAuthenticatorFactory, UserFactory
 
@@ -346,7 +346,7 @@ def test_import_writes_history_with_the_change_reason_and_user(trusts, tmp_path)
 
     report = ods_import(data=later.read_bytes(), kind="trusts", file_name=later.name, user=lead)
 
-    assert report.summary_line() == "created=0 updated=1 closed=0 unchanged=272 errors=0"
+    assert ods_summary_line(report) == "created=0 updated=1 closed=0 unchanged=272 errors=0"
     record = Organisation.objects.get(ods_code="R0A").history.latest()
     assert record.history_type == "~"
     assert record.history_change_reason == "ODS import etr_2026.csv"

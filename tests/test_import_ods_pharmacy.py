@@ -9,10 +9,11 @@ from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 
+from msonet.reports import ImportReport, RowError
 from organisations.coverage import above_threshold, english_pharmacy_count
 from organisations.models import Organisation
-from organisations.ods import KINDS, Problem, kind_for_file_name
-from organisations.services import PLACEHOLDER_WARNING, OdsImportReport
+from organisations.ods import KINDS, kind_for_file_name
+from organisations.services import PLACEHOLDER_WARNING
 
 from .factories import TOTPAuthenticatorFactory, UserFactory
 from .test_import_ods import ICBS, admin_import, ods_row, run_failing_import, run_import, summary, write_rows
@@ -277,9 +278,9 @@ def test_admin_import_screen_takes_the_head_office_file(lead_client, tmp_path):
 
 
 def test_many_placeholder_companies_are_summed_up_as_one_kind_of_warning():
-    report = OdsImportReport(file_name="edispensary.csv", kind=KINDS["pharmacies"])
+    report = ImportReport(dataset="organisations", file_name="edispensary.csv")
     report.warnings = [
-        Problem(line, f"head-office company P{line:04d} is not known: ...", PLACEHOLDER_WARNING)
+        RowError(line, "", f"head-office company P{line:04d} is not known: ...", PLACEHOLDER_WARNING)
         for line in range(1, 31)
     ]
     assert report.warning_lines() == [f"{PLACEHOLDER_WARNING}: 30 rows (lines 1, 2, 3, 4, 5 and 25 more)"]

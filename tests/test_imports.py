@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from imports.memberships import memberships_import
 from imports.models import ImportJob, ImportRow
-from imports.people import people_import
-from imports.spreadsheets import Table
+from msonet.uploads import Table
+from networks.imports import memberships_import
 from networks.models import Membership
+from officers.imports import people_import
 from officers.models import Appointment, Person
 from organisations.models import Organisation
 

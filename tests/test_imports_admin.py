@@ -8,9 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from imports.resources import MembershipResource, PeopleResource
 from networks.models import Membership
+from networks.resources import MembershipResource
 from officers.models import Appointment, Person
+from officers.resources import PeopleResource
 
 from .factories import PersonFactory
 from .factories.imports import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, csv_bytes, person_row

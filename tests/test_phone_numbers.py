@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from imports.people import people_import
-from imports.spreadsheets import Table
+from msonet.uploads import Table
 from msonet.validators import PHONE_MESSAGE
+from officers.imports import people_import
 from officers.models import Person
 from organisations.models import KeyContact, Organisation
 

@@ -436,7 +436,7 @@ def test_every_crafted_file_is_refused_clearly_writes_nothing_and_stays_under_th
 def test_a_file_that_cannot_be_read_after_the_form_passed_it_is_told_in_plain_words():
     """import-export names the exception's class ("'InvalidDimensions' encountered…"); the admins
     say what msonet.uploads says instead."""
-    from imports.resources import LeadImportExportMixin
+    from msonet.import_export import LeadImportExportMixin
 
     class Form:
         errors: list = []
@@ -452,8 +452,8 @@ def test_a_file_that_cannot_be_read_after_the_form_passed_it_is_told_in_plain_wo
 
 
 def test_a_file_wrong_on_every_line_lists_the_first_thousand_errors_and_counts_the_rest():
-    from imports.resources import result_from_report
-    from imports.rows import ImportReport, RowError
+    from msonet.import_export import result_from_report
+    from msonet.reports import ImportReport, RowError
     from networks.attendance import parse_attendance_rows
 
     rows = [(1, ["Meeting ID", "Email"]), *[(line, ["x", "not an email"]) for line in range(2, 1502)]]

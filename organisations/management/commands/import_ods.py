@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from msonet import uploads
 from organisations.ods import KINDS, kind_for_file_name
-from organisations.services import ods_import
+from organisations.services import ods_import, ods_summary_line
 
 
 class Command(BaseCommand):
@@ -65,11 +65,12 @@ class Command(BaseCommand):
         for note in report.notes:
             self.stdout.write(note)
         if options["verbosity"] >= 2:
-            for change in report.changes:
-                self.stdout.write(f"line {change.line}: {change.describe()}")
+            for row in report.rows:
+                changes = f": {row.changes_text()}" if row.changes else ""
+                self.stdout.write(f"line {row.line}: {row.key} {row.description}{changes}")
         if dry_run and not report.errors:
             self.stdout.write("Dry run: nothing was saved.")
-        self.stdout.write(report.summary_line())
+        self.stdout.write(ods_summary_line(report))
         if report.errors:
             count = len(report.errors)
             raise CommandError(f"Nothing was imported: {path.name} has {count} error{'s' if count != 1 else ''}.")

@@ -34,25 +34,13 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from msonet.bulk import create_with_history
+from msonet.columns import Column, RowReader, choice_display, chunked, display, map_columns
+from msonet.reports import CHANGED, NEW, ImportReport, Row, RowError, history_reason
+from msonet.uploads import Table
 from msonet.validators import tidy_phone, validate_uk_phone
-from officers.models import Appointment, Person, Profession
 from organisations.models import Organisation
 
-from .rows import (
-    CHANGED,
-    NEW,
-    Column,
-    ImportReport,
-    RowError,
-    RowPreview,
-    RowReader,
-    choice_display,
-    chunked,
-    display,
-    history_reason,
-    map_columns,
-)
-from .spreadsheets import Table
+from .models import Appointment, Person, Profession
 
 WHAT = "people and appointments"
 BATCH_SIZE = 1000
@@ -130,8 +118,7 @@ def people_import(*, table: Table, file_name: str, user=None, dry_run: bool = Tr
     except IntegrityError:
         report.errors.append(RowError(None, "", RACE_MESSAGE))
     if report.errors:
-        report.rows.clear()
-        report.new = report.changed = report.unchanged = 0
+        report.discard()
     return report
 
 
@@ -258,14 +245,14 @@ class _PeopleApply:
 
     # Checking
 
-    def _check_people(self) -> dict[int, RowPreview]:
+    def _check_people(self) -> dict[int, Row]:
         """A preview per line; new and changed people, checked for rows that disagree."""
-        previews: dict[int, RowPreview] = {}
+        previews: dict[int, Row] = {}
         first_line: dict[str, ParsedRow] = {}
         self.new_people: dict[str, ParsedRow] = {}
         self.changed_people: dict[int, dict[str, object]] = {}
         for row in self.parsed:
-            preview = RowPreview(line=row.line, kind=CHANGED, key=row.email)
+            preview = Row(row.line, kind=CHANGED, key=row.email)
             previews[row.line] = preview
             earlier = first_line.get(row.email)
             if earlier is not None:
@@ -307,7 +294,7 @@ class _PeopleApply:
                 )
         return previews
 
-    def _check_appointments(self, previews: dict[int, RowPreview]) -> None:
+    def _check_appointments(self, previews: dict[int, Row]) -> None:
         seen: dict[tuple, int] = {}
         self.new_appointments: list[tuple[ParsedRow, dict]] = []
         self.changed_appointments: dict[int, tuple[ParsedRow, dict]] = {}

@@ -18,24 +18,12 @@ from django.db.models.functions import Lower
 from simple_history.utils import bulk_update_with_history
 
 from msonet.bulk import create_with_history
-from networks.models import Membership, Network
+from msonet.columns import Column, RowReader, choice_display, chunked, display, map_columns
+from msonet.reports import CHANGED, NEW, ImportReport, Row, RowError, history_reason
+from msonet.uploads import Table
 from officers.models import Person
 
-from .rows import (
-    CHANGED,
-    NEW,
-    Column,
-    ImportReport,
-    RowError,
-    RowPreview,
-    RowReader,
-    choice_display,
-    chunked,
-    display,
-    history_reason,
-    map_columns,
-)
-from .spreadsheets import Table
+from .models import Membership, Network
 
 WHAT = "network memberships"
 BATCH_SIZE = 1000
@@ -105,8 +93,7 @@ def memberships_import(*, table: Table, file_name: str, user=None, dry_run: bool
     except IntegrityError:
         report.errors.append(RowError(None, "", RACE_MESSAGE))
     if report.errors:
-        report.rows.clear()
-        report.new = report.changed = report.unchanged = 0
+        report.discard()
     return report
 
 
@@ -209,8 +196,11 @@ class _MembershipsApply:
             if current is None:
                 self.new.append((row, target))
                 role = choice_display(Membership.Role, target["role"]).lower()
-                preview = RowPreview(
-                    row.line, NEW, f"{row.email} / {row.slug}", f"new membership: {what}, {role} from {row.joined_on}"
+                preview = Row(
+                    row.line,
+                    kind=NEW,
+                    key=f"{row.email} / {row.slug}",
+                    description=f"new membership: {what}, {role} from {row.joined_on}",
                 )
                 self.report.rows.append(preview)
                 self.report.new += 1
@@ -222,7 +212,9 @@ class _MembershipsApply:
                         (_label(name), _display(name, current[name]), _display(name, value))
                         for name, value in differences.items()
                     ]
-                    self.report.rows.append(RowPreview(row.line, CHANGED, f"{row.email} / {row.slug}", what, changes))
+                    self.report.rows.append(
+                        Row(row.line, kind=CHANGED, key=f"{row.email} / {row.slug}", description=what, changes=changes)
+                    )
                     self.report.changed += 1
                 else:
                     self.report.unchanged += 1

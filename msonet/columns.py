@@ -1,19 +1,20 @@
-"""What every import reports, and the checks of single cells shared by the datasets.
+"""Reading an imported table (msonet.uploads.Table) row by row, by column: the checks of single cells
+that the people and the memberships imports share.
 
-An import reads a `Table` (msonet.uploads.read_table), checks every row, and returns an
-`ImportReport`: how many rows are new, changed and unchanged, each new or changed row with its
-field-level changes (label, before, after), and every error with its line and column. A report
-with any error means nothing was written.
+`map_columns` finds each column by its header (or an alias, in any case), reporting a missing or
+repeated column on the header line; a `RowReader` reads one row's cells by column key, each checked
+by the model field's own validation, a choice by its value or label, a date in either of the forms
+the portal accepts, and collects that row's errors against the column headers.
 """
 
 import datetime
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from msonet.reports import ImportReport, RowError
 from msonet.spreadsheets import FORMULA_PREFIXES
 from msonet.uploads import Table
 
@@ -39,77 +40,6 @@ def imported_text(value) -> str:
     if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
         text = text[1:]
     return text.strip()
-
-
-# django-simple-history keeps a change reason of at most 100 characters.
-HISTORY_REASON_MAX_LENGTH = 100
-# Preview rows say what a new record is in a few words; longer text is cut.
-DESCRIPTION_MAX_LENGTH = 300
-
-NEW, CHANGED = "new", "changed"
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: the file's line (None for the whole file), the column it is in ("" for the
-    whole row) and what is wrong."""
-
-    line: int | None
-    column: str
-    message: str
-
-    def __str__(self):
-        where = f"line {self.line}" if self.line else "the file"
-        column = f", {self.column}" if self.column else ""
-        return f"{where}{column}: {self.message}"
-
-
-@dataclass
-class RowPreview:
-    """A row that creates or changes records: what it is, and each field's value before and after."""
-
-    line: int | None
-    kind: str  # NEW or CHANGED
-    key: str
-    description: str = ""
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def changes_text(self) -> str:
-        return "; ".join(f"{label}: {before or '-'} → {after or '-'}" for label, before, after in self.changes)
-
-
-@dataclass
-class ImportReport:
-    """What an import did, or would do (`dry_run`), or, with errors, why it did nothing."""
-
-    dataset: str
-    file_name: str
-    dry_run: bool = True
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    rows: list[RowPreview] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def error_rows(self) -> int:
-        """How many lines have an error (a problem with the whole file counts as one)."""
-        return len({error.line for error in self.errors})
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary_line(self) -> str:
-        return f"new={self.new} changed={self.changed} unchanged={self.unchanged} errors={self.error_rows}"
-
-
-Progress = Callable[[int], None]
-
-
-def history_reason(file_name: str, what: str) -> str:
-    return f"Import of {what} from {file_name}".strip()[:HISTORY_REASON_MAX_LENGTH]
 
 
 @dataclass(frozen=True)
