@@ -31,7 +31,7 @@ from .factories import (
 )
 from .factories.profile import TeamProposalFactory
 
-REGISTRY_APPS = ("users", "officers", "registrations", "committees", "networks", "handovers")
+REGISTRY_APPS = ("users", "officers", "registrations", "committees", "networks", "meetings", "handovers")
 # Admins that only show records: their changes go through a service on a portal page.
 READ_ONLY_ADMINS = {
     "officers.changerequest",

@@ -93,7 +93,7 @@ ADMIN_CASES = {
         {"start_date": "date", "end_date": "date", "mhra_reference": "text", "mhra_registered_on": "date"},
     ),
     "meeting": (
-        "admin:networks_meeting_change",
+        "admin:meetings_meeting_change",
         lambda w: MeetingFactory(network=w.network_a),
         {"title": "text", "held_on": "date"},
     ),

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from committees.models import Committee
 from imports.models import ImportJob
-from networks.attendance import PLAIN_HEADERS
-from networks.models import Attendance, Membership, UnmatchedAttendee
+from meetings.attendance_files import PLAIN_HEADERS
+from meetings.models import Attendance, UnmatchedAttendee
+from networks.models import Membership
 from officers.models import Appointment, Person
 from organisations.models import Organisation
 from tests.factories import MeetingFactory
@@ -112,9 +113,9 @@ def check_attendance_import(client, world, where: str, name: str, content: bytes
     with rolled_back():
         meeting = MeetingFactory(network=world.network_a)
         url = (
-            reverse("networks:teams-import", args=[meeting.pk])
+            reverse("meetings:teams-import", args=[meeting.pk])
             if where == "teams"
-            else reverse("networks:attendance-import")
+            else reverse("meetings:attendance-import")
         )
         before = db_snapshot()
         response = client.post(url, {"file": _upload(name, content)})
@@ -183,7 +184,7 @@ def test_attendance_import_confirmation_with_a_forged_preview_is_refused(client,
     with rolled_back():
         meeting = MeetingFactory(network=world.network_a)
         before = db_snapshot()
-        response = client.post(reverse("networks:teams-import", args=[meeting.pk]), {"token": token})
+        response = client.post(reverse("meetings:teams-import", args=[meeting.pk]), {"token": token})
         assert response.status_code < 500
         assert db_snapshot() == before
         assert response.status_code == 200

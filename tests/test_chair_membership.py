@@ -12,8 +12,9 @@ from django.urls import reverse
 from access import scopes
 from compliance.models import Flag
 from directory.membership import membership_list
+from meetings.models import ExportLog
 from msonet.spreadsheets import FORMULA_PREFIXES
-from networks.models import ExportLog, Membership, Network
+from networks.models import Membership, Network
 from officers.models import Appointment
 
 from .factories import (
@@ -330,10 +331,10 @@ def test_export_log_admin_is_read_only(client, world):
     client.get(export_url(world.network_a, "csv"))
     log = ExportLog.objects.get()
     client.force_login(world.lead)
-    assert client.get(reverse("admin:networks_exportlog_changelist")).status_code == 200
-    assert client.get(reverse("admin:networks_exportlog_change", args=[log.pk])).status_code == 200
-    assert client.get(reverse("admin:networks_exportlog_add")).status_code == 403
-    assert client.post(reverse("admin:networks_exportlog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:meetings_exportlog_changelist")).status_code == 200
+    assert client.get(reverse("admin:meetings_exportlog_change", args=[log.pk])).status_code == 200
+    assert client.get(reverse("admin:meetings_exportlog_add")).status_code == 403
+    assert client.post(reverse("admin:meetings_exportlog_delete", args=[log.pk]), {"post": "yes"}).status_code == 403
     assert ExportLog.objects.filter(pk=log.pk).exists()
 
 

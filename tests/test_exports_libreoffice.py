@@ -115,7 +115,7 @@ def every_export(client, settings, on_commit, world, meeting, file_format: str) 
             client.get(reverse("networks:membership-export", args=[world.network_a.slug, file_format]))
         ),
         "meeting-attendance": download(
-            client.get(reverse("networks:attendance-export", args=[meeting.pk, file_format]))
+            client.get(reverse("meetings:attendance-export", args=[meeting.pk, file_format]))
         ),
     }
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from networks.attendance import active_member_ids, is_active_member
+from meetings.active_members import active_member_ids, is_active_member
 from officers.models import Person
 
 from .factories import MeetingFactory, PersonFactory

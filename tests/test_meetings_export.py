@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from networks.models import ExportLog
+from meetings.models import ExportLog
 
 from .factories import MeetingFactory, PersonFactory
 from .factories.meetings import AttendanceFactory
@@ -38,7 +38,7 @@ def meeting(world):
 
 
 def export_url(meeting, file_format):
-    return reverse("networks:attendance-export", args=[meeting.pk, file_format])
+    return reverse("meetings:attendance-export", args=[meeting.pk, file_format])
 
 
 def test_csv_export_writes_formula_like_cells_as_text(client, world, meeting):
@@ -123,7 +123,7 @@ def test_a_download_imported_back_finds_everyone_already_recorded(client, world,
     client.force_login(world.lead)
     content = client.get(export_url(meeting, "xlsx")).content
     upload = SimpleUploadedFile("attendance.xlsx", content)
-    response = client.post(reverse("networks:attendance-import"), {"file": upload})
+    response = client.post(reverse("meetings:attendance-import"), {"file": upload})
     plan = response.context["plan"]
     assert plan.errors == []
     assert len(plan.already_recorded) == 3

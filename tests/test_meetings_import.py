@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from networks import attendance as bulk
-from networks.models import Attendance, Meeting, UnmatchedAttendee
+from meetings import attendance_files, attendance_import
+from meetings.models import Attendance, Meeting, UnmatchedAttendee
 
 from .factories import MeetingFactory, PersonFactory, UserFactory
 from .factories.meetings import AttendanceFactory, UnmatchedAttendeeFactory, WebinarFactory
@@ -83,7 +83,7 @@ def report(world, webinar):
 
 
 def teams_url(meeting):
-    return reverse("networks:teams-import", args=[meeting.pk])
+    return reverse("meetings:teams-import", args=[meeting.pk])
 
 
 def preview(client, url, content, **kwargs):
@@ -324,17 +324,21 @@ def test_an_import_with_one_invalid_row_commits_nothing(world, webinar):
     london = MeetingFactory(network=world.network_a)
     north_west = MeetingFactory(network=world.network_b)
     attendees = [
-        bulk.Attendee(2, london.pk, "Amina Okafor", "mso.a@nhs.net", 30),
-        bulk.Attendee(3, london.pk, "Guest", "guest@example.org", 30),
-        bulk.Attendee(4, north_west.pk, "Ben Whitaker", "mso.b@nhs.net", 30),
+        attendance_files.Attendee(2, london.pk, "Amina Okafor", "mso.a@nhs.net", 30),
+        attendance_files.Attendee(3, london.pk, "Guest", "guest@example.org", 30),
+        attendance_files.Attendee(4, north_west.pk, "Ben Whitaker", "mso.b@nhs.net", 30),
     ]
-    with pytest.raises(bulk.ImportRefused) as refused:
-        bulk.attendance_import_commit(user=world.chair_a, attendees=attendees, source=Attendance.Source.IMPORT)
+    with pytest.raises(attendance_import.ImportRefused) as refused:
+        attendance_import.attendance_import_commit(
+            user=world.chair_a, attendees=attendees, source=Attendance.Source.IMPORT
+        )
     assert [(error.line, error.field) for error in refused.value.errors] == [(4, "Meeting ID")]
     assert not Attendance.objects.exists()
     assert not UnmatchedAttendee.objects.exists()
     assert not Attendance.history.exists()
-    bulk.attendance_import_commit(user=world.chair_a, attendees=attendees[:2], source=Attendance.Source.IMPORT)
+    attendance_import.attendance_import_commit(
+        user=world.chair_a, attendees=attendees[:2], source=Attendance.Source.IMPORT
+    )
     assert Attendance.objects.get().person == world.mso_person
     assert UnmatchedAttendee.objects.get().email == "guest@example.org"
 
@@ -368,7 +372,7 @@ def test_lead_imports_a_plain_attendance_file_for_several_meetings(client, world
             (london.pk, "someone@example.org", 10),
         ]
     )
-    url = reverse("networks:attendance-import")
+    url = reverse("meetings:attendance-import")
     client.force_login(world.lead)
     response = preview(client, url, content)
     assert response.context["plan"].errors == []
@@ -390,14 +394,14 @@ def test_a_plain_attendance_file_in_xlsx_is_read(client, world, webinar):
     out = io.BytesIO()
     workbook.save(out)
     client.force_login(world.lead)
-    response = preview(client, reverse("networks:attendance-import"), out.getvalue(), name="attendance.xlsx")
+    response = preview(client, reverse("meetings:attendance-import"), out.getvalue(), name="attendance.xlsx")
     assert [row.person for row in response.context["plan"].to_record] == [world.mso_person]
 
 
 def test_plain_file_errors_name_each_line_and_field(client, world, webinar):
     content = plain_csv([(webinar.pk, "mso.a@nhs.net", 40), ("abc", "mso.b@nhs.net", ""), (webinar.pk, "", "x")])
     client.force_login(world.lead)
-    response = preview(client, reverse("networks:attendance-import"), content)
+    response = preview(client, reverse("meetings:attendance-import"), content)
     assert [str(error) for error in response.context["plan"].errors] == [
         "Line 3, Meeting ID: “abc” is not a meeting ID (a whole number).",
         "Line 4, Email: An email address is needed.",
@@ -411,7 +415,7 @@ def test_a_chair_cannot_import_into_another_networks_meeting(client, world, webi
     north_west = MeetingFactory(network=world.network_b)
     content = plain_csv([(london.pk, "mso.a@nhs.net", 40), (north_west.pk, "mso.b@nhs.net", 40)])
     client.force_login(world.chair_a)
-    response = preview(client, reverse("networks:attendance-import"), content)
+    response = preview(client, reverse("meetings:attendance-import"), content)
     assert [str(error) for error in response.context["plan"].errors] == [
         f"Line 3, Meeting ID: There is no meeting {north_west.pk} that you manage."
     ]
@@ -422,12 +426,12 @@ def test_a_chair_cannot_import_into_another_networks_meeting(client, world, webi
 @pytest.mark.parametrize("role", ["mso", "no_role"])
 def test_the_plain_import_page_is_404_for_people_who_manage_no_network(client, world, role):
     client.force_login(getattr(world, role))
-    assert client.get(reverse("networks:attendance-import")).status_code == 404
+    assert client.get(reverse("meetings:attendance-import")).status_code == 404
 
 
 def test_a_plain_file_needs_the_meeting_and_email_columns(client, world):
     client.force_login(world.lead)
-    response = preview(client, reverse("networks:attendance-import"), b"Name,Minutes\nAmina,4\n")
+    response = preview(client, reverse("meetings:attendance-import"), b"Name,Minutes\nAmina,4\n")
     assert "Line 1: The header row needs a column Meeting ID and Email." in [
         str(error) for error in response.context["plan"].errors
     ]
@@ -441,12 +445,12 @@ def test_a_plain_file_needs_the_meeting_and_email_columns(client, world):
     [("1h 2m 3s", 62), ("45m", 45), ("30s", 1), ("1:02:03", 62), ("62:03", 62), ("2 hrs 5 mins", 125), ("", None)],
 )
 def test_teams_durations_are_read_as_minutes(text, minutes):
-    assert bulk.parse_duration(text) == minutes
+    assert attendance_files.parse_duration(text) == minutes
 
 
 def test_utf16_without_a_byte_order_mark_is_read():
     content = "Name\tEmail\r\nAmina\tmso.a@nhs.net\r\n".encode("utf-16-le")
-    rows = bulk.read_upload(upload(content))
+    rows = attendance_files.read_upload(upload(content))
     assert rows == [(1, ["Name", "Email"]), (2, ["Amina", "mso.a@nhs.net"])]
 
 
@@ -457,16 +461,18 @@ def test_unmatched_keys_are_the_email_or_the_name():
 
 def test_an_already_listed_attendee_is_not_listed_twice(world, webinar):
     UnmatchedAttendeeFactory(meeting=webinar, name="Guest", email="guest@example.org", key="guest@example.org")
-    plan = bulk.attendance_import_plan(
-        user=world.lead, attendees=[bulk.Attendee(2, webinar.pk, "Guest", "GUEST@example.org", 5)]
+    plan = attendance_import.attendance_import_plan(
+        user=world.lead, attendees=[attendance_files.Attendee(2, webinar.pk, "Guest", "GUEST@example.org", 5)]
     )
     assert (len(plan.unmatched), len(plan.already_listed)) == (0, 1)
 
 
 def test_meetings_are_untouched_by_an_import(world, webinar, report):
     content, _priya = report
-    attendees, errors = bulk.parse_teams_report(bulk.read_upload(upload(content)), meeting_id=webinar.pk)
-    bulk.attendance_import_commit(
+    attendees, errors = attendance_files.parse_teams_report(
+        attendance_files.read_upload(upload(content)), meeting_id=webinar.pk
+    )
+    attendance_import.attendance_import_commit(
         user=world.lead, attendees=attendees, source=Attendance.Source.TEAMS, meeting_ids={webinar.pk}
     )
     assert errors == []

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from networks.models import Attendance, UnmatchedAttendee
+from meetings.models import Attendance, UnmatchedAttendee
 
 from .factories import MeetingFactory, MembershipFactory, PersonFactory, UserFactory
 from .test_meetings_import import confirm, participant, plain_csv, preview, teams_report, teams_url, utf16
@@ -59,7 +59,7 @@ def test_a_chairs_teams_import_leaves_an_officer_of_another_region_unmatched(
         40,
         None,
     )
-    export = client.get(reverse("networks:attendance-export", args=[london_meeting.pk, "csv"])).content.decode()
+    export = client.get(reverse("meetings:attendance-export", args=[london_meeting.pk, "csv"])).content.decode()
     assert "Okafor" in export
     assert "Whitaker" not in export
     assert "ben.whitaker@mft.nhs.uk" not in export
@@ -110,7 +110,7 @@ def test_an_address_that_is_one_persons_work_email_and_a_members_sign_in_matches
 
 def test_a_chairs_plain_file_leaves_an_outsider_unmatched(client, world, london_meeting):
     content = plain_csv([(london_meeting.pk, "mso.a@nhs.net", 40), (london_meeting.pk, "mso.b@nhs.net", 40)])
-    url = reverse("networks:attendance-import")
+    url = reverse("meetings:attendance-import")
     client.force_login(world.chair_a)
     response = preview(client, url, content)
     plan = response.context["plan"]

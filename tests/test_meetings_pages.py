@@ -8,7 +8,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from networks.models import Attendance, Meeting, Membership, Network, UnmatchedAttendee
+from meetings.models import Attendance, Meeting, UnmatchedAttendee
+from networks.models import Membership, Network
 
 from .factories import MeetingFactory, MembershipFactory, PersonFactory, TOTPAuthenticatorFactory, UserFactory
 from .factories.meetings import AttendanceFactory, UnmatchedAttendeeFactory, WebinarFactory
@@ -30,16 +31,16 @@ def meeting_urls(meeting, attendance, row):
     """Every page and action of a meeting (GET), with the network-level ones."""
     slug = meeting.network.slug
     return [
-        reverse("networks:meeting-list", args=[slug]),
-        reverse("networks:meeting-create", args=[slug]),
-        reverse("networks:meeting-detail", args=[meeting.pk]),
-        reverse("networks:meeting-edit", args=[meeting.pk]),
-        reverse("networks:attendance-add", args=[meeting.pk]),
-        reverse("networks:attendance-remove", args=[meeting.pk, attendance.pk]),
-        reverse("networks:teams-import", args=[meeting.pk]),
-        reverse("networks:attendance-export", args=[meeting.pk, "csv"]),
-        reverse("networks:attendance-export", args=[meeting.pk, "xlsx"]),
-        reverse("networks:unmatched-match", args=[meeting.pk, row.pk]),
+        reverse("meetings:list", args=[slug]),
+        reverse("meetings:create", args=[slug]),
+        reverse("meetings:detail", args=[meeting.pk]),
+        reverse("meetings:edit", args=[meeting.pk]),
+        reverse("meetings:attendance-add", args=[meeting.pk]),
+        reverse("meetings:attendance-remove", args=[meeting.pk, attendance.pk]),
+        reverse("meetings:teams-import", args=[meeting.pk]),
+        reverse("meetings:attendance-export", args=[meeting.pk, "csv"]),
+        reverse("meetings:attendance-export", args=[meeting.pk, "xlsx"]),
+        reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]),
     ]
 
 
@@ -81,12 +82,12 @@ def test_other_chairs_and_officers_change_nothing_by_posting(client, world, reco
     meeting, attendance, row = recorded
     client.force_login(getattr(world, role))
     posts = [
-        (reverse("networks:meeting-create", args=[meeting.network.slug]), meeting_data("x", datetime.date(2026, 1, 1))),
-        (reverse("networks:meeting-edit", args=[meeting.pk]), {"title": "Changed"}),
-        (reverse("networks:attendance-add", args=[meeting.pk]), {"people": [world.chair_a.person.pk]}),
-        (reverse("networks:attendance-remove", args=[meeting.pk, attendance.pk]), {}),
-        (reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.mso_person.pk}),
-        (reverse("networks:unmatched-dismiss", args=[meeting.pk, row.pk]), {}),
+        (reverse("meetings:create", args=[meeting.network.slug]), meeting_data("x", datetime.date(2026, 1, 1))),
+        (reverse("meetings:edit", args=[meeting.pk]), {"title": "Changed"}),
+        (reverse("meetings:attendance-add", args=[meeting.pk]), {"people": [world.chair_a.person.pk]}),
+        (reverse("meetings:attendance-remove", args=[meeting.pk, attendance.pk]), {}),
+        (reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.mso_person.pk}),
+        (reverse("meetings:unmatched-dismiss", args=[meeting.pk, row.pk]), {}),
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == 404, url
@@ -118,12 +119,12 @@ def test_the_national_webinar_list_is_for_whoever_manages_the_national_network(c
     WebinarFactory(network=world.national, title="Insulin safety webinar")
     MeetingFactory(network=world.network_a, title="London MSO meeting")
     client.force_login(world.lead)
-    response = client.get(reverse("networks:webinar-list"))
+    response = client.get(reverse("meetings:webinar-list"))
     assert response.status_code == 200
     assert "Insulin safety webinar" in response.content.decode()
     assert "London MSO meeting" not in response.content.decode()
     client.force_login(world.chair_a)
-    assert client.get(reverse("networks:webinar-list")).status_code == 404
+    assert client.get(reverse("meetings:webinar-list")).status_code == 404
 
 
 # Recording and changing meetings
@@ -136,7 +137,7 @@ def meeting_data(title, day: datetime.date, **extra):
 def test_chair_records_a_meeting_of_their_network_with_who_recorded_it(client, world):
     client.force_login(world.chair_a)
     response = client.post(
-        reverse("networks:meeting-create", args=["london"]),
+        reverse("meetings:create", args=["london"]),
         meeting_data("  London   MSO meeting ", datetime.date(2026, 11, 3)),
     )
     meeting = Meeting.objects.get()
@@ -160,7 +161,7 @@ def test_chair_records_a_meeting_of_their_network_with_who_recorded_it(client, w
 def test_lead_records_a_national_webinar(client, world):
     client.force_login(world.lead)
     client.post(
-        reverse("networks:meeting-create", args=["national"]),
+        reverse("meetings:create", args=["national"]),
         meeting_data("Insulin safety", datetime.date(2026, 11, 11), kind="national_webinar"),
     )
     meeting = Meeting.objects.get()
@@ -170,7 +171,7 @@ def test_lead_records_a_national_webinar(client, world):
 def test_a_regional_meeting_cannot_be_made_a_national_webinar_by_the_form(client, world):
     client.force_login(world.lead)
     client.post(
-        reverse("networks:meeting-create", args=["london"]),
+        reverse("meetings:create", args=["london"]),
         meeting_data("Sneaky webinar", datetime.date(2026, 11, 11), kind="national_webinar"),
     )
     assert Meeting.objects.get().kind == Meeting.Kind.NETWORK_MEETING
@@ -191,7 +192,7 @@ def test_the_database_keeps_national_webinars_in_the_national_network(world):
 
 def test_a_meeting_with_no_title_or_date_is_refused_with_messages(client, world):
     client.force_login(world.chair_a)
-    response = client.post(reverse("networks:meeting-create", args=["london"]), {"title": " "})
+    response = client.post(reverse("meetings:create", args=["london"]), {"title": " "})
     assert response.status_code == 200
     content = response.content.decode()
     assert "There is a problem" in content
@@ -202,7 +203,7 @@ def test_a_meeting_with_no_title_or_date_is_refused_with_messages(client, world)
 def test_chair_changes_a_meeting_and_the_history_says_who(client, world, meeting):
     client.force_login(world.chair_a)
     response = client.post(
-        reverse("networks:meeting-edit", args=[meeting.pk]), meeting_data("Renamed", datetime.date(2026, 10, 2))
+        reverse("meetings:edit", args=[meeting.pk]), meeting_data("Renamed", datetime.date(2026, 10, 2))
     )
     assert response.status_code == 302
     meeting.refresh_from_db()
@@ -223,7 +224,7 @@ def test_chair_marks_members_as_attending_with_history(client, world, meeting):
     MembershipFactory(person=member, network=world.network_a)
     client.force_login(world.chair_a)
     response = client.post(
-        reverse("networks:attendance-add", args=[meeting.pk]), {"people": [member.pk, world.mso_person.pk]}
+        reverse("meetings:attendance-add", args=[meeting.pk]), {"people": [member.pk, world.mso_person.pk]}
     )
     assert response.status_code == 302
     attendances = Attendance.objects.filter(meeting=meeting)
@@ -240,10 +241,10 @@ def test_only_current_members_not_yet_recorded_can_be_marked(client, world, meet
     AttendanceFactory(meeting=meeting, person=world.mso_person)
     outsider = world.other_person  # a member of the North West and national networks, not London
     client.force_login(world.chair_a)
-    response = client.post(reverse("networks:attendance-add", args=[meeting.pk]), {"people": [outsider.pk]})
+    response = client.post(reverse("meetings:attendance-add", args=[meeting.pk]), {"people": [outsider.pk]})
     assert response.status_code == 200
     assert "Choose people who are current members of the network" in response.content.decode()
-    response = client.post(reverse("networks:attendance-add", args=[meeting.pk]), {"people": [world.mso_person.pk]})
+    response = client.post(reverse("meetings:attendance-add", args=[meeting.pk]), {"people": [world.mso_person.pk]})
     assert response.status_code == 200
     assert list(Attendance.objects.values_list("person", flat=True)) == [world.mso_person.pk]
 
@@ -252,12 +253,12 @@ def test_the_mark_attendance_page_lists_and_searches_members_not_yet_recorded(cl
     MembershipFactory(person=PersonFactory(first_name="Priya", last_name="Shah"), network=world.network_a)
     AttendanceFactory(meeting=meeting, person=world.mso_person)
     client.force_login(world.chair_a)
-    content = client.get(reverse("networks:attendance-add", args=[meeting.pk])).content.decode()
+    content = client.get(reverse("meetings:attendance-add", args=[meeting.pk])).content.decode()
     assert "Priya Shah" in content
     assert "Chloe Adeyemi" in content
     assert "Amina Okafor" not in content  # already recorded
     assert "Ben Whitaker" not in content  # not a member of this network
-    content = client.get(reverse("networks:attendance-add", args=[meeting.pk]), {"q": "shah"}).content.decode()
+    content = client.get(reverse("meetings:attendance-add", args=[meeting.pk]), {"q": "shah"}).content.decode()
     assert "Priya Shah" in content
     assert "Chloe Adeyemi" not in content
 
@@ -265,7 +266,7 @@ def test_the_mark_attendance_page_lists_and_searches_members_not_yet_recorded(cl
 def test_chair_removes_an_attendance_after_confirming_and_history_keeps_it(client, world, meeting):
     attendance = AttendanceFactory(meeting=meeting, person=world.mso_person)
     client.force_login(world.chair_a)
-    url = reverse("networks:attendance-remove", args=[meeting.pk, attendance.pk])
+    url = reverse("meetings:attendance-remove", args=[meeting.pk, attendance.pk])
     assert "Remove Amina Okafor from the attendance?" in client.get(url).content.decode()
     assert Attendance.objects.exists()
     response = client.post(url)
@@ -282,7 +283,7 @@ def test_chair_removes_an_attendance_after_confirming_and_history_keeps_it(clien
 def test_an_attendance_of_another_meeting_cannot_be_removed_through_this_one(client, world, meeting):
     other = AttendanceFactory(meeting=MeetingFactory(network=world.network_b), person=world.other_person)
     client.force_login(world.chair_a)
-    assert client.post(reverse("networks:attendance-remove", args=[meeting.pk, other.pk])).status_code == 404
+    assert client.post(reverse("meetings:attendance-remove", args=[meeting.pk, other.pk])).status_code == 404
     assert Attendance.objects.filter(pk=other.pk).exists()
 
 
@@ -311,7 +312,7 @@ def london_member(world):
 def test_match_page_searches_the_networks_members_by_name_or_email(client, world, recorded, london_member):
     meeting, _attendance, row = recorded
     client.force_login(world.chair_a)
-    url = reverse("networks:unmatched-match", args=[meeting.pk, row.pk])
+    url = reverse("meetings:unmatched-match", args=[meeting.pk, row.pk])
     content = client.get(url, {"q": "whitfield"}).content.decode()
     assert "Cara Whitfield" in content
     assert "Amina Okafor" not in content
@@ -323,7 +324,7 @@ def test_match_page_searches_the_networks_members_by_name_or_email(client, world
 
 def test_a_chairs_match_page_finds_no_one_outside_the_network(client, world, recorded):
     meeting, _attendance, row = recorded
-    url = reverse("networks:unmatched-match", args=[meeting.pk, row.pk])
+    url = reverse("meetings:unmatched-match", args=[meeting.pk, row.pk])
     client.force_login(world.chair_a)
     for query in ("whitaker", "mso.b@nhs.net"):  # Ben Whitaker, the North West trust's MSO
         assert "Ben Whitaker" not in client.get(url, {"q": query}).content.decode()
@@ -335,21 +336,21 @@ def test_a_chair_cannot_match_an_attendee_to_someone_outside_the_network(client,
     meeting, _attendance, row = recorded
     client.force_login(world.chair_a)
     response = client.post(
-        reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.other_person.pk}
+        reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.other_person.pk}
     )
     assert response.status_code == 302
     assert not Attendance.objects.filter(person=world.other_person).exists()
     row.refresh_from_db()
     assert row.status == "open"
     client.force_login(world.lead)
-    client.post(reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.other_person.pk})
+    client.post(reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.other_person.pk})
     assert Attendance.objects.filter(person=world.other_person, meeting=meeting).exists()
 
 
 def test_matching_an_imported_attendee_records_their_attendance(client, world, recorded, london_member):
     meeting, _attendance, row = recorded
     client.force_login(world.chair_a)
-    response = client.post(reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": london_member.pk})
+    response = client.post(reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"person": london_member.pk})
     assert response.status_code == 302
     attendance = Attendance.objects.get(person=london_member)
     assert (attendance.meeting, attendance.minutes_attended, attendance.source) == (
@@ -366,7 +367,7 @@ def test_matching_an_imported_attendee_records_their_attendance(client, world, r
 def test_matching_someone_already_recorded_keeps_one_attendance(client, world, recorded):
     meeting, attendance, row = recorded
     client.force_login(world.chair_a)
-    client.post(reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.mso_person.pk})
+    client.post(reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"person": world.mso_person.pk})
     assert list(Attendance.objects.all()) == [attendance]
     row.refresh_from_db()
     assert row.status == UnmatchedAttendee.Status.MATCHED
@@ -375,14 +376,14 @@ def test_matching_someone_already_recorded_keeps_one_attendance(client, world, r
 def test_dismissing_an_imported_attendee_keeps_them_off_the_list(client, world, recorded):
     meeting, _attendance, row = recorded
     client.force_login(world.chair_a)
-    response = client.post(reverse("networks:unmatched-dismiss", args=[meeting.pk, row.pk]))
+    response = client.post(reverse("meetings:unmatched-dismiss", args=[meeting.pk, row.pk]))
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.status, row.resolved_by, row.person) == ("dismissed", world.chair_a, None)
     assert row.history.first().history_user == world.chair_a
     assert Attendance.objects.count() == 1
     # Dismissed once, gone: neither page nor action finds it open any more.
-    assert client.post(reverse("networks:unmatched-dismiss", args=[meeting.pk, row.pk])).status_code == 404
+    assert client.post(reverse("meetings:unmatched-dismiss", args=[meeting.pk, row.pk])).status_code == 404
 
 
 def test_the_database_refuses_a_person_on_an_open_unmatched_attendee(world, meeting):
@@ -412,16 +413,16 @@ def test_meeting_pages_queries_do_not_grow_with_the_data(
     row = UnmatchedAttendee.objects.filter(meeting=meeting).first()
     client.force_login(getattr(world, role))
     with django_assert_max_num_queries(MEETING_LIST_QUERIES):
-        response = client.get(reverse("networks:meeting-list", args=["london"]))
+        response = client.get(reverse("meetings:list", args=["london"]))
     assert len(response.context["page_obj"].object_list) > 3
     with django_assert_max_num_queries(MEETING_PAGE_QUERIES):
         response = client.get(meeting.get_absolute_url())
     assert len(response.context["unmatched"]) == size
     with django_assert_max_num_queries(ATTENDANCE_ADD_QUERIES):
-        response = client.get(reverse("networks:attendance-add", args=[meeting.pk]))
+        response = client.get(reverse("meetings:attendance-add", args=[meeting.pk]))
     assert len(response.context["page_obj"].object_list) > 1
     with django_assert_max_num_queries(MATCH_PAGE_QUERIES):
-        response = client.get(reverse("networks:unmatched-match", args=[meeting.pk, row.pk]), {"q": "a"})
+        response = client.get(reverse("meetings:unmatched-match", args=[meeting.pk, row.pk]), {"q": "a"})
     assert response.status_code == 200
 
 
@@ -432,5 +433,5 @@ def test_national_webinar_list_queries_do_not_grow_with_the_data(client, world, 
         AttendanceFactory(meeting=webinar)
     client.force_login(world.lead)
     with django_assert_max_num_queries(MEETING_LIST_QUERIES):
-        response = client.get(reverse("networks:webinar-list"))
+        response = client.get(reverse("meetings:webinar-list"))
     assert len(response.context["page_obj"].object_list) == min(size, 25)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from emails.services import RenderedEmail, email_queue_rendered
 from handovers.services import handover_open
-from networks.models import Attendance
+from meetings.models import Attendance
 from officers.changes import change_details_submit
 from officers.models import Appointment, Person
 
@@ -82,7 +82,7 @@ def test_download_holds_the_account_person_roles_requests_history_emails_and_con
     assert [row["work_email"] for row in records["officers.person"]] == ["mso.a@nhs.net"]
     assert len(records["officers.appointment"]) == 2
     assert len(records["networks.membership"]) == 3
-    assert [row["minutes_attended"] for row in records["networks.attendance"]] == [50]
+    assert [row["minutes_attended"] for row in records["meetings.attendance"]] == [50]
     assert records["officers.changerequest"][0]["changes"]["phone"]["new"] == "020 7946 0001"
     assert len(data["handovers"]) == 1
     # History: of the user, the person and the records about them, with who and why.

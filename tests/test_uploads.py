@@ -452,9 +452,9 @@ def test_a_file_that_cannot_be_read_after_the_form_passed_it_is_told_in_plain_wo
 
 
 def test_a_file_wrong_on_every_line_lists_the_first_thousand_errors_and_counts_the_rest():
+    from meetings.attendance_files import parse_attendance_rows
     from msonet.import_export import result_from_report
     from msonet.reports import ImportReport, RowError
-    from networks.attendance import parse_attendance_rows
 
     rows = [(1, ["Meeting ID", "Email"]), *[(line, ["x", "not an email"]) for line in range(2, 1502)]]
     _attendees, errors = parse_attendance_rows(rows)

@@ -65,7 +65,8 @@ def main(path: str, files: list[str]) -> dict:
     from committees.models import Committee
     from imports.models import ImportJob
     from imports.services import import_job_check
-    from networks.models import Attendance, Membership, Network, UnmatchedAttendee
+    from meetings.models import Attendance, UnmatchedAttendee
+    from networks.models import Membership, Network
     from officers.models import Appointment, Person
     from organisations.models import Organisation
     from tests.crafted_files import MEETING_ID
@@ -79,7 +80,7 @@ def main(path: str, files: list[str]) -> dict:
         TOTPAuthenticatorFactory,
         UserFactory,
     )
-    from tests.factories.networks import MeetingFactory
+    from tests.factories.meetings import MeetingFactory
     from tests.factories.profile import CommitteeFactory
 
     register = (Organisation, Person, Appointment, Membership, Attendance, UnmatchedAttendee, ImportJob)
@@ -114,8 +115,8 @@ def main(path: str, files: list[str]) -> dict:
             "people": reverse("imports:upload", args=["people"]),
             "memberships": reverse("imports:upload", args=["memberships"]),
             "organisations": reverse("imports:upload", args=["organisations"]),
-            "teams": reverse("networks:teams-import", args=[meeting.pk]),
-            "plain": reverse("networks:attendance-import"),
+            "teams": reverse("meetings:teams-import", args=[meeting.pk]),
+            "plain": reverse("meetings:attendance-import"),
             "terms_of_reference": reverse("committees:terms-of-reference-upload", args=[organisation.ods_code]),
             "admin": reverse("admin:officers_person_import"),
             "admin_ods": reverse("admin:organisations_organisation_import"),

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "committees",
     "networks",
     "meetings",
+    "meetings",
     "handovers",
     "emails",
     "compliance",

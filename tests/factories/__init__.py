@@ -1,4 +1,5 @@
-from .networks import MeetingFactory, MembershipFactory, NetworkFactory
+from .meetings import MeetingFactory
+from .networks import MembershipFactory, NetworkFactory
 from .officers import AppointmentFactory, PersonFactory
 from .organisations import OrganisationFactory, RegionFactory
 from .users import TOTPAuthenticatorFactory, UserFactory

@@ -2,10 +2,19 @@ import datetime
 
 import factory
 
-from networks.models import Attendance, Meeting, UnmatchedAttendee
+from meetings.models import Attendance, Meeting, UnmatchedAttendee
 
-from .networks import MeetingFactory
+from .networks import NetworkFactory
 from .officers import PersonFactory
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    network = factory.SubFactory(NetworkFactory)
+    title = "National MSO webinar"
+    held_on = datetime.date(2026, 10, 14)
 
 
 class WebinarFactory(MeetingFactory):

@@ -2,7 +2,7 @@ import datetime
 
 import factory
 
-from networks.models import Meeting, Membership, Network
+from networks.models import Membership, Network
 
 from .officers import PersonFactory
 
@@ -24,12 +24,3 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     network = factory.SubFactory(NetworkFactory)
     role = Membership.Role.MEMBER
     joined_on = datetime.date(2024, 1, 8)
-
-
-class MeetingFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Meeting
-
-    network = factory.SubFactory(NetworkFactory)
-    title = "National MSO webinar"
-    held_on = datetime.date(2026, 10, 14)

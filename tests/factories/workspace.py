@@ -3,11 +3,11 @@ import datetime
 import factory
 from django.utils import timezone
 
-from networks.models import Attendance, Meeting
+from meetings.models import Attendance, Meeting
 from organisations.models import KeyContact
 from workspace.models import Item, Progress
 
-from .networks import MeetingFactory
+from .meetings import MeetingFactory
 from .officers import AppointmentFactory, PersonFactory
 from .organisations import OrganisationFactory
 

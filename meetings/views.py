@@ -1,6 +1,6 @@
 """Pages for meetings and their attendance: for the national lead (every network) and the chairs and
 vice-chairs of a network (its meetings only). Everything is fetched through
-`Network.objects.membership_visible_to` and `Meeting.objects.visible_to`, so anyone else gets 404."""
+`scopes.networks_with_membership` and `Meeting.objects.visible_to`, so anyone else gets 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +12,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from officers.models import Appointment, Person
+from access import scopes
+from networks.models import Network
+from officers.models import Appointment
 
-from . import attendance as bulk
+from .attendance_export import attendance_export
+from .attendance_files import UploadError, parse_attendance_rows, parse_teams_report
+from .attendance_import import (
+    ImportPlan,
+    ImportRefused,
+    attendance_import_commit,
+    attendance_import_plan,
+    sign_attendees,
+    unsign_attendees,
+)
 from .forms import AttendanceMarkForm, AttendanceUploadForm, ImportConfirmForm, MatchForm, MeetingForm, PersonSearchForm
-from .meetings import (
+from .models import Attendance, ExportLog, Meeting, UnmatchedAttendee
+from .services import (
     attendance_candidates,
     attendance_mark,
     attendance_remove,
@@ -26,8 +38,6 @@ from .meetings import (
     unmatched_dismiss,
     unmatched_match,
 )
-from .models import Attendance, ExportLog, Meeting, Network, UnmatchedAttendee
-from .views import EXPORT_CONTENT_TYPES
 
 MEETINGS_PER_PAGE = 25
 ATTENDEES_PER_PAGE = 100
@@ -53,12 +63,12 @@ def _current_appointments():
 
 
 def _nav_section(user, network) -> str:
-    return "my-networks" if any(n.pk == network.pk for n in user.chaired_networks) else "networks"
+    return "my-networks" if scopes.chairs(user, network) else "networks"
 
 
 def _get_network_for_meetings(user, slug: str) -> Network:
     """A network whose meetings the user may manage; 404 otherwise, as for one that does not exist."""
-    return get_object_or_404(Network.objects.membership_visible_to(user), slug=slug)
+    return get_object_or_404(scopes.networks_with_membership(user), slug=slug)
 
 
 def _get_meeting_for_user(user, pk: int) -> Meeting:
@@ -77,7 +87,7 @@ def meeting_list(request, slug):
     network = _get_network_for_meetings(request.user, slug)
     return render(
         request,
-        "networks/meeting_list.html",
+        "meetings/meeting_list.html",
         {
             "network": network,
             "page_obj": _meetings_page(request, network.meetings.all()),
@@ -92,10 +102,10 @@ def meeting_list(request, slug):
 @login_required
 def webinar_list(request):
     """The national webinars, newest first; the last three held so far decide who is an active member."""
-    network = get_object_or_404(Network.objects.membership_visible_to(request.user), kind=Network.Kind.NATIONAL)
+    network = get_object_or_404(scopes.networks_with_membership(request.user), kind=Network.Kind.NATIONAL)
     return render(
         request,
-        "networks/meeting_list.html",
+        "meetings/meeting_list.html",
         {
             "network": network,
             "webinars_only": True,
@@ -119,7 +129,7 @@ def _meeting_form_page(request, *, network, meeting):
             return redirect(meeting)
     return render(
         request,
-        "networks/meeting_form.html",
+        "meetings/meeting_form.html",
         {
             "form": form,
             "network": network,
@@ -155,7 +165,7 @@ def meeting_detail(request, pk):
     unmatched = list(meeting.unmatched_attendees.open().order_by("name", "email", "pk"))
     return render(
         request,
-        "networks/meeting_detail.html",
+        "meetings/meeting_detail.html",
         {
             "meeting": meeting,
             "network": meeting.network,
@@ -194,7 +204,7 @@ def attendance_add(request, pk):
     chosen = {str(value) for value in request.POST.getlist("people")}
     return render(
         request,
-        "networks/attendance_add.html",
+        "meetings/attendance_add.html",
         {
             "meeting": meeting,
             "network": meeting.network,
@@ -220,7 +230,7 @@ def attendance_remove_view(request, pk, attendance_pk):
         return redirect(meeting)
     return render(
         request,
-        "networks/attendance_remove.html",
+        "meetings/attendance_remove.html",
         {
             "meeting": meeting,
             "network": meeting.network,
@@ -240,34 +250,34 @@ def _import_page(request, *, meeting, network, parse, source, help_text, templat
         confirm = ImportConfirmForm(request.POST)
         try:
             if not confirm.is_valid():
-                raise bulk.UploadError("The preview could not be read. Upload the file again.")
-            attendees = bulk.unsign_attendees(confirm.cleaned_data["token"], user=request.user, meeting_id=meeting_id)
-            plan = bulk.attendance_import_commit(
+                raise UploadError("The preview could not be read. Upload the file again.")
+            attendees = unsign_attendees(confirm.cleaned_data["token"], user=request.user, meeting_id=meeting_id)
+            plan = attendance_import_commit(
                 user=request.user,
                 attendees=attendees,
                 source=source,
                 meeting_ids={meeting_id} if meeting_id else None,
             )
-        except bulk.UploadError as error:
+        except UploadError as error:
             confirm_error = str(error)
-        except bulk.ImportRefused as refused:
-            plan = bulk.ImportPlan(errors=refused.errors)
+        except ImportRefused as refused:
+            plan = ImportPlan(errors=refused.errors)
             messages.error(request, "Nothing was imported: the file has rows in error.")
         except PermissionDenied as error:
             raise Http404(str(error)) from error
         else:
             messages.success(request, f"Import done: {plan.summary()}.")
-            return redirect(meeting or reverse("networks:attendance-import"))
+            return redirect(meeting or reverse("meetings:attendance-import"))
     elif request.method == "POST":
         form = AttendanceUploadForm(request.POST, request.FILES, help_text=help_text)
         if form.is_valid():
             attendees, errors = parse(form.rows)
-            plan = bulk.attendance_import_plan(user=request.user, attendees=attendees, errors=errors)
+            plan = attendance_import_plan(user=request.user, attendees=attendees, errors=errors)
             if not plan.errors and plan.changes_anything:
-                token = bulk.sign_attendees(user=request.user, attendees=attendees, meeting_id=meeting_id)
+                token = sign_attendees(user=request.user, attendees=attendees, meeting_id=meeting_id)
     return render(
         request,
-        "networks/attendance_import.html",
+        "meetings/attendance_import.html",
         {
             "form": form,
             "plan": plan,
@@ -288,7 +298,7 @@ def teams_import(request, pk):
         request,
         meeting=meeting,
         network=meeting.network,
-        parse=lambda rows: bulk.parse_teams_report(rows, meeting_id=meeting.pk),
+        parse=lambda rows: parse_teams_report(rows, meeting_id=meeting.pk),
         source=Attendance.Source.TEAMS,
         help_text=TEAMS_HELP,
         template_context={"nav_section": _nav_section(request.user, meeting.network), "teams": True},
@@ -298,13 +308,13 @@ def teams_import(request, pk):
 @login_required
 def attendance_import(request):
     """Import a plain attendance file (Meeting ID and Email rows) into any meetings the user manages."""
-    if not Network.objects.membership_visible_to(request.user).exists():
+    if not scopes.networks_with_membership(request.user).exists():
         raise Http404("No meetings to import attendance into.")
     return _import_page(
         request,
         meeting=None,
         network=None,
-        parse=bulk.parse_attendance_rows,
+        parse=parse_attendance_rows,
         source=Attendance.Source.IMPORT,
         help_text=PLAIN_HELP,
         template_context={"nav_section": "networks", "teams": False},
@@ -317,8 +327,8 @@ def attendance_export_view(request, pk, file_format):
     if file_format not in ExportLog.Format.values:
         raise Http404("No such export format.")
     meeting = _get_meeting_for_user(request.user, pk)
-    content = bulk.attendance_export(user=request.user, meeting=meeting, file_format=file_format)
-    response = HttpResponse(content, content_type=EXPORT_CONTENT_TYPES[file_format])
+    content = attendance_export(user=request.user, meeting=meeting, file_format=file_format)
+    response = HttpResponse(content, content_type=ExportLog.CONTENT_TYPES[file_format])
     filename = f"attendance-{meeting.network.slug}-{meeting.held_on:%Y-%m-%d}-{meeting.pk}.{file_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -359,7 +369,7 @@ def unmatched_match_view(request, pk, row_pk):
     )
     return render(
         request,
-        "networks/unmatched_match.html",
+        "meetings/unmatched_match.html",
         {
             "meeting": meeting,
             "network": meeting.network,
@@ -367,7 +377,7 @@ def unmatched_match_view(request, pk, row_pk):
             "search": search,
             "results": results,
             "search_limit": SEARCH_RESULTS,
-            "contact_visible": Person.objects.contact_visible_ids(request.user, results),
+            "contact_visible": scopes.contact_visible_ids(request.user, results),
             "nav_section": _nav_section(request.user, meeting.network),
         },
     )

@@ -4,7 +4,7 @@ removing attendance, matching an imported attendee to a person or dismissing the
 Every function is keyword-only and runs in one transaction, and each change keeps a history row
 with who made it and why. Refusals are raised as ValidationError (a rule) or PermissionDenied (the
 user may not manage this network's meetings), each with a message for the person using the page.
-Bulk imports and exports are in networks.attendance.
+Bulk imports and exports are in meetings.attendance_import and meetings.attendance_export.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,14 +13,16 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from access import scopes
 from msonet.history import record_change
+from networks.models import Membership
 from officers.models import Person
 
-from .models import Attendance, Meeting, Membership, Network, UnmatchedAttendee
+from .models import Attendance, Meeting, UnmatchedAttendee
 
 
 def _check_manages(user, network_id: int) -> None:
-    if not Network.objects.membership_visible_to(user).filter(pk=network_id).exists():
+    if not scopes.networks_with_membership(user).filter(pk=network_id).exists():
         raise PermissionDenied("Only the national lead and the network's chairs can manage its meetings.")
 
 
@@ -131,8 +133,9 @@ def unmatched_dismiss(*, row: UnmatchedAttendee, user) -> None:
 def matchable_people(*, user, network_id: int):
     """The people `user` may match an imported attendee of a meeting of the network to: anyone for
     the national lead; for a chair, only the network's current members (the people "Mark
-    attendance" offers, and the attendance import matches: attendance.matchable_people_by_email), so
-    that an address or name reveals no one outside the networks they chair."""
+    attendance" offers, and the attendance import matches:
+    attendance_import.matchable_people_by_email), so that an address or name reveals no one outside
+    the networks they chair."""
     if user.is_national_lead:
         return Person.objects.all()
     return Person.objects.filter(pk__in=Membership.objects.current().filter(network_id=network_id).values("person"))
