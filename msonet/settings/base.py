@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "committees",
     "networks",
     "meetings",
-    "meetings",
     "handovers",
     "emails",
     "compliance",
