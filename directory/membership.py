@@ -9,14 +9,13 @@ from django.utils import timezone
 
 from access import scopes
 from audit.services import contact_views_record
+from compliance.coverage import in_place, with_coverage
 from compliance.models import Flag
+from meetings.models import ExportLog
 from msonet import spreadsheets
-from networks.models import (
-    ExportLog,  # MEETINGS-MOVE
-    Network,
-)
+from networks.models import Network
 from officers.models import Appointment, named_officers
-from organisations.coverage import expected, in_place
+from organisations.coverage import expected
 from organisations.models import Duty, Organisation
 
 from . import exports
@@ -36,9 +35,7 @@ def membership_list(network: Network, user):
         .values("n")
     )
     return (
-        network.member_organisations()
-        .prefetch_related(named_officers())
-        .with_coverage()
+        with_coverage(network.member_organisations().prefetch_related(named_officers()))
         .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
         .order_by("name", "ods_code")
     )

@@ -8,11 +8,12 @@ from django.views.generic import DetailView, ListView
 
 from access import scopes
 from audit.services import contact_views_record
-from networks.attendance import active_member_ids, is_active_member  # MEETINGS-MOVE
-from networks.forms import MembershipFilterForm
-from networks.models import ExportLog, Membership, Network  # MEETINGS-MOVE
+from meetings.active_members import active_member_ids, is_active_member
+from meetings.models import ExportLog
+from networks.models import Membership, Network
 from officers.models import Appointment
 
+from .forms import MembershipFilterForm
 from .membership import membership_export, membership_list, mso_coverage
 
 ORGANISATIONS_PER_PAGE = 50

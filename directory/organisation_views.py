@@ -3,8 +3,11 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
+from compliance.coverage import with_coverage
+from officers.models import named_officers
+from organisations.models import Organisation
+
 from .forms import DirectorySearchForm
-from .models import Organisation
 
 
 class DirectoryView(LoginRequiredMixin, ListView):
@@ -18,7 +21,7 @@ class DirectoryView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         self.form = DirectorySearchForm(self.request.GET or None)
         organisations = Organisation.objects.visible_to(self.request.user).select_related("region")
-        return self.form.filter(organisations).with_named_officers().with_coverage()
+        return with_coverage(self.form.filter(organisations).prefetch_related(named_officers()))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, **kwargs)

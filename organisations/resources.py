@@ -19,6 +19,7 @@ from import_export import resources
 from import_export.fields import Field
 from import_export.formats.base_formats import Format
 
+from compliance.coverage import with_coverage
 from msonet import uploads
 from msonet.import_export import ReportResource, UploadFormat
 
@@ -34,7 +35,7 @@ class OrganisationResource(resources.ModelResource):
     parent_icb = Field(attribute="parent_icb__ods_code", column_name="parent ICB")
     parent = Field(attribute="parent__ods_code", column_name="parent")
     successor = Field(attribute="successor__ods_code", column_name="successor")
-    # Who answers for its officers and mailbox (organisations.coverage), export only.
+    # Who answers for its officers and mailbox (compliance.coverage), export only.
     mso_coverage = Field(attribute="mso_status", column_name="MSO coverage", readonly=True)
     mdso_coverage = Field(attribute="mdso_status", column_name="MDSO coverage", readonly=True)
     mailbox_coverage = Field(attribute="mailbox_status", column_name="generic mailbox coverage", readonly=True)
@@ -70,7 +71,7 @@ class OrganisationResource(resources.ModelResource):
         return organisation.get_kind_display()
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("region", "parent_icb", "parent", "successor").with_coverage()
+        return with_coverage(queryset.select_related("region", "parent_icb", "parent", "successor"))
 
 
 def check_ods_upload(import_file) -> None:

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from compliance.coverage import missing, with_coverage
 from compliance.models import Flag
 from compliance.services import compliance_scan
 from dashboard import queries
 from directory import exports
-from directory.forms import DirectorySearchForm
+from directory.forms import DirectorySearchForm, MembershipFilterForm
 from directory.membership import membership_list, mso_coverage
-from networks.forms import MembershipFilterForm
 from networks.models import Network
 from officers.models import Appointment
 from organisations.models import Cover, Duty, Organisation
@@ -89,7 +89,7 @@ def test_the_scan_flags_the_organisations_missing_an_officer_and_no_one_else(net
 
 def test_the_queryset_the_dashboard_the_directory_and_the_chairs_list_agree(network_map):
     o = network_map
-    missing_mso = set(Organisation.objects.missing(Duty.MSO).values_list("ods_code", flat=True))
+    missing_mso = set(missing(Organisation.objects.all(), Duty.MSO).values_list("ods_code", flat=True))
     assert missing_mso == {"RT2", "HH1", "NPA", "PBIG"}
     assert Organisation.objects.expected(Duty.MSO).count() == 6
     assert Organisation.objects.expected(Duty.MDSO).count() == 4
@@ -137,9 +137,13 @@ def test_an_officer_at_the_covering_body_covers_the_small_companies_everywhere_a
     AppointmentFactory(organisation=o.npa, role=Appointment.Role.MSO)
     report = compliance_scan()
     assert report.resolved == 1
-    assert set(Organisation.objects.missing(Duty.MSO).values_list("ods_code", flat=True)) == {"RT2", "HH1", "PBIG"}
+    assert set(missing(Organisation.objects.all(), Duty.MSO).values_list("ods_code", flat=True)) == {
+        "RT2",
+        "HH1",
+        "PBIG",
+    }
     assert queries.coverage().total.counts["mso"] == 3
-    small = Organisation.objects.with_coverage().get(pk=o.small.pk)
+    small = with_coverage(Organisation.objects.all()).get(pk=o.small.pk)
     assert small.mso_status == "covered"
 
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 def page(client, user, organisation) -> str:
     client.force_login(user)
-    response = client.get(reverse("organisations:detail", args=[organisation.ods_code]))
+    response = client.get(reverse("directory:organisation", args=[organisation.ods_code]))
     assert response.status_code == 200
     return " ".join(response.content.decode().split())
 
@@ -85,7 +85,7 @@ def test_an_exception_is_shown_with_its_reason_and_the_lead_may_change_it(client
     assert "(expected as an exception: Chose to name an MSO)" in content
     assert "Change what this organisation is expected to have" not in content
     content = page(client, world.lead, hospice)
-    assert reverse("organisations:expectations", args=[hospice.ods_code]) in content
+    assert reverse("compliance:expectations", args=[hospice.ods_code]) in content
 
 
 def test_a_sub_icb_location_is_not_expected_by_its_type(client, world):

@@ -14,7 +14,7 @@ from .factories import AppointmentFactory, MembershipFactory, NetworkFactory, Or
 # chair has set up two-factor authentication, then the page's own queries.
 DIRECTORY_QUERIES = 9
 # One of them the open compliance flags, one the log of contact details seen, one its exceptions to
-# what its type is expected to have (organisations.coverage.organisation_coverage).
+# what its type is expected to have (compliance.coverage.organisation_coverage).
 ORGANISATION_QUERIES = 15
 NETWORK_QUERIES = 14  # one of them the log of contact details seen
 NETWORK_LIST_QUERIES = 7
@@ -48,7 +48,7 @@ def populated(request, world):
 def test_directory_queries_do_not_grow_with_the_data(client, populated, role, django_assert_max_num_queries):
     client.force_login(getattr(populated, role))
     with django_assert_max_num_queries(DIRECTORY_QUERIES):
-        response = client.get(reverse("organisations:directory"))
+        response = client.get(reverse("directory:organisations"))
     assert len(response.context["organisations"]) > 5
     assert b"No named MDSO" in response.content
 
@@ -57,7 +57,7 @@ def test_directory_queries_do_not_grow_with_the_data(client, populated, role, dj
 def test_organisation_page_queries_do_not_grow_with_the_data(client, populated, role, django_assert_max_num_queries):
     client.force_login(getattr(populated, role))
     with django_assert_max_num_queries(ORGANISATION_QUERIES):
-        response = client.get(reverse("organisations:detail", args=[populated.org_a.ods_code]))
+        response = client.get(reverse("directory:organisation", args=[populated.org_a.ods_code]))
     assert len(response.context["appointments"]) > 5
     assert b"Contact chief_pharmacist" in response.content
 
@@ -66,7 +66,7 @@ def test_organisation_page_queries_do_not_grow_with_the_data(client, populated, 
 def test_network_page_queries_do_not_grow_with_the_data(client, populated, role, django_assert_max_num_queries):
     client.force_login(getattr(populated, role))
     with django_assert_max_num_queries(NETWORK_QUERIES):
-        response = client.get(reverse("networks:detail", args=[populated.network_a.slug]))
+        response = client.get(reverse("directory:network", args=[populated.network_a.slug]))
     assert len(response.context["members"]) > 5
     assert response.context["coverage"]["in_place"] > 5
 
@@ -74,7 +74,7 @@ def test_network_page_queries_do_not_grow_with_the_data(client, populated, role,
 def test_network_list_queries_do_not_grow_with_the_data(client, populated, django_assert_max_num_queries):
     client.force_login(populated.chair_a)
     with django_assert_max_num_queries(NETWORK_LIST_QUERIES):
-        response = client.get(reverse("networks:list"))
+        response = client.get(reverse("directory:networks"))
     assert len(response.context["networks"]) > 5
 
 
@@ -82,5 +82,5 @@ def test_person_page_queries_do_not_grow_with_the_data(client, populated, django
     person = Appointment.objects.filter(role="team_member").first().person
     client.force_login(populated.chair_a)
     with django_assert_max_num_queries(PERSON_QUERIES):
-        response = client.get(reverse("officers:person-detail", args=[person.pk]))
+        response = client.get(reverse("directory:person", args=[person.pk]))
     assert len(response.context["person"].current_appointments) == 2
