@@ -41,6 +41,8 @@ READ_ONLY_ADMINS = {
 }
 # Logs the portal writes, with a read-only admin and no history of their own (tested beside their feature).
 LOG_MODELS = {"meetings.exportlog"}
+# Sign-in sessions, kept only so that a user's sessions can be ended; no admin (tests/test_security_sessions.py).
+NO_ADMIN_MODELS = {"users.usersession"}
 
 
 def registry_models():
@@ -48,7 +50,8 @@ def registry_models():
         model
         for app_label in REGISTRY_APPS
         for model in apps.get_app_config(app_label).get_models()
-        if not model._meta.model_name.startswith("historical") and model._meta.label_lower not in LOG_MODELS
+        if not model._meta.model_name.startswith("historical")
+        and model._meta.label_lower not in LOG_MODELS | NO_ADMIN_MODELS
     ]
 
 

@@ -26,7 +26,7 @@ SUMMARY_DAY = datetime.date(2026, 11, 16)
 
 
 def contacts_url(name, organisation, *args):
-    return reverse(f"organisations:{name}", args=[organisation.ods_code, *args])
+    return reverse(f"directory:{name}", args=[organisation.ods_code, *args])
 
 
 def test_officer_adds_a_key_contact_applied_at_once_with_history(client, world):
