@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.views.generic import DetailView
 
 from audit.services import contact_details_reveal
-from networks.attendance import is_active_member
+from meetings.active_members import is_active_member
 from networks.models import Membership
 from officers.models import Appointment, Person
 

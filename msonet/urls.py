@@ -21,7 +21,6 @@ urlpatterns = [
     path("people/", include("registrations.urls")),
     path("people/", include("officers.urls")),
     path("networks/", include("meetings.urls")),
-    path("networks/", include("networks.urls")),
     # The flag board, and the compliance pages beside the organisations' and the handovers' pages.
     path("", include("compliance.urls")),
     # The register's pages (the organisation directory and profile, people, networks), after the

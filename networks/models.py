@@ -1,34 +1,21 @@
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from officers.models import Person
-from organisations.models import Region
+from officers.models import Appointment, Person
+from organisations.models import Organisation, Region
 
 
 class NetworkQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         """The networks an organisation takes part in: its region's regional network and every
         network one of its officers (active appointment) currently belongs to."""
-        from officers.models import Appointment
-
         officers = Appointment.objects.current().filter(organisation=organisation).values("person")
         return self.filter(
             Q(kind=Network.Kind.REGIONAL, region_id=organisation.region_id)
             | Q(pk__in=Membership.objects.current().filter(person__in=officers).values("network"))
         )
-
-    def membership_visible_to(self, user):
-        """The networks whose membership list (and its export) the user may see: every network for the
-        national lead, the networks they currently chair or vice-chair for a chair, none for anyone else."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_national_lead:
-            return self
-        return self.filter(pk__in=Membership.objects.current().chairs().filter(person__user=user).values("network"))
 
     def with_chairs(self):
         """Prefetch the current chair and vice-chairs (with their person) into `chair_memberships`."""
@@ -91,59 +78,17 @@ class Network(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("networks:detail", args=[self.slug])
+        return reverse("directory:network", args=[self.slug])
 
     def member_organisations(self):
         """The organisations in this network: for a regional network, the open organisations in its
         region; for any other, the organisations where a current member holds an active appointment."""
-        from officers.models import Appointment
-        from organisations.models import Organisation
-
         if self.kind == Network.Kind.REGIONAL:
             return Organisation.objects.open().filter(region_id=self.region_id)
         members = Membership.objects.current().filter(network=self).values("person")
         return Organisation.objects.filter(
             pk__in=Appointment.objects.current().filter(person__in=members).values("organisation")
         )
-
-    def membership_list(self, user):
-        """The network's organisations for its membership page and export, by name: each with its
-        named MSO and MDSO (and their person) prefetched, its coverage (`with_coverage`: expected,
-        named, covered, for each duty) and `open_flag_count` (the open compliance flags the user may see)."""
-        from compliance.models import Flag
-
-        open_flags = (
-            Flag.objects.visible_to(user)
-            .open()
-            .filter(organisation=OuterRef("pk"))
-            .order_by()
-            .values("organisation")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            self.member_organisations()
-            .with_named_officers()
-            .with_coverage()
-            .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
-            .order_by("name", "ods_code")
-        )
-
-    def mso_coverage(self) -> dict | None:
-        """For a network with a region: how many of the region's open organisations are expected to
-        name an MSO, how many of them have one in place (their own or a covering organisation's) and
-        how many are missing one (one query). None for a network without a region."""
-        if self.region_id is None:
-            return None
-        from organisations.coverage import expected, in_place
-        from organisations.models import Duty, Organisation
-
-        day = timezone.localdate()
-        counts = Organisation.objects.filter(region_id=self.region_id).aggregate(
-            expected=Count("pk", filter=expected(Duty.MSO, day)),
-            in_place=Count("pk", filter=expected(Duty.MSO, day) & in_place(Duty.MSO, day)),
-        )
-        return {**counts, "missing": counts["expected"] - counts["in_place"]}
 
 
 class MembershipQuerySet(models.QuerySet):

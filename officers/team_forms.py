@@ -3,7 +3,9 @@
 from django import forms
 from django.utils import timezone
 
-from .forms import EARLIEST_DATE, START_DATE_MAX_AHEAD, DateInputField
+from msonet.forms import EARLIEST_DATE, DateInputField
+
+from .forms import START_DATE_MAX_AHEAD
 from .models import Appointment, Profession
 
 

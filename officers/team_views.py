@@ -1,6 +1,6 @@
 """The national lead's queue of proposals to organisations' medication safety teams, and the
 proposer's withdrawal. The proposal itself is made from the organisation's page
-(organisations.profile_views.team_propose)."""
+(directory.profile_views.team_propose)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required

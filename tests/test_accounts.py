@@ -63,7 +63,7 @@ def test_sign_up_sends_a_confirmation_link_and_the_account_opens_once_it_is_foll
     assert response.status_code == 302
     assert is_signed_in(client)
     assert EmailAddress.objects.get(email="new.officer@nhs.net").verified
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("directory:home")).status_code == 200
 
 
 def test_unconfirmed_account_signing_in_is_sent_to_check_its_email_with_a_way_to_get_it_again(client, db):

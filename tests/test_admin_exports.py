@@ -92,7 +92,7 @@ def test_every_admin_that_exports_writes_through_the_portals_writer():
 
 def mso_sets_board_director(client, world, name: str) -> None:
     client.force_login(world.mso)
-    response = client.post(reverse("organisations:board-director", args=[world.org_a.ods_code]), {"name": name})
+    response = client.post(reverse("directory:board-director", args=[world.org_a.ods_code]), {"name": name})
     assert response.status_code == 302
     world.org_a.refresh_from_db()
     assert world.org_a.board_director_name == name

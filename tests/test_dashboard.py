@@ -404,7 +404,7 @@ def test_coverage_figures_link_to_the_directory_filtered_by_region_type_and_meas
     london_trusts = client.get(reverse("dashboard:region", args=["Y56"])).context["kinds"][0]
     mhra = london_trusts.figures[7]
     assert mhra.label == "With their own MSO registered with the MHRA"
-    assert urlsplit(mhra.url).path == reverse("organisations:directory")
+    assert urlsplit(mhra.url).path == reverse("directory:organisations")
     assert parse_qs(urlsplit(mhra.url).query) == {"region": ["Y56"], "kind": ["nhs_trust"], "show": ["mso_mhra"]}
     directory = client.get(mhra.url)
     assert [org.ods_code for org in directory.context["organisations"]] == ["L0001"]
@@ -426,9 +426,9 @@ def test_dashboard_sends_anonymous_visitors_to_sign_in(client, counted):
 
 def test_home_page_links_the_lead_to_the_dashboard(client, world):
     client.force_login(world.lead)
-    assert DASHBOARD.encode() in client.get(reverse("home")).content
+    assert DASHBOARD.encode() in client.get(reverse("directory:home")).content
     client.force_login(world.mso)
-    assert DASHBOARD.encode() not in client.get(reverse("home")).content
+    assert DASHBOARD.encode() not in client.get(reverse("directory:home")).content
 
 
 def more_of_everything(counted, n: int = 4) -> None:

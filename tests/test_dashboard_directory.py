@@ -12,7 +12,7 @@ from officers.models import Appointment
 from .factories import AppointmentFactory, OrganisationFactory
 from .factories.dashboard import CommitteeFactory
 
-DIRECTORY = reverse("organisations:directory")
+DIRECTORY = reverse("directory:organisations")
 # As tests/test_pages_queries.py: session, user, two-factor check, the count, the header's navigation
 # (chaired networks, person record), the regions of the filter, the page and its named officers.
 DIRECTORY_QUERIES = 9

@@ -112,7 +112,7 @@ def every_export(client, settings, on_commit, world, meeting, file_format: str) 
         },
         "background-people": background_export(client, settings, on_commit, "people", file_format),
         "network-membership": download(
-            client.get(reverse("networks:membership-export", args=[world.network_a.slug, file_format]))
+            client.get(reverse("directory:membership-export", args=[world.network_a.slug, file_format]))
         ),
         "meeting-attendance": download(
             client.get(reverse("meetings:attendance-export", args=[meeting.pk, file_format]))

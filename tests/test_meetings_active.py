@@ -70,7 +70,7 @@ def amina_active(world, webinars):
 def test_membership_page_shows_which_named_officers_are_active_members(client, amina_active):
     world = amina_active
     client.force_login(world.chair_a)
-    response = client.get(reverse("networks:membership", args=["london"]))
+    response = client.get(reverse("directory:membership", args=["london"]))
     assert response.context["active_members"] == {world.mso_person.pk}
     content = response.content.decode()
     row = content[content.index('id="organisation-RAL"') :]
@@ -84,18 +84,18 @@ def test_network_page_shows_active_members_to_the_chair_and_lead_only(client, am
     world = amina_active
     for role in ("chair_a", "lead"):
         client.force_login(getattr(world, role))
-        content = client.get(reverse("networks:detail", args=["london"])).content.decode()
+        content = client.get(reverse("directory:network", args=["london"])).content.decode()
         assert "National webinars" in content
         assert "Active member</strong>" in content
     client.force_login(world.mso)
-    content = client.get(reverse("networks:detail", args=["london"])).content.decode()
+    content = client.get(reverse("directory:network", args=["london"])).content.decode()
     assert "Active member</strong>" not in content
     assert "Not an active member" not in content
 
 
 def test_person_page_shows_active_membership_to_those_who_see_their_details(client, amina_active):
     world = amina_active
-    url = reverse("officers:person-detail", args=[world.mso_person.pk])
+    url = reverse("directory:person", args=[world.mso_person.pk])
     client.force_login(world.lead)
     assert "Attended at least one of the last three national webinars." in client.get(url).content.decode()
     client.force_login(world.chair_a)
@@ -103,7 +103,7 @@ def test_person_page_shows_active_membership_to_those_who_see_their_details(clie
     client.force_login(world.other_mso)
     assert "national webinars" not in client.get(url).content.decode()
     client.force_login(world.lead)
-    other = client.get(reverse("officers:person-detail", args=[world.other_person.pk])).content.decode()
+    other = client.get(reverse("directory:person", args=[world.other_person.pk])).content.decode()
     assert "Has not attended any of the last three national webinars." in other
 
 
@@ -114,4 +114,4 @@ def test_network_page_query_count_is_the_same_with_active_members(client, amina_
     client.force_login(world.chair_a)
     # As in tests/test_pages_queries.py: the active-member marks come in the members' own query.
     with django_assert_max_num_queries(NETWORK_QUERIES):
-        client.get(reverse("networks:detail", args=["london"]))
+        client.get(reverse("directory:network", args=["london"]))

@@ -8,16 +8,16 @@ ROLES = ["lead", "mso", "other_mso", "chair_a", "chair_b", "no_role"]
 
 def portal_urls(world):
     return [
-        reverse("home"),
-        reverse("organisations:directory"),
-        reverse("organisations:detail", args=[world.org_a.ods_code]),
-        reverse("organisations:detail", args=[world.org_b.ods_code]),
-        reverse("officers:person-detail", args=[world.mso_person.pk]),
-        reverse("officers:person-detail", args=[world.other_person.pk]),
-        reverse("networks:list"),
-        reverse("networks:detail", args=[world.national.slug]),
-        reverse("networks:detail", args=[world.network_a.slug]),
-        reverse("networks:detail", args=[world.network_b.slug]),
+        reverse("directory:home"),
+        reverse("directory:organisations"),
+        reverse("directory:organisation", args=[world.org_a.ods_code]),
+        reverse("directory:organisation", args=[world.org_b.ods_code]),
+        reverse("directory:person", args=[world.mso_person.pk]),
+        reverse("directory:person", args=[world.other_person.pk]),
+        reverse("directory:networks"),
+        reverse("directory:network", args=[world.national.slug]),
+        reverse("directory:network", args=[world.network_a.slug]),
+        reverse("directory:network", args=[world.network_b.slug]),
     ]
 
 
@@ -41,13 +41,13 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_every_portal_page(client, wor
 
 def test_unknown_ods_code_is_not_found(client, world):
     client.force_login(world.no_role)
-    assert client.get(reverse("organisations:detail", args=["ZZZ99"])).status_code == 404
+    assert client.get(reverse("directory:organisation", args=["ZZZ99"])).status_code == 404
 
 
 def test_unknown_person_and_network_are_not_found(client, world):
     client.force_login(world.no_role)
-    assert client.get(reverse("officers:person-detail", args=[999999])).status_code == 404
-    assert client.get(reverse("networks:detail", args=["no-such-network"])).status_code == 404
+    assert client.get(reverse("directory:person", args=[999999])).status_code == 404
+    assert client.get(reverse("directory:network", args=["no-such-network"])).status_code == 404
 
 
 def nav_links(response) -> str:
@@ -59,9 +59,9 @@ def nav_links(response) -> str:
 
 def test_everyone_signed_in_sees_organisations_and_networks_in_the_menu(client, world):
     client.force_login(world.no_role)
-    menu = nav_links(client.get(reverse("home")))
-    assert reverse("organisations:directory") in menu
-    assert reverse("networks:list") in menu
+    menu = nav_links(client.get(reverse("directory:home")))
+    assert reverse("directory:organisations") in menu
+    assert reverse("directory:networks") in menu
     assert "Admin" not in menu
     assert "My network" not in menu
     assert "My details" not in menu
@@ -69,13 +69,13 @@ def test_everyone_signed_in_sees_organisations_and_networks_in_the_menu(client, 
 
 def test_national_lead_sees_admin_in_the_menu(client, world):
     client.force_login(world.lead)
-    menu = nav_links(client.get(reverse("home")))
+    menu = nav_links(client.get(reverse("directory:home")))
     assert reverse("admin:index") in menu
 
 
 def test_chair_sees_their_network_in_the_menu(client, world):
     client.force_login(world.chair_a)
-    menu = nav_links(client.get(reverse("home")))
+    menu = nav_links(client.get(reverse("directory:home")))
     assert "My network" in menu
     assert world.network_a.get_absolute_url() in menu
     assert world.network_b.get_absolute_url() not in menu
@@ -88,23 +88,23 @@ def test_chair_of_several_networks_sees_my_networks_listing_only_theirs(client, 
 
     MembershipFactory(person=world.chair_a.person, network=world.national, role=Membership.Role.VICE_CHAIR)
     client.force_login(world.chair_a)
-    menu = nav_links(client.get(reverse("home")))
+    menu = nav_links(client.get(reverse("directory:home")))
     assert "My networks" in menu
-    response = client.get(reverse("networks:list") + "?mine=1")
+    response = client.get(reverse("directory:networks") + "?mine=1")
     assert {n.slug for n in response.context["networks"]} == {"national", "london"}
     assert world.network_b.get_absolute_url().encode() not in response.content
 
 
 def test_officer_sees_my_details_linking_to_their_person_page(client, world):
     client.force_login(world.mso)
-    menu = nav_links(client.get(reverse("home")))
+    menu = nav_links(client.get(reverse("directory:home")))
     assert "My details" in menu
     assert world.mso_person.get_absolute_url() in menu
 
 
 def test_sign_out_is_a_post_form_in_the_header(client, world):
     client.force_login(world.no_role)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("directory:home")).content.decode()
     header = html[html.index("<header") : html.index("</header>")]
     assert f'action="{reverse("account_logout")}" method="post"' in header
     assert "csrfmiddlewaretoken" in header
@@ -112,7 +112,7 @@ def test_sign_out_is_a_post_form_in_the_header(client, world):
 
 def test_pages_load_nhsuk_frontend_from_static_files_without_inline_script(client, world):
     client.force_login(world.no_role)
-    html = client.get(reverse("organisations:directory")).content.decode()
+    html = client.get(reverse("directory:organisations")).content.decode()
     assert "/static/nhsuk/nhsuk/nhsuk-frontend.min.css" in html
     assert '<script type="module" src="/static/js/application.js"></script>' in html
     assert "<script>" not in html
@@ -121,24 +121,24 @@ def test_pages_load_nhsuk_frontend_from_static_files_without_inline_script(clien
 
 def test_home_explains_what_to_do_without_a_role(client, world):
     client.force_login(world.no_role)
-    assert b"You do not have a role in the network yet" in client.get(reverse("home")).content
+    assert b"You do not have a role in the network yet" in client.get(reverse("directory:home")).content
 
 
 def test_home_shows_the_officer_their_organisation(client, world):
     client.force_login(world.mso)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("directory:home"))
     assert world.org_a.get_absolute_url().encode() in response.content
     assert b"You do not have a role" not in response.content
 
 
 def test_home_shows_the_chair_their_networks(client, world):
     client.force_login(world.chair_b)
-    response = client.get(reverse("home"))
+    response = client.get(reverse("directory:home"))
     assert b"Networks you chair" in response.content
     assert world.network_b.get_absolute_url().encode() in response.content
 
 
 def test_home_shows_the_lead_the_admin(client, world):
     client.force_login(world.lead)
-    main = client.get(reverse("home")).content.decode().split('id="maincontent"')[1]
+    main = client.get(reverse("directory:home")).content.decode().split('id="maincontent"')[1]
     assert reverse("admin:index") in main

@@ -89,9 +89,9 @@ def test_form_fields_have_labels_and_no_placeholders(client, db):
 def test_sign_in_then_out_through_the_header_form(client, verified_user):
     response = client.post(reverse("account_login"), {"login": verified_user.email, "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("directory:home")).status_code == 200
     client.post(reverse("account_logout"))
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("directory:home")).status_code == 302
 
 
 def test_email_confirmation_page_renders_in_the_nhsuk_layout(client, db):

@@ -11,7 +11,7 @@ from .factories import AppointmentFactory, OrganisationFactory
 
 
 def directory(client, **params):
-    response = client.get(reverse("organisations:directory"), params)
+    response = client.get(reverse("directory:organisations"), params)
     assert response.status_code == 200
     return response
 

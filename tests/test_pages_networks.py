@@ -13,14 +13,14 @@ from .factories import AppointmentFactory, MembershipFactory, NetworkFactory, Or
 
 def network_page(client, user, network, **params):
     client.force_login(user)
-    response = client.get(reverse("networks:detail", args=[network.slug]), params)
+    response = client.get(reverse("directory:network", args=[network.slug]), params)
     assert response.status_code == 200
     return response
 
 
 def test_network_list_shows_every_network_with_its_chair_and_member_count(client, world):
     client.force_login(world.no_role)
-    response = client.get(reverse("networks:list"))
+    response = client.get(reverse("directory:networks"))
     networks = {network.slug: network for network in response.context["networks"]}
     assert set(networks) == {"national", "london", "north-west"}
     assert networks["national"].member_count == 2
@@ -32,7 +32,7 @@ def test_network_list_shows_every_network_with_its_chair_and_member_count(client
 
 def test_network_list_mine_shows_only_networks_the_user_chairs(client, world):
     client.force_login(world.chair_b)
-    response = client.get(reverse("networks:list"), {"mine": "1"})
+    response = client.get(reverse("directory:networks"), {"mine": "1"})
     assert [network.slug for network in response.context["networks"]] == ["north-west"]
 
 

@@ -22,7 +22,7 @@ from .factories import (
 
 def organisation_page(client, user, organisation):
     client.force_login(user)
-    response = client.get(reverse("organisations:detail", args=[organisation.ods_code]))
+    response = client.get(reverse("directory:organisation", args=[organisation.ods_code]))
     assert response.status_code == 200
     return response
 
@@ -54,7 +54,7 @@ def test_organisation_page_shows_the_public_profile(client, world):
 
 def test_organisation_page_finds_a_lower_case_ods_code(client, world):
     client.force_login(world.no_role)
-    assert client.get(reverse("organisations:detail", args=["ral"])).status_code == 200
+    assert client.get(reverse("directory:organisation", args=["ral"])).status_code == 200
 
 
 def test_organisation_page_shows_closed_date_and_successor(client, world):

@@ -71,7 +71,7 @@ def test_the_people_import_leaves_a_number_stored_before_the_check_alone(world):
 def test_a_key_contact_s_number_is_stored_in_the_national_format(client, world):
     client.force_login(world.mso)
     response = client.post(
-        reverse("organisations:key-contact-add", args=[world.org_a.ods_code]),
+        reverse("directory:key-contact-add", args=[world.org_a.ods_code]),
         {"role": "patient_safety_specialist", "name": "Pat Safety", "email": "", "phone": "+442079460456"},
     )
     assert response.status_code == 302
@@ -81,7 +81,7 @@ def test_a_key_contact_s_number_is_stored_in_the_national_format(client, world):
 def test_a_key_contact_s_number_of_zeros_is_refused(client, world):
     client.force_login(world.mso)
     response = client.post(
-        reverse("organisations:key-contact-add", args=[world.org_a.ods_code]),
+        reverse("directory:key-contact-add", args=[world.org_a.ods_code]),
         {"role": "patient_safety_specialist", "name": "Pat Safety", "email": "", "phone": "00000000000"},
     )
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from .factories import UserFactory
 
 
 def person_page(person):
-    return reverse("officers:person-detail", args=[person.pk])
+    return reverse("directory:person", args=[person.pk])
 
 
 @pytest.mark.parametrize("role", ["lead", "chair_a"])
@@ -121,10 +121,10 @@ def test_a_list_page_does_not_log_the_viewers_own_details(world, django_assert_n
 
 
 LIST_PAGES = {
-    "organisation page": lambda world: reverse("organisations:detail", args=["RAL"]),
-    "network page": lambda world: reverse("networks:detail", args=["london"]),
-    "membership page": lambda world: reverse("networks:membership", args=["london"]),
-    "membership export": lambda world: reverse("networks:membership-export", args=["london", "csv"]),
+    "organisation page": lambda world: reverse("directory:organisation", args=["RAL"]),
+    "network page": lambda world: reverse("directory:network", args=["london"]),
+    "membership page": lambda world: reverse("directory:membership", args=["london"]),
+    "membership export": lambda world: reverse("directory:membership-export", args=["london", "csv"]),
 }
 
 

@@ -24,8 +24,8 @@ from .factories import (
     TOTPAuthenticatorFactory,
 )
 
-PAGE = reverse("users:my-data")
-DOWNLOAD = reverse("users:my-data-download")
+PAGE = reverse("audit:my-data")
+DOWNLOAD = reverse("audit:my-data-download")
 
 
 def person_values(person, **changes):
@@ -70,7 +70,7 @@ def download(client, user) -> dict:
 def test_download_holds_the_account_person_roles_requests_history_emails_and_contact_views(client, officer):
     world = officer
     client.force_login(world.chair_a)
-    client.get(reverse("officers:person-detail", args=[world.mso_person.pk]))  # the chair sees the details
+    client.get(reverse("directory:person", args=[world.mso_person.pk]))  # the chair sees the details
 
     data = download(client, world.mso)
     records = data["records"]
@@ -92,7 +92,7 @@ def test_download_holds_the_account_person_roles_requests_history_emails_and_con
     assert [row["history_user"] for row in records["officers.historicalchangerequest"]] == [world.mso.pk]
     assert [email["subject"] for email in data["emails_sent_to_you"]] == ["Hello officer"]
     assert [(view["viewer_email"], view["page"]) for view in data["contact_details_viewed_by"]] == [
-        ("chair.a@nhs.net", reverse("officers:person-detail", args=[world.mso_person.pk]))
+        ("chair.a@nhs.net", reverse("directory:person", args=[world.mso_person.pk]))
     ]
 
 

@@ -71,12 +71,12 @@ def private_urls(world):
 def change_urls(world):
     code = world.org_a.ods_code
     return [
-        reverse("organisations:key-contacts", args=[code]),
-        reverse("organisations:key-contact-add", args=[code]),
-        reverse("organisations:key-contact-edit", args=[code, world.contact.pk]),
-        reverse("organisations:key-contact-remove", args=[code, world.contact.pk]),
-        reverse("organisations:board-director", args=[code]),
-        reverse("organisations:team-propose", args=[code]),
+        reverse("directory:key-contacts", args=[code]),
+        reverse("directory:key-contact-add", args=[code]),
+        reverse("directory:key-contact-edit", args=[code, world.contact.pk]),
+        reverse("directory:key-contact-remove", args=[code, world.contact.pk]),
+        reverse("directory:board-director", args=[code]),
+        reverse("directory:team-propose", args=[code]),
         reverse("committees:edit", args=[code]),
         reverse("committees:member-add", args=[code]),
         reverse("committees:member-edit", args=[code, world.member.pk]),
@@ -118,7 +118,7 @@ def test_the_named_mdso_changes_the_profile_too(client, profile):
     mdso = UserFactory()
     AppointmentFactory(person=PersonFactory(user=mdso), organisation=profile.org_a, role=Appointment.Role.MDSO)
     client.force_login(mdso)
-    assert client.get(reverse("organisations:key-contacts", args=["RAL"])).status_code == 200
+    assert client.get(reverse("directory:key-contacts", args=["RAL"])).status_code == 200
 
 
 def test_an_officer_who_has_left_no_longer_changes_the_profile(client, profile):
@@ -126,20 +126,20 @@ def test_an_officer_who_has_left_no_longer_changes_the_profile(client, profile):
     profile.mso_appointment.end_date = profile.mso_appointment.start_date
     profile.mso_appointment.save()
     client.force_login(profile.mso)
-    assert client.get(reverse("organisations:key-contacts", args=["RAL"])).status_code == 404
+    assert client.get(reverse("directory:key-contacts", args=["RAL"])).status_code == 404
 
 
 @pytest.mark.parametrize(("role", "status"), [("chair_a", 403), ("deputy", 403), ("other_mso", 404), ("chair_b", 404)])
 def test_a_post_from_someone_who_may_not_change_the_profile_changes_nothing(client, profile, role, status):
     client.force_login(user(profile, role))
     response = client.post(
-        reverse("organisations:key-contact-edit", args=["RAL", profile.contact.pk]),
+        reverse("directory:key-contact-edit", args=["RAL", profile.contact.pk]),
         {"role": KeyContact.Role.CHIEF_PHARMACIST, "name": "Someone Else"},
     )
     assert response.status_code == status
     profile.contact.refresh_from_db()
     assert profile.contact.name == "Kim Contact"
-    response = client.post(reverse("organisations:board-director", args=["RAL"]), {"name": "Intruder"})
+    response = client.post(reverse("directory:board-director", args=["RAL"]), {"name": "Intruder"})
     assert response.status_code == status
     profile.org_a.refresh_from_db()
     assert profile.org_a.board_director_name == "Dr Board Director"
@@ -184,13 +184,13 @@ def test_organisation_page_shows_outsiders_the_public_profile_only(client, profi
 def test_change_links_on_the_organisation_page_only_for_those_who_may_change(client, profile, role, links):
     client.force_login(user(profile, role))
     content = client.get(profile.org_a.get_absolute_url()).content.decode()
-    for name in ("organisations:key-contacts", "organisations:team-propose"):
+    for name in ("directory:key-contacts", "directory:team-propose"):
         assert (reverse(name, args=["RAL"]) in content) is links
 
 
 def test_officer_is_pointed_to_a_change_request_for_the_generic_mailbox(client, profile):
     client.force_login(profile.mso)
-    content = client.get(reverse("organisations:key-contacts", args=["RAL"])).content.decode()
+    content = client.get(reverse("directory:key-contacts", args=["RAL"])).content.decode()
     assert reverse("officers:change-details") in content
     assert "checked by the national MSO team" in content
 
@@ -208,7 +208,7 @@ def test_team_proposal_queue_is_the_leads(client, profile, role, status):
 
 
 @pytest.mark.parametrize("size", [2, 30])
-@pytest.mark.parametrize("name", ["committees:detail", "organisations:key-contacts"])
+@pytest.mark.parametrize("name", ["committees:detail", "directory:key-contacts"])
 def test_profile_pages_run_a_fixed_number_of_queries(client, world, size, name, django_assert_max_num_queries):
     committee = CommitteeFactory(organisation=world.org_a)
     for _ in range(size):

@@ -30,7 +30,7 @@ PROPOSAL = {
 
 def propose(client, user, organisation, **changes):
     client.force_login(user)
-    return client.post(reverse("organisations:team-propose", args=[organisation.ods_code]), {**PROPOSAL, **changes})
+    return client.post(reverse("directory:team-propose", args=[organisation.ods_code]), {**PROPOSAL, **changes})
 
 
 def test_officer_proposes_a_medicines_champion_for_the_leads_queue(client, world):

@@ -65,7 +65,7 @@ def test_home_shows_the_officer_their_checklist_with_progress(client, world):
     ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS, done_by=world.mso)
     client.force_login(world.mso)
 
-    page = text(client.get(reverse("home")))
+    page = text(client.get(reverse("directory:home")))
 
     assert "Getting started as medication safety officer" in page
     assert f"1 of {MSO_ITEMS} done" in page
@@ -81,7 +81,7 @@ def test_home_shows_an_mdso_no_mhra_item(client, world):
     AppointmentFactory(person=PersonFactory(user=user), organisation=world.org_a, role=Appointment.Role.MDSO)
     client.force_login(user)
 
-    page = text(client.get(reverse("home")))
+    page = text(client.get(reverse("directory:home")))
 
     assert "Getting started as medical device safety officer" in page
     assert f"0 of {MSO_ITEMS - 1} done" in page
@@ -95,7 +95,7 @@ def test_home_leaves_out_a_checklist_once_everything_is_done(client, world):
     world.mso_appointment.save()
     client.force_login(world.mso)
 
-    page = text(client.get(reverse("home")))
+    page = text(client.get(reverse("directory:home")))
 
     assert "Getting started as" not in page
     assert reverse("workspace:checklist", args=[world.mso_appointment.pk]) in page  # still linked from the roles
@@ -103,13 +103,13 @@ def test_home_leaves_out_a_checklist_once_everything_is_done(client, world):
 
 def test_home_shows_no_checklist_to_someone_without_a_role(client, world):
     client.force_login(world.no_role)
-    assert "Getting started as" not in text(client.get(reverse("home")))
+    assert "Getting started as" not in text(client.get(reverse("directory:home")))
 
 
 def test_home_queries_do_not_grow_with_the_officers_roles(client, world, django_assert_max_num_queries):
     client.force_login(world.mso)
     with CaptureQueriesContext(connection) as one:
-        client.get(reverse("home"))
+        client.get(reverse("directory:home"))
     for role in (Appointment.Role.DEPUTY_MSO, Appointment.Role.TEAM_MEMBER):
         appointment = AppointmentFactory(person=world.mso_person, role=role)
         ProgressFactory(appointment=appointment, item=Item.MAILBOX_ACCESS)
@@ -117,20 +117,20 @@ def test_home_queries_do_not_grow_with_the_officers_roles(client, world, django_
     ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS)
 
     with django_assert_max_num_queries(HOME_QUERIES):
-        response = client.get(reverse("home"))
+        response = client.get(reverse("directory:home"))
 
     assert len(response.context["checklists"]) == 3
     with CaptureQueriesContext(connection) as three:
-        client.get(reverse("home"))
+        client.get(reverse("directory:home"))
     assert len(three.captured_queries) == len(one.captured_queries)
 
 
 def test_home_links_the_lead_and_a_regional_chair_to_the_progress_list(client, world):
     for user in (world.lead, world.chair_a):
         client.force_login(user)
-        assert f'href="{reverse("workspace:progress")}"' in text(client.get(reverse("home")))
+        assert f'href="{reverse("workspace:progress")}"' in text(client.get(reverse("directory:home")))
     client.force_login(world.mso)
-    assert f'href="{reverse("workspace:progress")}"' not in text(client.get(reverse("home")))
+    assert f'href="{reverse("workspace:progress")}"' not in text(client.get(reverse("directory:home")))
 
 
 # --- who may see and tick an officer's checklist
@@ -445,7 +445,7 @@ def test_the_lead_marks_items_not_applicable_to_a_role(client, world):
     assert "Saved: 1 change" in text(response)
     assert NotApplicable.objects.filter(role="mso", item=Item.MSIP_WORKSPACE).exists()
     client.force_login(world.mso)
-    assert f"0 of {MSO_ITEMS - 1} done" in text(client.get(reverse("home")))
+    assert f"0 of {MSO_ITEMS - 1} done" in text(client.get(reverse("directory:home")))
 
 
 def test_the_applicability_page_refuses_an_unknown_item(client, world):

@@ -25,7 +25,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from access import scopes
 from committees.models import Committee, CommitteeMember
 from compliance.services import compliance_scan
-from networks.models import Attendance, Meeting, Membership, Network
+from meetings.models import Attendance, Meeting
+from networks.models import Membership, Network
 from officers.models import Appointment, Person, Profession
 from organisations.models import Cover, CoverRole, Organisation, Region
 from registrations.models import RegistrationRequest
