@@ -1,8 +1,24 @@
 from django.contrib import admin
 
 from msonet.admin import NationalLeadPermissionsMixin
+from officers import admin as officers_admin
+from organisations.models import Organisation
 
 from .models import ExportJob, ImportJob
+from .organisations import OrganisationResource
+
+# The organisation admin (organisations.admin, with its appointments from officers.admin) gets its
+# export here: the export's coverage columns are compliance's, above the organisations app.
+admin.site.unregister(Organisation)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(officers_admin.OrganisationAdmin):
+    def get_export_resource_classes(self, request):
+        return [OrganisationResource]
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
 
 
 class ReadOnlyJobAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):

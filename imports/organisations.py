@@ -1,13 +1,64 @@
-"""The organisations dataset's export on the lead's page: OrganisationResource's columns (as the
-admin exports them, coverage included), read as plain values rather than through the resource's
-fields, which take most of the time on 25,000 rows. Its import is organisations.services.ods_import."""
+"""The organisations dataset's export: `OrganisationResource` for the admin's export screen (CSV or
+XLSX, with region, parent ICB, parent and successor as names and codes, and each organisation's
+coverage from compliance.coverage), and the same columns on the lead's export page, read as plain
+values rather than through the resource's fields, which take most of the time on 25,000 rows.
+Its import is organisations.services.ods_import."""
 
 from types import SimpleNamespace
 
 from django.utils import timezone
+from import_export import resources
+from import_export.fields import Field
 
+from compliance.coverage import with_coverage
 from organisations.models import Duty, Organisation, coverage_status
-from organisations.resources import OrganisationResource
+
+
+class OrganisationResource(resources.ModelResource):
+    kind = Field(attribute="kind", column_name="type")
+    status = Field(attribute="status", column_name="status", readonly=True)
+    region = Field(attribute="region__name", column_name="region")
+    parent_icb = Field(attribute="parent_icb__ods_code", column_name="parent ICB")
+    parent = Field(attribute="parent__ods_code", column_name="parent")
+    successor = Field(attribute="successor__ods_code", column_name="successor")
+    # Who answers for its officers and mailbox (compliance.coverage), export only.
+    mso_coverage = Field(attribute="mso_status", column_name="MSO coverage", readonly=True)
+    mdso_coverage = Field(attribute="mdso_status", column_name="MDSO coverage", readonly=True)
+    mailbox_coverage = Field(attribute="mailbox_status", column_name="generic mailbox coverage", readonly=True)
+
+    class Meta:
+        model = Organisation
+        name = "Organisations"
+        fields = (
+            "ods_code",
+            "name",
+            "kind",
+            "status",
+            "region",
+            "parent_icb",
+            "parent",
+            "opened_on",
+            "closed_on",
+            "successor",
+            "address",
+            "postcode",
+            "phone",
+            "ods_role_codes",
+            "generic_mailbox",
+            "board_director_name",
+            "board_director_email",
+            "mso_coverage",
+            "mdso_coverage",
+            "mailbox_coverage",
+        )
+        export_order = fields
+
+    def dehydrate_kind(self, organisation: Organisation) -> str:
+        return organisation.get_kind_display()
+
+    def filter_export(self, queryset, **kwargs):
+        return with_coverage(queryset.select_related("region", "parent_icb", "parent", "successor"))
+
 
 EXPORT_VALUES = (
     "ods_code",

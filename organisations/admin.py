@@ -12,7 +12,7 @@ from msonet.reports import ImportReport
 
 from . import expectations
 from .models import Cover, ExpectationOverride, KeyContact, Organisation, Region, TypeExpectation
-from .resources import ODS_IMPORT_RESOURCES, OdsCsvFormat, OrganisationResource, check_ods_upload
+from .resources import ODS_IMPORT_RESOURCES, OdsCsvFormat, check_ods_upload
 from .services import ods_summary_line
 
 
@@ -76,7 +76,8 @@ class OdsImportForm(ImportForm):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
-    """Organisations, with the ODS import (preview, then confirm) and CSV/XLSX export.
+    """Organisations, with the ODS import (preview, then confirm); imports.admin adds the CSV/XLSX
+    export (its coverage columns come from compliance, above this app).
 
     The import goes through `services.ods_import`, like `manage.py import_ods`; the export is written
     by msonet.spreadsheets (settings.EXPORT_FORMATS), like every admin's.
@@ -114,16 +115,13 @@ class OrganisationAdmin(ImportExportMixin, NationalLeadAdmin):
     def get_import_resource_classes(self, request):
         return ODS_IMPORT_RESOURCES
 
-    def get_export_resource_classes(self, request):
-        return [OrganisationResource]
-
     def has_import_permission(self, request):
         return is_active_national_lead(request) or request.user.has_perms(
             ["organisations.add_organisation", "organisations.change_organisation"]
         )
 
     def has_export_permission(self, request):
-        return self.has_view_permission(request)
+        return False  # until imports.admin adds the export
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)

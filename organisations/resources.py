@@ -1,7 +1,7 @@
 """django-import-export resources for the organisations admin.
 
-Export: `OrganisationResource` (CSV or XLSX), with region, parent ICB, parent and successor as names
-and codes (the lead's export page writes the same columns: imports.organisations).
+The export (with each organisation's coverage, which compliance measures) is the imports app's
+(imports.organisations.OrganisationResource, added to this admin by imports.admin).
 
 Import: the admin imports ODS files only, through the same service as `manage.py import_ods` and the
 lead's import page (`services.ods_import`), by the portal's one bridge to import-export
@@ -15,63 +15,14 @@ admin shows its report as its usual preview, line-numbered errors and confirm st
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from import_export import resources
 from import_export.fields import Field
 from import_export.formats.base_formats import Format
 
-from compliance.coverage import with_coverage
 from msonet import uploads
 from msonet.import_export import ReportResource, UploadFormat
 
-from .models import Organisation
 from .ods import KINDS, ImportKind, check_ods_file, read_csv
 from .services import ods_import
-
-
-class OrganisationResource(resources.ModelResource):
-    kind = Field(attribute="kind", column_name="type")
-    status = Field(attribute="status", column_name="status", readonly=True)
-    region = Field(attribute="region__name", column_name="region")
-    parent_icb = Field(attribute="parent_icb__ods_code", column_name="parent ICB")
-    parent = Field(attribute="parent__ods_code", column_name="parent")
-    successor = Field(attribute="successor__ods_code", column_name="successor")
-    # Who answers for its officers and mailbox (compliance.coverage), export only.
-    mso_coverage = Field(attribute="mso_status", column_name="MSO coverage", readonly=True)
-    mdso_coverage = Field(attribute="mdso_status", column_name="MDSO coverage", readonly=True)
-    mailbox_coverage = Field(attribute="mailbox_status", column_name="generic mailbox coverage", readonly=True)
-
-    class Meta:
-        model = Organisation
-        name = "Organisations"
-        fields = (
-            "ods_code",
-            "name",
-            "kind",
-            "status",
-            "region",
-            "parent_icb",
-            "parent",
-            "opened_on",
-            "closed_on",
-            "successor",
-            "address",
-            "postcode",
-            "phone",
-            "ods_role_codes",
-            "generic_mailbox",
-            "board_director_name",
-            "board_director_email",
-            "mso_coverage",
-            "mdso_coverage",
-            "mailbox_coverage",
-        )
-        export_order = fields
-
-    def dehydrate_kind(self, organisation: Organisation) -> str:
-        return organisation.get_kind_display()
-
-    def filter_export(self, queryset, **kwargs):
-        return with_coverage(queryset.select_related("region", "parent_icb", "parent", "successor"))
 
 
 def check_ods_upload(import_file) -> None:

@@ -12,11 +12,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from imports.organisations import OrganisationResource
 from msonet.spreadsheets import CSVFormat, XLSXFormat
 from networks.resources import MembershipResource
 from officers.resources import PeopleResource
 from organisations.models import Organisation
-from organisations.resources import OrganisationResource
 
 from .factories import AppointmentFactory, MembershipFactory, OrganisationFactory, PersonFactory
 from .factories.imports import ods_row

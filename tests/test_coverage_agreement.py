@@ -153,7 +153,7 @@ def _lead():
 
 def test_the_lead_s_organisation_exports_say_the_same(network_map):
     from imports import organisations as organisations_export
-    from organisations.resources import OrganisationResource
+    from imports.organisations import OrganisationResource
 
     headers = organisations_export.export_headers()
     rows = list(organisations_export.export_rows())

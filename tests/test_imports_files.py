@@ -201,9 +201,8 @@ def test_an_exported_people_file_imports_again_unchanged(client, world, file_for
 
 @pytest.mark.django_db
 def test_the_organisations_export_has_the_admin_resources_columns_and_values(world):
-    from imports.organisations import export_headers, export_rows
+    from imports.organisations import OrganisationResource, export_headers, export_rows
     from msonet.spreadsheets import safe_cell
-    from organisations.resources import OrganisationResource
 
     world.org_b.parent_icb = OrganisationFactory(ods_code="QOP", kind="icb", name="Greater Manchester ICB")
     world.org_b.closed_on = world.org_b.opened_on
