@@ -10,6 +10,7 @@ from access import scopes
 from audit.services import contact_views_record
 from meetings.active_members import active_member_ids, is_active_member
 from meetings.models import ExportLog
+from msonet import spreadsheets
 from networks.models import Membership, Network
 from officers.models import Appointment
 
@@ -17,10 +18,6 @@ from .forms import MembershipFilterForm
 from .membership import membership_export, membership_list, mso_coverage
 
 ORGANISATIONS_PER_PAGE = 50
-EXPORT_CONTENT_TYPES = {
-    ExportLog.Format.CSV: "text/csv; charset=utf-8",
-    ExportLog.Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 class NetworkListView(LoginRequiredMixin, ListView):
@@ -138,6 +135,6 @@ def membership_export_view(request, slug, file_format):
     content = membership_export(
         user=request.user, network=network, organisations=organisations, file_format=file_format
     )
-    response = HttpResponse(content, content_type=EXPORT_CONTENT_TYPES[file_format])
+    response = HttpResponse(content, content_type=spreadsheets.CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{network.slug}-membership.{file_format}"'
     return response

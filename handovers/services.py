@@ -102,7 +102,7 @@ def handover_start(
     `successor_id`, when the successor already has a person record, names them: their pending
     appointment to the same role at the organisation becomes the incoming side, or one is created
     (pending, from the leaving date). Without it, the successor is attached when their registration
-    is approved (officers.services.registration_approve).
+    is approved (registrations.services.registration_approve).
 
     Raises PermissionDenied for anyone else, ValidationError as handover_open does.
     """

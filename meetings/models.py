@@ -219,11 +219,6 @@ class ExportLog(models.Model):
         ATTENDANCE = "attendance", "Meeting attendance"
 
     # The content type of each format's download.
-    CONTENT_TYPES = {
-        Format.CSV: "text/csv; charset=utf-8",
-        Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
-
     content = models.CharField(max_length=20, choices=Content.choices, default=Content.MEMBERSHIP)
     meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="export_logs")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_logs")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from access import scopes
+from msonet import spreadsheets
 from networks.models import Network
 from officers.models import Appointment
 
@@ -328,7 +329,7 @@ def attendance_export_view(request, pk, file_format):
         raise Http404("No such export format.")
     meeting = _get_meeting_for_user(request.user, pk)
     content = attendance_export(user=request.user, meeting=meeting, file_format=file_format)
-    response = HttpResponse(content, content_type=ExportLog.CONTENT_TYPES[file_format])
+    response = HttpResponse(content, content_type=spreadsheets.CONTENT_TYPES[file_format])
     filename = f"attendance-{meeting.network.slug}-{meeting.held_on:%Y-%m-%d}-{meeting.pk}.{file_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -13,7 +13,7 @@ EARLIEST_DATE = datetime.date(1990, 1, 1)
 class DateInputWidget(forms.MultiWidget):
     """The NHS.UK date input: day, month and year boxes, posted as <name>_day, _month and _year.
 
-    Rendered by a template from its subwidgets (officers/registration_date_input.html), never by
+    Rendered by a template from its subwidgets (includes/date_input.html), never by
     Django's widget templates.
     """
 
