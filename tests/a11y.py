@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from .figures import figures
+from tests.figures import figures
 
 AXE_SCRIPT = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -8,8 +8,7 @@ from django.db import connections
 
 from networks.models import Membership, Network
 from officers.models import Appointment
-
-from .factories import (
+from tests.factories import (
     AppointmentFactory,
     MembershipFactory,
     NetworkFactory,

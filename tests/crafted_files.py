@@ -124,7 +124,7 @@ def plain_header():
 
 def good_rows(path: str, n: int = 2) -> list[list[str]]:
     """A few rows the path reads (the header first, except for the headerless ODS extract)."""
-    from .factories.imports import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, person_row  # needs Django set up
+    from tests.factories.files import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, person_row  # needs Django set up
 
     if path in ODS_PATHS:
         return [ods_line(f"RZZ{i:02d}", "Crafted Trust of Zoë") for i in range(n)]
@@ -220,7 +220,7 @@ def accepted_file(path: str, rows: int) -> tuple[str, bytes]:
     of about `rows` kilobytes)."""
     if path == "terms_of_reference":
         return "terms.pdf", b"%PDF-1.7\n" + b"0" * (rows * 1024) + b"\n%%EOF\n"
-    from .factories.imports import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, person_row
+    from tests.factories.files import MEMBERSHIP_HEADERS, PEOPLE_HEADERS, person_row
 
     if path in ODS_PATHS:
         lines = [ods_line(f"RY{i:05d}", f"Crafted Trust {i}") for i in range(rows)]

@@ -72,6 +72,8 @@ def main(path: str, files: list[str]) -> dict:
     from tests.crafted_files import MEETING_ID
     from tests.factories import (
         AppointmentFactory,
+        CommitteeFactory,
+        MeetingFactory,
         MembershipFactory,
         NetworkFactory,
         OrganisationFactory,
@@ -80,8 +82,6 @@ def main(path: str, files: list[str]) -> dict:
         TOTPAuthenticatorFactory,
         UserFactory,
     )
-    from tests.factories.meetings import MeetingFactory
-    from tests.factories.profile import CommitteeFactory
 
     register = (Organisation, Person, Appointment, Membership, Attendance, UnmatchedAttendee, ImportJob)
 

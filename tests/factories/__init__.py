@@ -1,17 +1,57 @@
-from .meetings import MeetingFactory
+"""One factory per model, each in the module of its app (tests/factories/<app>.py); all of them
+importable from here. Files to upload are built by tests/factories/files.py."""
+
+from .committees import CommitteeFactory, CommitteeMemberFactory
+from .compliance import FlagFactory
+from .emails import OutboundEmailFactory
+from .handovers import HandoverFactory
+from .imports import ImportJobFactory, ImportRowFactory
+from .meetings import AttendanceFactory, MeetingFactory, UnmatchedAttendeeFactory, WebinarFactory
 from .networks import MembershipFactory, NetworkFactory
-from .officers import AppointmentFactory, PersonFactory
-from .organisations import OrganisationFactory, RegionFactory
+from .officers import AppointmentFactory, ChangeRequestFactory, PersonFactory, TeamProposalFactory
+from .organisations import (
+    CoverFactory,
+    CoveringBodyFactory,
+    ExpectationOverrideFactory,
+    KeyContactFactory,
+    OrganisationFactory,
+    PharmacyCompanyFactory,
+    PharmacyFactory,
+    RegionFactory,
+)
+from .registrations import RegistrationRequestFactory
 from .users import TOTPAuthenticatorFactory, UserFactory
+from .workspace import ProgressFactory, seed_default_applicability
 
 __all__ = [
     "AppointmentFactory",
+    "AttendanceFactory",
+    "ChangeRequestFactory",
+    "CommitteeFactory",
+    "CommitteeMemberFactory",
+    "CoverFactory",
+    "CoveringBodyFactory",
+    "ExpectationOverrideFactory",
+    "FlagFactory",
+    "HandoverFactory",
+    "ImportJobFactory",
+    "ImportRowFactory",
+    "KeyContactFactory",
     "MeetingFactory",
     "MembershipFactory",
     "NetworkFactory",
     "OrganisationFactory",
+    "OutboundEmailFactory",
     "PersonFactory",
+    "PharmacyCompanyFactory",
+    "PharmacyFactory",
+    "ProgressFactory",
     "RegionFactory",
+    "RegistrationRequestFactory",
     "TOTPAuthenticatorFactory",
+    "TeamProposalFactory",
+    "UnmatchedAttendeeFactory",
     "UserFactory",
+    "WebinarFactory",
+    "seed_default_applicability",
 ]

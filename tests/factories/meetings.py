@@ -1,3 +1,6 @@
+"""Factories for the meetings app: meetings (national webinars as their own factory), attendance
+and the attendees an import could not match to a person."""
+
 import datetime
 
 import factory

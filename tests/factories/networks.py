@@ -1,3 +1,5 @@
+"""Factories for the networks app: networks (a specialised one by default) and their membership."""
+
 import datetime
 
 import factory

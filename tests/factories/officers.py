@@ -1,11 +1,16 @@
+"""Factories for the officers app: people, their appointments, their changes of details and the
+team members a named MSO proposes."""
+
 import datetime
 
 import factory
+from django.utils import timezone
 from faker import Faker
 
-from officers.models import Appointment, Person, Profession
+from officers.models import Appointment, ChangeRequest, Person, Profession, RequestStatus, TeamProposal
 
 from .organisations import OrganisationFactory
+from .users import UserFactory
 
 _faker = Faker("en_GB")
 
@@ -33,3 +38,30 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     role = Appointment.Role.MSO
     status = Appointment.Status.ACTIVE
     start_date = datetime.date(2024, 1, 8)
+
+
+class ChangeRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeRequest
+
+    person = factory.SubFactory(PersonFactory, user=factory.SubFactory(UserFactory))
+    requested_by = factory.LazyAttribute(lambda o: o.person.user)
+    changes = factory.LazyFunction(lambda: {"phone": {"old": "", "new": "020 7000 0000"}})
+    status = RequestStatus.SUBMITTED
+    reviewed_at = factory.LazyAttribute(lambda o: None if o.status == RequestStatus.SUBMITTED else timezone.now())
+    review_reason = factory.LazyAttribute(lambda o: "Not needed." if o.status == RequestStatus.REJECTED else "")
+
+
+class TeamProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TeamProposal
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Appointment.Role.TEAM_MEMBER
+    first_name = "Priya"
+    last_name = factory.Sequence(lambda n: f"Proposed{n}")
+    work_email = factory.Sequence(lambda n: f"proposed{n}@nhs.net")
+    job_title = "Lead Pharmacist"
+    profession = Profession.PHARMACIST
+    start_date = datetime.date(2026, 9, 1)
+    proposed_by = factory.SubFactory(UserFactory)

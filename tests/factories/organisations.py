@@ -1,8 +1,12 @@
+"""Factories for the organisations app: regions, organisations (a trust by default; pharmacy
+companies, pharmacies and covering bodies as their own factories), covers, exceptions to what a
+type is expected to name, and key contacts."""
+
 import datetime
 
 import factory
 
-from organisations.models import Cover, CoverRole, Duty, ExpectationOverride, Organisation, Region
+from organisations.models import Cover, CoverRole, Duty, ExpectationOverride, KeyContact, Organisation, Region
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -66,3 +70,13 @@ class ExpectationOverrideFactory(factory.django.DjangoModelFactory):
     duty = Duty.MSO
     expected = True
     reason = "The organisation chose to name its own MSO."
+
+
+class KeyContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyContact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = KeyContact.Role.CHIEF_PHARMACIST
+    name = factory.Sequence(lambda n: f"Key Contact {n}")
+    email = factory.Sequence(lambda n: f"contact{n}@nhs.net")

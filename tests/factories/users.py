@@ -1,3 +1,5 @@
+"""Factories for the users app: accounts, and the authenticator app a user signs in with (allauth's)."""
+
 import factory
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import generate_totp_secret

@@ -1,15 +1,12 @@
-import datetime
+"""Factories for the workspace app: an item of the getting-started checklist done, and the items
+not applicable to each role as the data migration seeds them."""
 
 import factory
 from django.utils import timezone
 
-from meetings.models import Attendance, Meeting
-from organisations.models import KeyContact
 from workspace.models import Item, Progress
 
-from .meetings import MeetingFactory
-from .officers import AppointmentFactory, PersonFactory
-from .organisations import OrganisationFactory
+from .officers import AppointmentFactory
 
 
 class ProgressFactory(factory.django.DjangoModelFactory):
@@ -19,30 +16,6 @@ class ProgressFactory(factory.django.DjangoModelFactory):
     appointment = factory.SubFactory(AppointmentFactory)
     item = Item.KEY_CONTACTS
     done_at = factory.LazyFunction(timezone.now)
-
-
-class KeyContactFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = KeyContact
-
-    organisation = factory.SubFactory(OrganisationFactory)
-    role = KeyContact.Role.CHIEF_PHARMACIST
-    name = "Priya Shah"
-    email = factory.Sequence(lambda n: f"contact{n}@nhs.net")
-
-
-class NationalWebinarFactory(MeetingFactory):
-    kind = Meeting.Kind.NATIONAL_WEBINAR
-    title = "National MSO webinar"
-    held_on = datetime.date(2026, 10, 14)
-
-
-class AttendanceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Attendance
-
-    meeting = factory.SubFactory(NationalWebinarFactory)
-    person = factory.SubFactory(PersonFactory)
 
 
 def seed_default_applicability() -> None:

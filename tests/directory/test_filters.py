@@ -1,0 +1,103 @@
+"""The organisation directory's filters behind the dashboard's figures: named officers, committee,
+MHRA registration and no region; an unknown value is reported and left out; the number of queries
+does not grow with the data."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from officers.models import Appointment
+from tests.factories import AppointmentFactory, CommitteeFactory, OrganisationFactory
+
+DIRECTORY = reverse("directory:organisations")
+# As tests/directory/test_queries.py: session, user, two-factor check, the count, the header's navigation
+# (chaired networks, person record), the regions of the filter, the page and its named officers.
+DIRECTORY_QUERIES = 9
+
+
+@pytest.fixture
+def coverage(world):
+    """Besides the world's RAL and R0A (each a named MSO not registered with the MHRA, nothing
+    else): a trust with everything, one with only an ended MSO and a pending MDSO, and a trust with
+    no region (outside England: never expected, never counted) and a committee."""
+    world.full = OrganisationFactory(ods_code="RF1", region=world.london)
+    AppointmentFactory(organisation=world.full, mhra_registered_on=datetime.date(2025, 1, 6))
+    AppointmentFactory(organisation=world.full, role=Appointment.Role.MDSO)
+    CommitteeFactory(organisation=world.full)
+    world.gap = OrganisationFactory(ods_code="RG1", region=world.london)
+    AppointmentFactory(organisation=world.gap, status=Appointment.Status.ENDED, end_date=datetime.date(2025, 12, 31))
+    AppointmentFactory(organisation=world.gap, role=Appointment.Role.MDSO, status=Appointment.Status.PENDING)
+    world.nowhere = OrganisationFactory(ods_code="RN1", region=None)
+    CommitteeFactory(organisation=world.nowhere)
+    return world
+
+
+def codes(client, **params) -> set[str]:
+    response = client.get(DIRECTORY, params)
+    assert response.status_code == 200
+    return {organisation.ods_code for organisation in response.context["organisations"]}
+
+
+@pytest.mark.parametrize(
+    ("show", "expected"),
+    [
+        ("mso", {"RAL", "R0A", "RF1"}),
+        ("no_mso", {"RG1"}),
+        ("mdso", {"RF1"}),
+        ("no_mdso", {"RAL", "R0A", "RG1"}),
+        ("committee", {"RF1"}),
+        ("no_committee", {"RAL", "R0A", "RG1"}),
+        ("mso_mhra", {"RF1"}),
+        ("mso_not_mhra", {"RAL", "R0A", "RG1"}),
+        ("mso_expected", {"RAL", "R0A", "RF1", "RG1"}),
+        ("outside_england", {"RN1"}),
+    ],
+)
+def test_directory_filters_by_named_officers_committee_and_mhra_registration(client, coverage, show, expected):
+    client.force_login(coverage.no_role)
+    assert codes(client, show=show) == expected
+
+
+def test_directory_filters_organisations_with_no_region(client, coverage):
+    client.force_login(coverage.no_role)
+    assert codes(client, region="none") == {"RN1"}
+    assert codes(client, region="Y56", show="no_mso") == {"RG1"}
+
+
+def test_directory_filters_combine_with_closed_organisations_which_are_never_expected(client, coverage):
+    OrganisationFactory(ods_code="RC1", region=coverage.london, closed_on=datetime.date(2024, 3, 31))
+    OrganisationFactory(ods_code="RC2", region=None, closed_on=datetime.date(2024, 3, 31))
+    client.force_login(coverage.no_role)
+    assert codes(client, region="Y56", show="no_mso", include_closed="on") == {"RG1"}
+    assert codes(client, region="none", show="outside_england") == {"RN1"}
+    assert codes(client, region="none", show="outside_england", include_closed="on") == {"RN1", "RC2"}
+
+
+def test_directory_reports_an_unknown_filter_and_leaves_it_out(client, coverage):
+    client.force_login(coverage.no_role)
+    response = client.get(DIRECTORY, {"show": "everything"})
+    assert b"nhsuk-error-summary" in response.content
+    assert len(response.context["organisations"]) == 5
+
+
+def test_directory_offers_the_filters(client, coverage):
+    client.force_login(coverage.no_role)
+    content = client.get(DIRECTORY).content.decode()
+    assert '<option value="no_mso">Missing an MSO (expected, none named or covering)</option>' in content
+    assert '<option value="outside_england">Outside England (not counted)</option>' in content
+    assert '<option value="none">No region recorded</option>' in content
+
+
+def test_filtered_directory_queries_do_not_grow_with_the_data(client, coverage, django_assert_max_num_queries):
+    client.force_login(coverage.lead)
+    params = {"region": "Y56", "show": "no_committee"}
+    with django_assert_max_num_queries(DIRECTORY_QUERIES):
+        client.get(DIRECTORY, params)
+    for index in range(30):
+        organisation = OrganisationFactory(ods_code=f"RM{index:02d}", region=coverage.london)
+        AppointmentFactory(organisation=organisation)
+        AppointmentFactory(organisation=organisation, role=Appointment.Role.MDSO)
+    with django_assert_max_num_queries(DIRECTORY_QUERIES):
+        response = client.get(DIRECTORY, params)
+    assert response.context["paginator"].count == 2 + 30
