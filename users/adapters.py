@@ -7,6 +7,8 @@ from django.utils.html import strip_tags
 
 from emails.services import RenderedEmail, email_queue_rendered
 
+from .services import session_confirmed_recently
+
 
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
@@ -17,6 +19,26 @@ class AccountAdapter(DefaultAccountAdapter):
             "Wait 15 minutes and try again, or reset your password to sign in now."
         ),
     }
+
+    # Setting up an authenticator app makes its recovery codes at once, and the page the user goes to
+    # next shows them: one banner says so, not a second one about the codes.
+    FOLDED_MESSAGES = {"mfa/messages/recovery_codes_generated.txt": "mfa/messages/totp_activated.txt"}
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        added = request.__dict__.setdefault("_msonet_messages_added", set())
+        if message_template and self.FOLDED_MESSAGES.get(message_template) in added:
+            return
+        added.add(message_template)
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks for the password again before a sensitive change (the email address, the
+        password, two-factor authentication) unless it was entered again in the last few minutes;
+        a sign-in in those minutes counts too, so a lead or chair setting up their authenticator
+        app straight after their first sign-in is not asked twice."""
+        if self.request is not None and hasattr(self.request, "session") and session_confirmed_recently(self.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def send_mail(self, template_prefix, email, context):
         """Account emails (confirm your address, reset your password) go through the outbox like

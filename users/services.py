@@ -35,6 +35,7 @@ def email_confirmation_resend(*, request: HttpRequest, email: str) -> bool:
 
 SIGNED_IN_AT_SESSION_KEY = "msonet_signed_in_at"
 LAST_SEEN_SESSION_KEY = "msonet_last_seen"
+PASSWORD_ENTERED_AT_SESSION_KEY = "msonet_password_entered_at"
 # The last-used time in the session is written at most this often, so that an ordinary request
 # does not write the session; the idle timeout is exact to within this many seconds.
 LAST_SEEN_RESOLUTION = 60
@@ -56,6 +57,30 @@ def session_sign_in_record(*, request: HttpRequest, user: User) -> None:
     UserSession.objects.filter(user=user, signed_in_at__lt=cutoff).delete()
     UserSession.objects.update_or_create(
         session_key=request.session.session_key, defaults={"user": user, "signed_in_at": timezone.now()}
+    )
+
+
+def session_password_entered(*, request: HttpRequest) -> None:
+    """Notes that the account's password was entered in this session, now (at sign-in or when
+    allauth asks for it again)."""
+    request.session[PASSWORD_ENTERED_AT_SESSION_KEY] = time.time()
+
+
+def session_confirmed_recently(request: HttpRequest) -> bool:
+    """Whether this session signed in with the account's password (and its authenticator app, which
+    allauth asks for before the sign-in completes) within ACCOUNT_REAUTHENTICATION_TIMEOUT. Such a
+    sign-in has just confirmed who the user is, so turning two-factor authentication on straight
+    after it does not ask for the password again. A sign-in without the password (from the link
+    that confirms an email address) does not count."""
+    now = time.time()
+    window = settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+    signed_in_at = request.session.get(SIGNED_IN_AT_SESSION_KEY)
+    password_at = request.session.get(PASSWORD_ENTERED_AT_SESSION_KEY)
+    return (
+        signed_in_at is not None
+        and password_at is not None
+        and now - signed_in_at < window
+        and now - password_at < window
     )
 
 

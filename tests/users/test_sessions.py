@@ -225,10 +225,29 @@ def test_other_admin_changes_to_a_user_leave_their_sessions_alone(client, world)
 # Recent re-authentication for the email address and two-factor authentication
 
 
+def test_signing_in_with_the_password_counts_as_entering_it_again_for_five_minutes(client, db):
+    user = confirmed_user("old.address@nhs.net")
+    with time_machine.travel(START, tick=False) as traveller:
+        sign_in(client, user)
+
+        # Straight after signing in, a change allauth guards goes ahead without the password again...
+        response = client.post(reverse("account_email"), {"action_add": "", "email": "new.address@nhs.net"})
+        assert not response.url.startswith(reverse("account_reauthenticate"))
+        assert EmailAddress.objects.filter(user=user, email="new.address@nhs.net", verified=False).exists()
+
+        # ...but not once five minutes have passed.
+        traveller.shift(datetime.timedelta(minutes=6))
+        client.get(HOME)  # still signed in, within the idle timeout
+        response = client.post(reverse("account_email"), {"action_remove": "", "email": "new.address@nhs.net"})
+        assert response.url.startswith(reverse("account_reauthenticate"))
+        assert EmailAddress.objects.filter(email="new.address@nhs.net").exists()
+
+
 def test_adding_an_email_address_needs_the_password_again(client, db):
     user = confirmed_user("old.address@nhs.net")
     with time_machine.travel(START, tick=False) as traveller:
         sign_in(client, user)
+        traveller.shift(datetime.timedelta(minutes=6))
 
         response = client.post(reverse("account_email"), {"action_add": "", "email": "new.address@nhs.net"})
 
@@ -252,9 +271,11 @@ def test_adding_an_email_address_needs_the_password_again(client, db):
 def test_making_another_address_primary_needs_the_password_again(client, db):
     user = confirmed_user("old.address@nhs.net")
     EmailAddress.objects.create(user=user, email="second.address@nhs.net", verified=True, primary=False)
-    sign_in(client, user)
+    with time_machine.travel(START, tick=False) as traveller:
+        sign_in(client, user)
+        traveller.shift(datetime.timedelta(minutes=6))
 
-    response = client.post(reverse("account_email"), {"action_primary": "", "email": "second.address@nhs.net"})
+        response = client.post(reverse("account_email"), {"action_primary": "", "email": "second.address@nhs.net"})
 
     assert response.url.startswith(reverse("account_reauthenticate"))
     user.refresh_from_db()
