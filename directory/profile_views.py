@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.generic import DetailView
@@ -16,6 +17,8 @@ from access import scopes
 from audit.services import contact_views_record
 from compliance.coverage import organisation_coverage, with_coverage
 from compliance.models import Flag
+from handovers.models import Handover
+from handovers.services import handover_can_start
 from networks.models import Network
 from officers.models import TeamProposal
 from officers.team import team_proposal_submit
@@ -60,9 +63,23 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
         contact_views_record(
             viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
         )
+        # The unfinished handovers of the organisation's roles (here, or at its successor when it has
+        # closed) that the user may see. Those who may start one (the holder, the national lead) see
+        # every handover of the role, so the links below are never offered while one is in progress.
+        open_handovers = list(
+            Handover.objects.visible_to(user)
+            .unfinished()
+            .filter(Q(organisation=organisation) | Q(outgoing_appointment__organisation=organisation))
+            .select_related("organisation", "outgoing_appointment__person", "incoming_appointment__person")
+            .order_by("leaving_date", "pk")
+        )
+        in_progress = {handover.outgoing_appointment_id for handover in open_handovers}
         return super().get_context_data(
             appointments=appointments,
             named_appointments=named,
+            open_handovers=open_handovers,
+            handover_starts=[a for a in named if handover_can_start(user, a, in_progress=a.pk in in_progress)],
+            today=timezone.localdate(),
             team_appointments=[a for a in appointments if not a.is_named],
             coverage=organisation_coverage(organisation, timezone.localdate()),
             contact_visible=contact_visible,

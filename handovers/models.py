@@ -164,13 +164,45 @@ class Handover(models.Model):
         """Tick and untick the checklist: the outgoing and incoming officers and the national lead."""
         return not self.is_completed and self.is_involved(user)
 
-    def can_complete(self, user) -> bool:
-        """The national lead; the outgoing officer once a successor is attached."""
-        if self.is_completed:
+    def is_completer(self, user) -> bool:
+        """Who completes a handover: the national lead; the outgoing officer once a successor is attached."""
+        if not user.is_authenticated:
             return False
         if user.is_national_lead:
             return True
         return self.incoming_appointment_id is not None and user.pk == self.outgoing_appointment.person.user_id
+
+    def completion_problems(self) -> list[str]:
+        """What is left undone: the checklist items not ticked, and no successor named."""
+        problems = []
+        unticked = self.unticked_items()
+        if unticked:
+            problems.append("these checklist items are not ticked: " + "; ".join(unticked))
+        if self.incoming_appointment_id is None:
+            problems.append("no successor is named, so the role will be left vacant")
+        return problems
+
+    def can_complete(self, user, day: datetime.date | None = None) -> bool:
+        """Whether `user` may complete the handover on `day` (today): the one rule of the "Complete
+        the handover" button and of handovers.services.handover_complete.
+
+        Not before the leaving date, and only by a completer (`is_completer`): the national lead,
+        who may complete with items undone by giving the reason; the outgoing officer, once nothing
+        is left undone.
+        """
+        if self.is_completed or not self.is_completer(user):
+            return False
+        if (day or timezone.localdate()) < self.leaving_date:
+            return False
+        return user.is_national_lead or not self.completion_problems()
+
+    def completable_from(self, user, day: datetime.date | None = None) -> datetime.date | None:
+        """The leaving date, when `user` may not complete the handover on `day` (today) only because
+        that date has not come; None otherwise."""
+        day = day or timezone.localdate()
+        if day < self.leaving_date and self.can_complete(user, self.leaving_date):
+            return self.leaving_date
+        return None
 
 
 class HandoverChecklistItem(models.Model):

@@ -31,11 +31,33 @@ def _name(user) -> str:
     return user.get_full_name() if user is not None else "the system"
 
 
-def handover_can_start(user: User, appointment: Appointment) -> bool:
-    """The holder of an active named appointment, and the national lead, may hand it over."""
-    if not user.is_authenticated or not appointment.is_named or appointment.status != Appointment.Status.ACTIVE:
-        return False
-    return user.is_national_lead or (user.pk is not None and appointment.person.user_id == user.pk)
+def handover_start_refusal(
+    user: User, appointment: Appointment, *, in_progress: bool
+) -> PermissionDenied | ValidationError | None:
+    """Why `user` may not start the handover of `appointment`, or None when they may: the one rule of
+    the "Start a handover" links and of handover_start.
+
+    The holder of an active named appointment, and the national lead, may hand it over
+    (PermissionDenied for anyone else), while no handover of it is in progress (`in_progress`, as
+    the caller found it: ValidationError).
+    """
+    if not (
+        user.is_authenticated
+        and appointment.is_named
+        and appointment.status == Appointment.Status.ACTIVE
+        and (user.is_national_lead or (user.pk is not None and appointment.person.user_id == user.pk))
+    ):
+        return PermissionDenied("Only the officer who holds this role, or the national lead, can hand it over.")
+    if in_progress:
+        return ValidationError(
+            f"A handover of {appointment.person.full_name}'s role is already in progress.", code="handover_in_progress"
+        )
+    return None
+
+
+def handover_can_start(user: User, appointment: Appointment, *, in_progress: bool) -> bool:
+    """Whether `user` may start the handover of `appointment` now (handover_start_refusal)."""
+    return handover_start_refusal(user, appointment, in_progress=in_progress) is None
 
 
 def handover_open(
@@ -104,24 +126,33 @@ def handover_start(
     (pending, from the leaving date). Without it, the successor is attached when their registration
     is approved (registrations.services.registration_approve).
 
-    Raises PermissionDenied for anyone else, ValidationError as handover_open does.
+    When it commits, the successor (when named), the chairs of the organisation's regional network
+    and the national leads (but the one who started it) are each emailed once.
+
+    Raises what handover_start_refusal gives (PermissionDenied for anyone but the holder or the
+    lead, ValidationError when a handover of the role is in progress), and ValidationError as
+    handover_open does.
     """
     with transaction.atomic():
         outgoing = (
             Appointment.objects.select_for_update(of=("self",))
-            .select_related("person", "organisation")
+            .select_related("person", "organisation__region")
             .get(pk=appointment_id)
         )
-        if not handover_can_start(started_by, outgoing):
-            raise PermissionDenied("Only the officer who holds this role, or the national lead, can hand it over.")
+        in_progress = Handover.objects.unfinished().filter(outgoing_appointment=outgoing).exists()
+        refusal = handover_start_refusal(started_by, outgoing, in_progress=in_progress)
+        if refusal is not None:
+            raise refusal
         incoming = None
         if successor_id is not None:
             incoming = _successor_appointment(
                 outgoing, successor_id=successor_id, start_date=leaving_date, user=started_by
             )
-        return handover_open(
+        handover = handover_open(
             outgoing=outgoing, incoming=incoming, leaving_date=leaving_date, due_date=due_date, started_by=started_by
         )
+        _email_started(handover, started_by=started_by)
+    return handover
 
 
 def _successor_appointment(
@@ -218,29 +249,12 @@ def handover_complete(*, handover_id: int, user: User, reason: str = "") -> Hand
     with transaction.atomic():
         handover = _locked_handover(handover_id)
         _refuse_if_completed(handover)
-        if not handover.can_complete(user):
-            raise PermissionDenied(
-                "Only the national lead, or the outgoing officer once their successor is named, can complete "
-                "this handover."
-            )
         today = timezone.localdate()
-        if handover.leaving_date > today:
-            raise ValidationError(
-                f"The handover can be completed from the leaving date, {handover.leaving_date:%-d %B %Y}.",
-                code="before_leaving_date",
-            )
-        problems = []
-        unticked = handover.unticked_items()
-        if unticked:
-            problems.append("these checklist items are not ticked: " + "; ".join(unticked))
-        if handover.incoming_appointment is None:
-            problems.append("no successor is named, so the role will be left vacant")
-        if problems and not (user.is_national_lead and reason):
-            who = "give the reason to complete it anyway" if user.is_national_lead else "ask the national lead"
-            raise ValidationError(
-                f"The handover cannot be completed yet: {' and '.join(problems)}. Finish these, or {who}.",
-                code="incomplete",
-            )
+        if not handover.can_complete(user, today):
+            raise _completion_refusal(handover, user, today)
+        problems = handover.completion_problems()
+        if problems and not reason:  # the national lead, who may complete it giving the reason
+            raise _incomplete(problems, "give the reason to complete it anyway")
         completed_by = f"Handover completed by {_name(user)}"
         _end_outgoing(handover, user=user, reason=completed_by)
         if handover.incoming_appointment is not None:
@@ -253,6 +267,27 @@ def handover_complete(*, handover_id: int, user: User, reason: str = "") -> Hand
         handover.save(update_fields=["status", "completed_at", "completed_by", "completion_note"])
         _email_completed(handover)
     return handover
+
+
+def _completion_refusal(handover: Handover, user: User, day: datetime.date) -> PermissionDenied | ValidationError:
+    """Why Handover.can_complete refused `user` on `day`, in words for the page."""
+    if not handover.is_completer(user):
+        return PermissionDenied(
+            "Only the national lead, or the outgoing officer once their successor is named, can complete this handover."
+        )
+    if day < handover.leaving_date:
+        return ValidationError(
+            f"You can complete this handover from {handover.leaving_date:%-d %B %Y}, the leaving date.",
+            code="before_leaving_date",
+        )
+    return _incomplete(handover.completion_problems(), "ask the national lead")
+
+
+def _incomplete(problems: list[str], otherwise: str) -> ValidationError:
+    return ValidationError(
+        f"The handover cannot be completed yet: {' and '.join(problems)}. Finish these, or {otherwise}.",
+        code="incomplete",
+    )
 
 
 def _end_outgoing(handover: Handover, *, user: User, reason: str) -> None:
@@ -303,6 +338,43 @@ def _regional_chairs(handover: Handover) -> list[Person]:
         .filter(network__kind=Network.Kind.REGIONAL, network__region_id=handover.organisation.region_id)
     )
     return [membership.person for membership in chairs.select_related("person", "network")]
+
+
+def _email_started(handover: Handover, *, started_by: User) -> None:
+    """Tell the successor (when named), the chairs of the organisation's regional network and the
+    national leads that the handover has started: one email each, sent when the transaction commits.
+    No address gets two of them; the outgoing officer, and the chair or lead who started it, get none."""
+    outgoing = handover.outgoing_appointment.person
+    incoming = handover.incoming_appointment.person if handover.incoming_appointment else None
+    context = {
+        "handover": handover,
+        "organisation": handover.organisation,
+        "role": handover.outgoing_appointment.get_role_display(),
+        "outgoing": outgoing,
+        "incoming": incoming,
+        "url": site_url(handover.get_absolute_url()),
+    }
+    told = {outgoing.work_email.lower()}
+
+    def tell(address: str, template: str, key: str, **extra) -> None:
+        if not address or address.lower() in told:
+            return
+        told.add(address.lower())
+        email_queue(
+            to=[address],
+            template=template,
+            context={**context, **extra},
+            dedupe_key=f"handover-{handover.pk}-started-{key}",
+        )
+
+    if incoming is not None:
+        tell(incoming.work_email, "handover_started_successor", f"successor-{incoming.pk}", person=incoming)
+    told.add(started_by.email.lower())
+    for chair in _regional_chairs(handover):
+        if chair.user_id != started_by.pk:
+            tell(chair.work_email, "handover_started_chair", f"chair-{chair.pk}", chair=chair)
+    for lead in User.objects.filter(is_active=True, is_national_lead=True).exclude(pk=started_by.pk).order_by("email"):
+        tell(lead.email, "handover_started_lead", f"lead-{lead.pk}", lead=lead)
 
 
 def _email_completed(handover: Handover) -> None:

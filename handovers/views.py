@@ -11,7 +11,7 @@ from officers.models import Appointment
 
 from .forms import ChecklistItemForm, HandoverCompleteForm, HandoverStartForm
 from .models import Handover
-from .services import handover_can_start, handover_complete, handover_start, handover_tick, handover_untick
+from .services import handover_complete, handover_start, handover_start_refusal, handover_tick, handover_untick
 
 HANDOVERS_PER_PAGE = 50
 
@@ -58,6 +58,7 @@ def handover_list(request):
 @login_required
 def handover_detail(request, pk):
     handover = _get_handover_for_user(request.user, pk)
+    today = timezone.localdate()
     return render(
         request,
         "handovers/detail.html",
@@ -65,7 +66,9 @@ def handover_detail(request, pk):
             "handover": handover,
             "rows": handover.checklist_rows(),
             "can_change": handover.can_change(request.user),
-            "can_complete": handover.can_complete(request.user),
+            "can_complete": handover.can_complete(request.user, today),
+            "completable_from": handover.completable_from(request.user, today),
+            "before_leaving_date": today < handover.leaving_date,
             "complete_form": HandoverCompleteForm(),
             "is_lapsed": handover.is_lapsed(),
             "is_due_soon": handover.is_due_soon(),
@@ -79,10 +82,11 @@ def handover_start_view(request, appointment_pk):
     """The outgoing officer (or the national lead) starts the handover of a named appointment; 404 for
     anyone else, as for an appointment that does not exist."""
     appointment = get_object_or_404(Appointment.objects.select_related("person", "organisation"), pk=appointment_pk)
-    if not handover_can_start(request.user, appointment):
-        raise Http404("No such role to hand over.")
     unfinished = Handover.objects.unfinished().filter(outgoing_appointment=appointment).first()
-    if unfinished is not None:
+    refusal = handover_start_refusal(request.user, appointment, in_progress=unfinished is not None)
+    if isinstance(refusal, PermissionDenied):
+        raise Http404("No such role to hand over.")
+    if refusal is not None:
         messages.warning(request, "A handover of this role is already in progress.")
         return redirect(unfinished)
     form = HandoverStartForm(request.POST or None, appointment=appointment)
@@ -92,7 +96,12 @@ def handover_start_view(request, appointment_pk):
         except ValidationError as error:
             form.add_error(None, " ".join(error.messages))
         else:
-            messages.success(request, f"Handover started. It is due by {handover.due_date:%-d %B %Y}.")
+            told = "the successor, " if handover.incoming_appointment_id else ""
+            messages.success(
+                request,
+                f"Handover started. It is due by {handover.due_date:%-d %B %Y}. We have emailed {told}the regional "
+                "network's chairs and the national MSO team.",
+            )
             return redirect(handover)
     return render(
         request,

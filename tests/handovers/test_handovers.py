@@ -181,7 +181,8 @@ def test_complete_emails_outgoing_incoming_and_regional_chair(world, successor, 
     handover = with_successor(world, successor)
     tick_all(handover, world.mso)
     handover_complete(handover_id=handover.pk, user=world.lead)
-    recipients = sorted(address for email in OutboundEmail.objects.all() for address in email.to)
+    completed = OutboundEmail.objects.filter(template__startswith="handover_completed")
+    recipients = sorted(address for email in completed for address in email.to)
     assert recipients == sorted(["mso.a@nhs.net", "priya.shah@nhs.net", "chair.a@nhs.net"])
 
 
@@ -213,7 +214,7 @@ def test_complete_refuses_unticked_items_without_a_reason(world, successor):
     successor.refresh_from_db()
     assert handover.status == Handover.Status.OPEN
     assert successor.status == Appointment.Status.PENDING
-    assert not OutboundEmail.objects.exists()
+    assert not OutboundEmail.objects.filter(template__startswith="handover_completed").exists()
 
 
 def test_lead_with_a_reason_completes_with_unticked_items(world, successor):
@@ -247,7 +248,7 @@ def test_second_completion_says_already_completed(world, successor):
 
 def test_complete_is_refused_before_the_leaving_date(world, successor):
     handover = start(world, leaving_date=TODAY + datetime.timedelta(days=3))
-    with pytest.raises(ValidationError, match="from the leaving date"):
+    with pytest.raises(ValidationError, match="You can complete this handover from 5 March 2026, the leaving date"):
         handover_complete(handover_id=handover.pk, user=world.lead, reason="Early")
 
 
