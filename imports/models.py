@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from msonet.reports import import_button_text
+
 
 class Dataset(models.TextChoices):
     ORGANISATIONS = "organisations", "Organisations"
@@ -110,6 +112,11 @@ class ImportJob(models.Model):
     @property
     def can_confirm(self) -> bool:
         return self.status == self.Status.READY
+
+    @property
+    def confirm_text(self) -> str:
+        """The confirm button's words ("Import 2 new and 1 changed rows"); "" when it writes nothing."""
+        return import_button_text(new=self.new_count, changed=self.changed_count)
 
     @property
     def can_cancel(self) -> bool:

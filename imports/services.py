@@ -370,8 +370,9 @@ ROW_COLUMNS = ("job_id", "kind", "line", "key", "description", "changes", "colum
 
 
 def _store_report(job: ImportJob, report: ImportReport, *, keep_preview: bool = False) -> None:
-    """Replace the job's rows with the report's: its errors, or its new and changed rows. With
-    `keep_preview`, the rows of the check are kept when the import did what the check said."""
+    """Replace the job's rows with the report's: its errors, and its new and changed rows (those
+    without an error, as they would be written). With `keep_preview`, the rows of the check are kept
+    when the import did what the check said."""
     same_as_preview = (report.new, report.changed, report.unchanged, report.error_rows) == (
         job.new_count,
         job.changed_count,
@@ -380,16 +381,14 @@ def _store_report(job: ImportJob, report: ImportReport, *, keep_preview: bool = 
     )
     if not (keep_preview and not report.errors and same_as_preview):
         job.rows.all().delete()
-        if report.errors:
-            rows = [
-                (job.pk, ImportRow.Kind.ERROR, error.line, "", "", [], error.column, error.message)
-                for error in report.errors
-            ]
-        else:
-            rows = [
-                (job.pk, p.kind, p.line, p.key[:300], p.description, [list(c) for c in p.changes], "", "")
-                for p in report.rows
-            ]
+        rows = [
+            (job.pk, ImportRow.Kind.ERROR, error.line, "", "", [], error.column, error.message)
+            for error in report.errors
+        ]
+        rows.extend(
+            (job.pk, p.kind, p.line, p.key[:300], p.description, [list(c) for c in p.changes], "", "")
+            for p in report.rows
+        )
         _insert_rows(rows)
     job.new_count = report.new
     job.changed_count = report.changed

@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from msonet.reports import import_button_text
 from networks.models import Membership
 from officers.models import Person
 
@@ -60,6 +61,12 @@ class ImportPlan:
     @property
     def changes_anything(self) -> bool:
         return bool(self.to_record or self.unmatched)
+
+    @property
+    def confirm_text(self) -> str:
+        """The confirm button's words, as every import page says them: each attendance to record and
+        each unmatched attendee to list is a new row."""
+        return import_button_text(new=len(self.to_record) + len(self.unmatched), changed=0)
 
     def summary(self) -> str:
         return (

@@ -111,8 +111,10 @@ class UploadXLSX(_TableFormat, XLSX):
 
 def result_from_report(report: ImportReport) -> Result:
     """import-export's Result for an import's report: its errors by line (the first
-    uploads.ERRORS_LISTED lines, then how many more), or its new and changed rows and its counts.
-    The report itself is `result.report`."""
+    uploads.ERRORS_LISTED lines, then how many more), or its new and changed rows; its counts (of
+    the rows without an error, when there are errors) either way. The report itself is
+    `result.report`, which the admin's import page (templates/admin/import_export/import.html) shows
+    the counts and the confirm button's words from."""
     result = Result()
     result.diff_headers = list(DIFF_HEADERS)
     result.report = report
@@ -128,13 +130,12 @@ def result_from_report(report: ImportReport) -> Result:
         result.append_invalid_row(line, row, ValidationError(dict(errors)))
     if len(errors_by_line) > uploads.ERRORS_LISTED:
         result.append_base_error(Error(ValueError(uploads.more_errors(len(errors_by_line)))))
-    if report.errors:
-        return result
-    for row in report.rows:
-        row_result = RowResult()
-        row_result.import_type = RowResult.IMPORT_TYPE_UPDATE if row.kind == CHANGED else RowResult.IMPORT_TYPE_NEW
-        row_result.diff = [row.line, row.key, row.description, row.changes_text()]
-        result.append_row_result(row_result)
+    if not report.errors:
+        for row in report.rows:
+            row_result = RowResult()
+            row_result.import_type = RowResult.IMPORT_TYPE_UPDATE if row.kind == CHANGED else RowResult.IMPORT_TYPE_NEW
+            row_result.diff = [row.line, row.key, row.description, row.changes_text()]
+            result.append_row_result(row_result)
     result.totals[RowResult.IMPORT_TYPE_NEW] = report.new
     result.totals[RowResult.IMPORT_TYPE_UPDATE] = report.changed
     result.totals[RowResult.IMPORT_TYPE_SKIP] = report.unchanged

@@ -4,8 +4,10 @@ A file is read as rows, each with its line in the file (a `Row`: its values, and
 read, if it could not). An import checks every row and returns an `ImportReport`: how many rows are
 new, changed and unchanged; each new or changed row (a `Row` again, now saying what importing it
 does: NEW or CHANGED, the record's key, a few words about it, and each field's label, value before
-and value after); every error (`RowError`) with its line and column; warnings and notes. A report
-with any error means nothing was written.
+and value after); every error (`RowError`) with its line and column; warnings and notes. Every row
+is checked in full, whatever errors other rows (or its other cells) have: the report lists every
+error of every row at once, and counts (and lists) what the rows without an error would write beside
+them. A report with any error means nothing was written.
 
 Every import speaks it: the ODS import (organisations.services.ods_import), the people and
 appointments import (officers.imports) and the network memberships import (networks.imports). The
@@ -91,15 +93,30 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def lines_with_errors(self) -> set[int | None]:
+        return {error.line for error in self.errors}
+
+    @property
+    def confirm_text(self) -> str:
+        return import_button_text(new=self.new, changed=self.changed)
+
     def refuse(self, message: str) -> "ImportReport":
         """The whole file is refused, for `message`: nothing was read or written."""
         self.errors.append(RowError(None, "", message))
         return self
 
-    def discard(self) -> None:
-        """A report with errors counts and lists nothing as done."""
-        self.rows.clear()
-        self.new = self.changed = self.unchanged = self.closed = 0
+    def count(self, row: Row) -> None:
+        """Count a checked row without an error: new, changed (both listed in `rows`), or unchanged
+        (a CHANGED row with no changes)."""
+        if row.kind == NEW:
+            self.new += 1
+        elif row.changes:
+            self.changed += 1
+        else:
+            self.unchanged += 1
+            return
+        self.rows.append(row)
 
     def warning_lines(self, limit: int = 20) -> list[str]:
         """The warnings, one a line; when there are more than `limit`, one line per kind of warning."""
@@ -120,6 +137,16 @@ class ImportReport:
     def messages(self) -> list[str]:
         """The notes, then the warnings: what the lead reads beside the rows."""
         return [*self.notes, *(f"Warning: {line}" for line in self.warning_lines())]
+
+
+def import_button_text(*, new: int, changed: int) -> str:
+    """The words of an import's confirm button, for every import page: "Import 1 new row", "Import 2
+    new and 1 changed rows", "Import 3 changed rows" (a part that is zero left out); "" when the
+    import would write nothing, so there is nothing to confirm."""
+    parts = [f"{count:,} {what}" for count, what in ((new, "new"), (changed, "changed")) if count]
+    if not parts:
+        return ""
+    return f"Import {' and '.join(parts)} {'row' if new + changed == 1 else 'rows'}"
 
 
 def history_reason(file_name: str, what: str) -> str:

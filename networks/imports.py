@@ -60,10 +60,17 @@ class ParsedRow:
     slug: str
     joined_on: datetime.date | None
     values: dict
+    unread: frozenset[str] = frozenset()  # the columns (keys) whose cells could not be read
+
+    def read(self, key: str) -> bool:
+        return key not in self.unread
 
 
 def memberships_import(*, table: Table, file_name: str, user=None, dry_run: bool = True) -> ImportReport:
-    """Check every row and, unless `dry_run` or any row is bad, apply them all in one transaction."""
+    """Check every row in full and, unless `dry_run` or any row is bad, apply them all in one
+    transaction. The report lists every error of every row (a cell that cannot be read does not stop
+    the rules being checked on the rest of its row, nor on the other rows), and counts and lists the
+    rows without an error as they would be written."""
     report = ImportReport(dataset="memberships", file_name=file_name, dry_run=dry_run)
     positions = map_columns(table, COLUMNS, report)
     if positions is None:
@@ -81,10 +88,18 @@ def memberships_import(*, table: Table, file_name: str, user=None, dry_run: bool
             values_present["role"] = row.choice("role", Membership.Role) or Membership.Role.MEMBER
         if row.has("left_on"):
             values_present["left_on"] = row.date("left_on")
+        unread = {error.column for error in row.errors}
         report.errors.extend(row.errors)
-        parsed.append(ParsedRow(line, str(email).lower(), slug, joined_on, values_present))
-    if report.errors:
-        return report
+        parsed.append(
+            ParsedRow(
+                line,
+                str(email).lower(),
+                slug,
+                joined_on,
+                values_present,
+                unread=frozenset(key for key, header in HEADERS.items() if header in unread),
+            )
+        )
     try:
         with transaction.atomic():
             _MembershipsApply(parsed, report, user=user, reason=history_reason(file_name, WHAT)).run()
@@ -92,8 +107,7 @@ def memberships_import(*, table: Table, file_name: str, user=None, dry_run: bool
                 transaction.set_rollback(True)
     except IntegrityError:
         report.errors.append(RowError(None, "", RACE_MESSAGE))
-    if report.errors:
-        report.discard()
+    report.errors.sort(key=lambda error: error.line or 0)
     return report
 
 
@@ -113,6 +127,13 @@ class _MembershipsApply:
         if self.report.errors or self.report.dry_run:
             return
         self._write()
+
+    def _count(self, previews: list[Row]) -> None:
+        """The rows without an error, counted (and listed) beside the errors, as they would be written."""
+        lines_with_errors = self.report.lines_with_errors
+        for preview in previews:
+            if preview.line not in lines_with_errors:
+                self.report.count(preview)
 
     def _load(self) -> None:
         emails = sorted({row.email for row in self.parsed})
@@ -166,16 +187,17 @@ class _MembershipsApply:
         chair_rows: dict[int, list[tuple[ParsedRow, int | None]]] = defaultdict(list)
         ending: set[int] = set()  # current memberships the file ends
         stepping_down: set[int] = set()  # current chairs the file makes something else (or ends)
+        previews: list[Row] = []
         for row in self.parsed:
-            person = self.people.get(row.email)
-            network = self.networks.get(row.slug)
-            if person is None:
+            person = self.people.get(row.email) if row.read("work_email") else None
+            network = self.networks.get(row.slug) if row.slug else None
+            if person is None and row.read("work_email"):
                 self._error(
                     row.line,
                     "work_email",
                     f"no person has the work email {row.email}; import them with the people import first",
                 )
-            if network is None:
+            if network is None and row.slug:
                 self._error(row.line, "network", f"no network has the slug {row.slug!r}")
             if person is None or network is None or row.joined_on is None:
                 continue
@@ -189,40 +211,43 @@ class _MembershipsApply:
                 "role": row.values.get("role", current["role"] if current else Membership.Role.MEMBER),
                 "left_on": row.values.get("left_on", current["left_on"] if current else None),
             }
-            if target["left_on"] is not None and target["left_on"] < row.joined_on:
+            # A role or leaving date that could not be read is reported; the rules that depend on it
+            # are not checked against a guess.
+            rules_read = row.read("role") and row.read("left_on")
+            if row.read("left_on") and target["left_on"] is not None and target["left_on"] < row.joined_on:
                 self._error(row.line, "left_on", LEFT_BEFORE_JOINED)
             name = f"{person['first_name']} {person['last_name']}"
             what = f"{name} in {network['name']}"
             if current is None:
                 self.new.append((row, target))
                 role = choice_display(Membership.Role, target["role"]).lower()
-                preview = Row(
-                    row.line,
-                    kind=NEW,
-                    key=f"{row.email} / {row.slug}",
-                    description=f"new membership: {what}, {role} from {row.joined_on}",
+                previews.append(
+                    Row(
+                        row.line,
+                        kind=NEW,
+                        key=f"{row.email} / {row.slug}",
+                        description=f"new membership: {what}, {role} from {row.joined_on}",
+                    )
                 )
-                self.report.rows.append(preview)
-                self.report.new += 1
             else:
                 differences = {name: value for name, value in target.items() if current[name] != value}
+                changes = [
+                    (_label(name), _display(name, current[name]), _display(name, value))
+                    for name, value in differences.items()
+                ]
                 if differences:
                     self.changed[current["pk"]] = differences
-                    changes = [
-                        (_label(name), _display(name, current[name]), _display(name, value))
-                        for name, value in differences.items()
-                    ]
-                    self.report.rows.append(
-                        Row(row.line, kind=CHANGED, key=f"{row.email} / {row.slug}", description=what, changes=changes)
-                    )
-                    self.report.changed += 1
-                else:
-                    self.report.unchanged += 1
-                if current["left_on"] is None and target["left_on"] is not None:
+                previews.append(
+                    Row(row.line, kind=CHANGED, key=f"{row.email} / {row.slug}", description=what, changes=changes)
+                )
+                if rules_read and current["left_on"] is None and target["left_on"] is not None:
                     ending.add(current["pk"])
                 chair_now = current["left_on"] is None and current["role"] == Membership.Role.CHAIR
-                if chair_now and (target["role"] != Membership.Role.CHAIR or target["left_on"] is not None):
+                leaves_chair = target["role"] != Membership.Role.CHAIR or target["left_on"] is not None
+                if rules_read and chair_now and leaves_chair:
                     stepping_down.add(current["pk"])
+            if not rules_read:
+                continue
             pk = current["pk"] if current else None
             if target["left_on"] is None:
                 current_rows[person["pk"], network["pk"]].append((row, pk))
@@ -230,8 +255,7 @@ class _MembershipsApply:
                     chair_rows[network["pk"]].append((row, pk))
         self._check_one_current(current_rows, ending)
         self._check_one_chair(chair_rows, stepping_down)
-        if self.report.errors:
-            self.report.rows.clear()
+        self._count(previews)
 
     def _check_one_current(self, current_rows, ending: set[int]) -> None:
         for (person_id, network_id), rows in current_rows.items():

@@ -98,18 +98,22 @@ class ParsedRow:
     start_date: datetime.date | None = None
     appointment: dict[str, object] = field(default_factory=dict)  # the appointment columns present
     has_appointment: bool = False
+    unread: frozenset[str] = frozenset()  # the columns (keys) whose cells could not be read
+
+    def read(self, key: str) -> bool:
+        return key not in self.unread
 
 
 def people_import(*, table: Table, file_name: str, user=None, dry_run: bool = True) -> ImportReport:
-    """Check every row of the table and, unless `dry_run` or any row is bad, apply them all in one
-    transaction. The report lists each new or changed row with its field-level changes, or every error."""
+    """Check every row of the table in full and, unless `dry_run` or any row is bad, apply them all
+    in one transaction. The report lists every error of every row (a cell that cannot be read does
+    not stop the rules being checked on the rest of its row, nor on the other rows), and each new or
+    changed row without an error, with its field-level changes, counted as it would be written."""
     report = ImportReport(dataset="people", file_name=file_name, dry_run=dry_run)
     positions = map_columns(table, COLUMNS, report)
     if positions is None:
         return report
     parsed = _parse_rows(table, positions, report)
-    if report.errors:
-        return report
     try:
         with transaction.atomic():
             _PeopleApply(parsed, positions, report, user=user, reason=history_reason(file_name, WHAT)).run()
@@ -117,8 +121,7 @@ def people_import(*, table: Table, file_name: str, user=None, dry_run: bool = Tr
                 transaction.set_rollback(True)
     except IntegrityError:
         report.errors.append(RowError(None, "", RACE_MESSAGE))
-    if report.errors:
-        report.discard()
+    report.errors.sort(key=lambda error: error.line or 0)
     return report
 
 
@@ -155,6 +158,8 @@ def _parse_rows(table: Table, positions: dict[str, int], report: ImportReport) -
                     item.appointment[name] = row.date(name)
             if row.has("mhra_reference"):
                 item.appointment["mhra_reference"] = row.model_value("mhra_reference", mhra_reference)
+        unread = {error.column for error in row.errors}
+        item.unread = frozenset(key for key, header in HEADERS.items() if header in unread)
         report.errors.extend(row.errors)
         parsed.append(item)
     return parsed
@@ -180,19 +185,12 @@ class _PeopleApply:
         self._load()
         previews = self._check_people()
         self._check_appointments(previews)
-        if self.report.errors:
-            return
+        # The rows without an error are counted (and listed) beside the errors, as they would be written.
+        lines_with_errors = self.report.lines_with_errors
         for line in sorted(previews):
-            preview = previews[line]
-            if preview.kind == NEW:
-                self.report.new += 1
-            elif preview.changes:
-                self.report.changed += 1
-            else:
-                self.report.unchanged += 1
-                continue
-            self.report.rows.append(preview)
-        if not self.report.dry_run:
+            if line not in lines_with_errors:
+                self.report.count(previews[line])
+        if not self.report.dry_run and not self.report.errors:
             self._write()
 
     # Loading: every record the file names, in a few queries.
@@ -254,10 +252,14 @@ class _PeopleApply:
         for row in self.parsed:
             preview = Row(row.line, kind=CHANGED, key=row.email)
             previews[row.line] = preview
+            if not row.read("work_email"):
+                continue  # no person to check the details of (the email's error is reported)
             earlier = first_line.get(row.email)
             if earlier is not None:
                 preview.description = f"{_name(earlier.person, self.people.get(row.email))} (as on line {earlier.line})"
                 for name, value in row.person.items():
+                    if not (row.read(name) and earlier.read(name)):
+                        continue  # a cell that could not be read is reported, not compared
                     if name in earlier.person and earlier.person[name] != value:
                         self._error(
                             row.line,
@@ -302,44 +304,53 @@ class _PeopleApply:
         made_active: dict[tuple[int, str], list[tuple[ParsedRow, int | None, bool]]] = defaultdict(list)
         no_longer_active: set[int] = set()
         for row in self.parsed:
-            if not row.has_appointment or not row.role or row.start_date is None or not row.ods_code:
+            if not row.has_appointment or not row.ods_code:
                 continue
             organisation = self.organisations.get(row.ods_code)
             if organisation is None:
                 self._error(row.line, "ods_code", f"no organisation has the ODS code {row.ods_code}")
-                continue
-            key = (row.email, organisation["pk"], row.role, row.start_date)
-            if key in seen:
-                self._error(row.line, "start_date", f"the same appointment is also on line {seen[key]}")
-                continue
-            seen[key] = row.line
-            person = self.people.get(row.email)
+            if not row.role or row.start_date is None:
+                continue  # the appointment cannot be told from another (its cells' errors are reported)
+            person = self.people.get(row.email) if row.read("work_email") else None
+            if organisation is not None and row.read("work_email"):
+                key = (row.email, organisation["pk"], row.role, row.start_date)
+                if key in seen:
+                    self._error(row.line, "start_date", f"the same appointment is also on line {seen[key]}")
+                    continue
+                seen[key] = row.line
             current = (
-                self.appointments.get((person["pk"], organisation["pk"], row.role, row.start_date)) if person else None
+                self.appointments.get((person["pk"], organisation["pk"], row.role, row.start_date))
+                if person and organisation
+                else None
             )
             status = row.appointment.get("status") or (current["status"] if current else Appointment.Status.ACTIVE)
+            # A status or an end date that could not be read (or a status an import may not set) is
+            # reported; the rules that depend on it are not checked against a guess.
+            status_read = row.read("status") and self._check_status(row, current, status)
+            end_read = row.read("end_date")
             target = {
                 name: row.appointment.get(name, current[name] if current else None) for name in APPOINTMENT_FIELDS
             }
             target["status"] = status
             if target["mhra_reference"] is None:
                 target["mhra_reference"] = ""
-            if not self._check_status(row, current, status):
-                continue
             becomes_active = status == Appointment.Status.ACTIVE and (
                 current is None or current["status"] != Appointment.Status.ACTIVE
             )
-            if becomes_active and organisation["closed_on"] and organisation["closed_on"] <= self.today:
+            closed_on = organisation["closed_on"] if organisation else None
+            if status_read and becomes_active and closed_on and closed_on <= self.today:
                 self._error(
                     row.line,
                     "ods_code",
-                    f"{organisation['name']} ({row.ods_code}) closed on {organisation['closed_on'].isoformat()}: "
+                    f"{organisation['name']} ({row.ods_code}) closed on {closed_on.isoformat()}: "
                     "nobody can be made an active officer there",
                 )
-            if status == Appointment.Status.ENDED and target["end_date"] is None:
+            if status_read and end_read and status == Appointment.Status.ENDED and target["end_date"] is None:
                 self._error(row.line, "end_date", ENDED_NEEDS_END_DATE)
-            if target["end_date"] is not None and target["end_date"] < row.start_date:
+            if end_read and target["end_date"] is not None and target["end_date"] < row.start_date:
                 self._error(row.line, "end_date", END_BEFORE_START)
+            if organisation is None:
+                continue
             what = f"{choice_display(Appointment.Role, row.role)} at {organisation['name']} ({row.ods_code})"
             preview = previews[row.line]
             if current is None:
@@ -361,9 +372,13 @@ class _PeopleApply:
                         )
                         for name, value in differences.items()
                     )
-                if current["status"] == Appointment.Status.ACTIVE and status != Appointment.Status.ACTIVE:
+                if (
+                    status_read
+                    and current["status"] == Appointment.Status.ACTIVE
+                    and status != Appointment.Status.ACTIVE
+                ):
                     no_longer_active.add(current["pk"])
-            if row.role in Appointment.NAMED_ROLES and status == Appointment.Status.ACTIVE:
+            if status_read and row.role in Appointment.NAMED_ROLES and status == Appointment.Status.ACTIVE:
                 was_active = current is not None and current["status"] == Appointment.Status.ACTIVE
                 made_active[organisation["pk"], row.role].append((row, current["pk"] if current else None, was_active))
         self._check_named_roles(made_active, no_longer_active)

@@ -60,8 +60,9 @@ def ods_import(
     """Create and update organisations from an ODS file (its bytes, CSV or a workbook with the same
     columns, or rows already read).
 
-    All or nothing: if any row is bad, nothing is written and the report lists every bad
-    row. Organisations a file no longer lists are left alone (ODS closes organisations
+    All or nothing: if any row is bad, nothing is written and the report lists every error of
+    every row, with what the other rows would do beside them (they are applied and rolled back,
+    as in a dry run). Organisations a file no longer lists are left alone (ODS closes organisations
     with a close date; it does not remove them). Running the same file twice changes
     nothing the second time. Every created or updated organisation gets a history record
     with the user and the reason "ODS import <file name>". With `dry_run` the import runs
@@ -82,10 +83,13 @@ def ods_import(
             return report.refuse(str(exc))
     records, report.errors = parse_rows(rows, kind)
     if report.errors:
-        return report
+        lines_with_errors = report.lines_with_errors
+        records = [record for record in records if record.line not in lines_with_errors]
+        if not records:
+            return report
     with transaction.atomic():
         _OdsApply(records, report, kind=kind, user=user, reason=change_reason(f"ODS import {file_name}".strip())).run()
-        if dry_run:
+        if dry_run or report.errors:
             transaction.set_rollback(True)
     report.rows.sort(key=lambda row: row.line or 0)
     return report

@@ -120,7 +120,7 @@ def test_teams_preview_sorts_matched_unmatched_and_already_recorded_and_writes_n
     ]
     page = response.content.decode()
     assert "Check the import" in page
-    assert "Confirm and import" in page
+    assert ">Import 3 new rows</button>" in page  # two attendances to record, one attendee to list
     assert "Guest Visitor" in page
     # A preview writes nothing.
     assert list(Attendance.objects.values_list("person", flat=True)) == [world.other_person.pk]
@@ -249,7 +249,7 @@ def test_a_malformed_report_names_the_line_and_field_and_writes_nothing(client, 
     assert response.context["token"] is None
     page = response.content.decode()
     assert "Nothing can be imported from this file" in page
-    assert "Confirm and import" not in page
+    assert "new row" not in page  # no confirm button
     assert not Attendance.objects.exists()
     assert not UnmatchedAttendee.objects.exists()
 

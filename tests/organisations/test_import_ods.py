@@ -424,7 +424,9 @@ def test_bad_row_is_reported_by_line_and_nothing_is_written(trusts, tmp_path, pr
     out, err, error = run_failing_import(path)
 
     assert message in err
-    assert summary(out) == "created=0 updated=0 closed=0 unchanged=0 errors=1"
+    # The rows without an error are counted beside it, as they would be written: line 1 unchanged,
+    # R0A renamed, RZZ02 new.
+    assert summary(out) == "created=1 updated=1 closed=0 unchanged=1 errors=1"
     assert str(error) == "Nothing was imported: etr.csv has 1 error."
     assert Organisation.objects.count() == count_before
     assert Organisation.history.count() == history_before
@@ -467,7 +469,7 @@ def test_every_bad_row_in_a_file_is_reported(db, tmp_path):
     assert "line 2: the ODS code is empty" in err
     assert "line 3: the open date '1st April' is not a date in the form YYYYMMDD" in err
     assert "line 4: the line has 20 columns" in err
-    assert summary(out) == "created=0 updated=0 closed=0 unchanged=0 errors=3"
+    assert summary(out) == "created=1 updated=0 closed=0 unchanged=0 errors=3"  # the good trust, not created
     assert not Organisation.objects.exists()
 
 
