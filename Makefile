@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in the links of the portal's emails: the one the development server serves, unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test setup frontend lint format bench clean worker beat
 
@@ -27,7 +29,7 @@ frontend: node_modules/.installed
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the test suite (DATABASE_URL and REDIS_URL choose PostgreSQL and Redis).
 test: setup
@@ -49,10 +51,10 @@ bench: setup
 	$(BIN)/python bench/national_scale.py
 
 worker: setup
-	$(BIN)/celery -A msonet worker --loglevel=INFO
+	SITE_URL='$(SITE_URL)' $(BIN)/celery -A msonet worker --loglevel=INFO
 
 beat: setup
-	$(BIN)/celery -A msonet beat --loglevel=INFO
+	SITE_URL='$(SITE_URL)' $(BIN)/celery -A msonet beat --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3

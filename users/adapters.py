@@ -1,11 +1,16 @@
 """django-allauth customised in one place: how its emails are sent, and the messages its
 two-factor authentication shows."""
 
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
 from django.utils.html import strip_tags
 
-from emails.services import RenderedEmail, email_queue_rendered
+from emails.services import email_queue_rendered, email_render
 
 from .services import session_confirmed_recently
 
@@ -41,18 +46,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().is_reauthentication_required(app=app, **kwargs)
 
     def send_mail(self, template_prefix, email, context):
-        """Account emails (confirm your address, reset your password) go through the outbox like
-        every other email of the portal, so a mail server or Redis outage loses none of them."""
+        """Account emails (confirm your address, reset your password, the notices of a change to the
+        account) go through the outbox like every other email of the portal, so a mail server or
+        Redis outage loses none of them, and in its one layout, text and HTML
+        (templates/emails/account/). allauth's templates, overridden in templates/account/email/ and
+        templates/mfa/email/, write only the subject and the words."""
+        request = allauth_context.request
+        # No sites framework: the site is the portal, at the address the request came to (where
+        # allauth's links point), or SITE_URL outside a request.
+        domain = request.get_host() if request is not None else urlsplit(settings.SITE_URL).netloc
+        site = SimpleNamespace(name=settings.SITE_NAME, domain=domain)
+        context = {"request": request, "email": email, "current_site": site, "site_name": site.name, **context}
         message = self.render_mail(template_prefix, email, context)
-        if message.content_subtype == "html":
-            text, html = strip_tags(message.body), message.body
-        else:
-            alternatives = getattr(message, "alternatives", [])
-            text, html = message.body, next((body for body, kind in alternatives if kind == "text/html"), "")
+        words = strip_tags(message.body) if message.content_subtype == "html" else message.body
         email_queue_rendered(
             to=list(message.to),
             template=template_prefix.rsplit("/", 1)[-1],
-            rendered=RenderedEmail(subject=message.subject, body_text=text, body_html=html),
+            rendered=email_render("account", {"subject": message.subject, "words": words, "site_name": site.name}),
         )
 
 

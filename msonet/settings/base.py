@@ -123,7 +123,10 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MSO Network] "
+# What the portal calls itself: in the subject and layout of every account email and the
+# authenticator app's entry.
+SITE_NAME = "MSO Network"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # A change of email address takes effect only once the new address is confirmed; until then the
 # old address stays the one the account signs in and receives email with.
 ACCOUNT_CHANGE_EMAIL = True
@@ -205,7 +208,7 @@ if RETENTION_YEARS < 1:
 MFA_ADAPTER = "users.adapters.MFAAdapter"
 ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "MSO Network"
+MFA_TOTP_ISSUER = SITE_NAME
 
 # The cache holds allauth's rate-limit counters and the TOTP codes already used. By default a
 # local-memory cache: it needs nothing running, and an outage of a shared cache cannot stop people
@@ -347,7 +350,9 @@ HANDOVER_DUE_DAYS = env.int("HANDOVER_DUE_DAYS", default=28)
 if HANDOVER_DUE_DAYS < 0:
     raise environ.ImproperlyConfigured("HANDOVER_DUE_DAYS cannot be negative.")
 
-# The portal's address, for links in emails sent by scheduled jobs (which have no request).
+# The portal's address, for the links in the portal's own emails, whether a page or a scheduled job
+# (which has no request) sends them. `make run`, `make worker` and `make beat` set it to
+# http://$(HOST):$(PORT), the address the development server serves.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise environ.ImproperlyConfigured("SITE_URL must start with http:// or https://.")
