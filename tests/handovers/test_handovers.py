@@ -252,6 +252,43 @@ def test_complete_is_refused_before_the_leaving_date(world, successor):
         handover_complete(handover_id=handover.pk, user=world.lead, reason="Early")
 
 
+def test_the_lead_may_not_complete_before_the_leaving_date_even_with_a_reason(world, successor):
+    handover = with_successor(world, successor)
+    Handover.objects.filter(pk=handover.pk).update(leaving_date=TODAY + datetime.timedelta(days=1))
+    tick_all(handover, world.mso)
+    handover.refresh_from_db()
+    assert not handover.can_complete(world.lead)
+    assert handover.completable_from(world.lead) == TODAY + datetime.timedelta(days=1)
+    assert handover.can_complete(world.lead, TODAY + datetime.timedelta(days=1))
+    assert handover.completable_from(world.lead, TODAY + datetime.timedelta(days=1)) is None
+
+
+@pytest.mark.parametrize("role", ["lead", "mso", "successor", "chair_a"])
+@pytest.mark.parametrize("leaving", [LEAVING, TODAY + datetime.timedelta(days=3)], ids=["left", "not-left-yet"])
+@pytest.mark.parametrize("ticked", [True, False], ids=["ticked", "unticked"])
+@pytest.mark.parametrize("named", [True, False], ids=["successor", "no-successor"])
+def test_the_page_offers_completion_exactly_when_the_service_allows_it(world, successor, role, leaving, ticked, named):
+    """Handover.can_complete is the one rule: the button shows when, and only when, completing works
+    (the national lead giving a reason, as the form lets them)."""
+    handover = start(world, leaving_date=leaving)
+    if named:
+        handover.incoming_appointment = successor
+        handover.save()
+    if ticked:
+        tick_all(handover, world.mso)
+    user = successor.person.user if role == "successor" else getattr(world, role)
+    handover = Handover.objects.with_people().get(pk=handover.pk)
+    offered = handover.can_complete(user)
+    try:
+        handover_complete(handover_id=handover.pk, user=user, reason="Checked by phone")
+    except (ValidationError, PermissionDenied):
+        allowed = False
+    else:
+        allowed = True
+    assert offered == allowed
+    assert offered == (leaving <= TODAY and (role == "lead" or (role == "mso" and named and ticked)))
+
+
 @pytest.mark.parametrize("role", ["other_mso", "chair_a", "no_role"])
 def test_others_cannot_complete(world, successor, role):
     handover = with_successor(world, successor)

@@ -4,6 +4,7 @@ anonymous), the start form, the list's tabs, and a constant number of queries.""
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -159,6 +160,58 @@ def test_complete_without_reason_shows_what_is_missing(client, world, handover):
     assert handover.status == Handover.Status.OPEN
 
 
+def future_handover(world, successor, *, ticked):
+    """The London MSO leaving on 3 March 2027, a week from 24 February 2027, handing over to Priya Shah."""
+    handover = handover_open(
+        outgoing=world.mso_appointment,
+        incoming=successor,
+        leaving_date=datetime.date(2027, 3, 3),
+        started_by=world.mso,
+    )
+    if ticked:
+        for item in HandoverChecklistItem.Item.values:
+            HandoverChecklistItem.objects.create(handover=handover, item=item, ticked_at=timezone.now())
+    return handover
+
+
+@pytest.mark.parametrize("role", ["lead", "mso"])
+def test_complete_button_shows_from_the_leaving_date_and_before_then_the_page_says_when(client, world, successor, role):
+    with time_machine.travel(datetime.datetime(2027, 2, 24, 10, tzinfo=datetime.UTC), tick=False):
+        client.force_login(getattr(world, role))
+        handover = future_handover(world, successor, ticked=True)
+        page = client.get(detail_url(handover)).text
+        assert "You can complete this handover from 3 March 2027." in page
+        assert reverse("handovers:complete", args=[handover.pk]) not in page
+        assert "Complete the handover</button>" not in page
+    with time_machine.travel(datetime.datetime(2027, 3, 3, 10, tzinfo=datetime.UTC), tick=False):
+        client.force_login(getattr(world, role))
+        page = client.get(detail_url(handover)).text
+        assert "Complete the handover</button>" in page
+        assert "You can complete this handover from" not in page
+
+
+def test_outgoing_officer_sees_the_button_only_once_the_checklist_is_ticked(client, world, successor):
+    with time_machine.travel(datetime.datetime(2027, 3, 4, 10, tzinfo=datetime.UTC), tick=False):
+        client.force_login(world.mso)
+        handover = future_handover(world, successor, ticked=False)
+        page = client.get(detail_url(handover)).text
+        assert "Complete the handover</button>" not in page
+        assert "completes the handover once the checklist is ticked" in page
+        for item in HandoverChecklistItem.Item.values:
+            HandoverChecklistItem.objects.create(handover=handover, item=item, ticked_at=timezone.now())
+        assert "Complete the handover</button>" in client.get(detail_url(handover)).text
+
+
+def test_successor_is_told_who_completes_and_from_when(client, world, successor):
+    with time_machine.travel(datetime.datetime(2027, 2, 24, 10, tzinfo=datetime.UTC), tick=False):
+        client.force_login(successor.person.user)
+        handover = future_handover(world, successor, ticked=False)
+        page = client.get(detail_url(handover)).text
+    assert "Complete the handover</button>" not in page
+    assert "You can complete this handover" not in page
+    assert "completes the handover once the checklist is ticked, from 3 March 2027." in page
+
+
 # Starting from the page.
 
 
@@ -215,12 +268,45 @@ def test_start_link_on_the_officers_own_page(client, world):
     assert reverse("handovers:start", args=[world.mso_appointment.pk]) in response.text
 
 
-def test_start_link_on_the_organisation_page_for_the_lead_only(client, world):
+def test_start_link_on_the_organisation_page_for_the_holder_and_the_lead_only(client, world):
+    """The page offers the link to those handover_start allows: the holder and the national lead."""
     url = reverse("handovers:start", args=[world.mso_appointment.pk])
+    for role in ("lead", "mso"):
+        client.force_login(getattr(world, role))
+        assert url in client.get(world.org_a.get_absolute_url()).text
+    for role in ("chair_a", "other_mso", "no_role"):
+        client.force_login(getattr(world, role))
+        assert url not in client.get(world.org_a.get_absolute_url()).text
+
+
+def test_start_page_sends_whoever_starts_a_second_handover_to_the_one_in_progress(client, world, handover):
     client.force_login(world.lead)
-    assert url in client.get(world.org_a.get_absolute_url()).text
-    client.force_login(world.chair_a)
-    assert url not in client.get(world.org_a.get_absolute_url()).text
+    response = client.get(reverse("handovers:start", args=[world.mso_appointment.pk]), follow=True)
+    assert response.redirect_chain == [(detail_url(handover), 302)]
+    assert "A handover of this role is already in progress." in response.text
+
+
+def test_starting_from_the_form_says_who_has_been_emailed(committing_client, world, successor, mailoutbox):
+    committing_client.force_login(world.mso)
+    leaving = today() + datetime.timedelta(days=20)
+    response = committing_client.post(
+        reverse("handovers:start", args=[world.mso_appointment.pk]),
+        {
+            "leaving_date_day": leaving.day,
+            "leaving_date_month": leaving.month,
+            "leaving_date_year": leaving.year,
+            "successor_email": "priya.shah@nhs.net",
+        },
+        follow=True,
+    )
+    assert "We have emailed the successor, the regional network&#x27;s chairs and the national MSO team." in (
+        response.text
+    )
+    assert {address for message in mailoutbox for address in message.to} == {
+        "priya.shah@nhs.net",
+        "chair.a@nhs.net",
+        "lead@england.nhs.uk",
+    }
 
 
 # The list.
