@@ -209,12 +209,34 @@ def test_search_by_name_or_ods_code_and_filter_by_type(client, world):
     assert found(kind="pharmacy") == [pharmacy.ods_code]
 
 
-def test_membership_is_paginated(client, world):
+def test_membership_is_paginated_twenty_organisations_a_page(client, world):
     OrganisationFactory.create_batch(55, region=world.london)
     client.force_login(world.chair_a)
-    page = client.get(membership_url(world.network_a), {"page": 2}).context["page_obj"]
-    assert page.paginator.count == 56
-    assert len(page.object_list) == 6
+    first = client.get(membership_url(world.network_a)).context["page_obj"]
+    assert first.paginator.count == 56
+    assert len(first.object_list) == 20
+    assert len(client.get(membership_url(world.network_a), {"page": 2}).context["page_obj"].object_list) == 20
+    assert len(client.get(membership_url(world.network_a), {"page": 3}).context["page_obj"].object_list) == 16
+
+
+def test_membership_pages_keep_the_filters(client, world):
+    OrganisationFactory.create_batch(25, region=world.london, kind="pharmacy")
+    OrganisationFactory.create_batch(5, region=world.london, kind="hospice")
+    client.force_login(world.chair_a)
+    response = client.get(membership_url(world.network_a), {"kind": "pharmacy"})
+    assert 'href="?kind=pharmacy&amp;page=2"' in response.content.decode()
+    page = client.get(membership_url(world.network_a), {"kind": "pharmacy", "page": 2}).context["page_obj"]
+    assert page.number == 2 and page.paginator.count == 25
+    assert {organisation.kind for organisation in page.object_list} == {"pharmacy"}
+
+
+def test_membership_export_holds_every_page(client, world):
+    OrganisationFactory.create_batch(45, region=world.london)
+    client.force_login(world.chair_a)
+    response = client.get(membership_url(world.network_a), {"page": 2})
+    assert re.search(r'href="/networks/london/membership/export\.csv\??"', response.content.decode())
+    rows = list(csv.reader(io.StringIO(csv_text(client.get(export_url(world.network_a, "csv"), {"page": 2})))))
+    assert len(rows) == 1 + 46
 
 
 def test_contact_details_of_an_officer_the_chair_may_not_see_are_left_out(client, world):
