@@ -22,7 +22,7 @@ from django.http import Http404
 
 from networks.models import Membership, Network
 from officers.models import Appointment, Person
-from organisations.models import Organisation
+from organisations.models import Organisation, Region
 
 
 def scoped(queryset: QuerySet, user, rule: Callable[[], Q]) -> QuerySet:
@@ -86,6 +86,13 @@ def in_chaired_regions(user, organisation: str = "organisation", *, regional_net
     """Rows whose organisation (the lookup `organisation`) is in a region of a network the user chairs."""
     regions = chaired_regions(user, regional_networks_only=regional_networks_only)
     return Q(**{f"{organisation}__region__in": regions})
+
+
+def regions_in_scope(user) -> QuerySet:
+    """The regions a user's regional scopes (`in_chaired_regions`) can reach, for their region
+    filters: every region for the national lead, the regions of the networks they chair for a
+    chair, none for anyone else. Only the lead also sees the organisations with no region."""
+    return scoped(Region.objects.all(), user, lambda: Q(pk__in=chaired_regions(user)))
 
 
 def chaired_members(user) -> QuerySet:

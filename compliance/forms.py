@@ -3,14 +3,16 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from organisations.models import Organisation, Region
+from access import scopes
+from organisations.models import NO_REGION, Organisation
 
 from .models import Flag
 
 
 class FlagFilterForm(forms.Form):
     """The flag board's filters; every field is optional. Without a status, the open flags
-    (acknowledged or not) are shown."""
+    (acknowledged or not) are shown. The regions offered are those the user's flags can be in
+    (`scopes.regions_in_scope`), with "No region recorded" for the national lead."""
 
     STATUS_CHOICES = [
         ("", "Open, acknowledged or not"),
@@ -28,11 +30,17 @@ class FlagFilterForm(forms.Form):
 
     q = forms.CharField(label="Organisation name or ODS code", required=False, max_length=255)
     kind = forms.ChoiceField(label="Flag", choices=[("", "All flags"), *Flag.Kind.choices], required=False)
-    region = forms.ModelChoiceField(
-        queryset=Region.objects.all(), to_field_name="code", required=False, empty_label="All regions"
-    )
+    region = forms.ChoiceField(required=False)
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     age = forms.ChoiceField(label="Opened", choices=AGE_CHOICES, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read once, for both checking the value and showing the choices.
+        choices = [("", "All regions"), *scopes.regions_in_scope(user).order_by("name").values_list("code", "name")]
+        if user.is_national_lead:
+            choices.append((NO_REGION, "No region recorded"))
+        self.fields["region"].choices = choices
 
     def clean_q(self):
         return " ".join(self.cleaned_data["q"].split())
@@ -51,8 +59,10 @@ class FlagFilterForm(forms.Form):
         }.get(data.get("status"), flags.open)()
         if data.get("kind"):
             flags = flags.filter(kind=data["kind"])
-        if data.get("region"):
-            flags = flags.filter(organisation__region=data["region"])
+        if data.get("region") == NO_REGION:
+            flags = flags.filter(organisation__region__isnull=True)
+        elif data.get("region"):
+            flags = flags.filter(organisation__region__code=data["region"])
         if data.get("age"):
             flags = flags.opened_before(timezone.now() - datetime.timedelta(days=int(data["age"])))
         if data.get("q"):

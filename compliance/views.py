@@ -34,8 +34,9 @@ def _get_flag_for_user(user, pk: int) -> Flag:
 @login_required
 def board(request):
     """The flag board: every flag for the national lead, their regions' flags for a chair."""
-    form = FlagFilterForm(request.GET or None)
-    flags = form.filter(_flags_for_user(request.user))
+    flags = _flags_for_user(request.user)
+    form = FlagFilterForm(request.GET or None, user=request.user)
+    flags = form.filter(flags)
     page_obj = Paginator(
         flags.select_related("organisation__region", "handover", "appointment__person", "acknowledged_by").order_by(
             "opened_at", "pk"

@@ -2,6 +2,7 @@
 the lead acknowledges with a note; the organisation page shows its open flags."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,9 @@ from django.utils import timezone
 from compliance.models import Flag
 from compliance.services import compliance_scan
 from handovers.models import Handover
-from tests.factories import OrganisationFactory
+from networks.models import Membership, Network
+from organisations.models import NO_REGION, Region
+from tests.factories import MembershipFactory, NetworkFactory, OrganisationFactory
 
 BOARD = reverse("compliance:board")
 # Session, user, the header's navigation (chaired networks, person record), the two-factor check,
@@ -121,6 +124,52 @@ def test_board_filters_by_kind_region_status_and_age(client, flagged):
     assert [f.pk for f in client.get(BOARD, {"age": "30"}).context["page_obj"].object_list] == [old.pk]
     assert list(client.get(BOARD, {"age": "90"}).context["page_obj"].object_list) == []
     assert list(client.get(BOARD, {"status": "resolved"}).context["page_obj"].object_list) == []
+
+
+def region_choices(response) -> list[str]:
+    return [value for value, _label in response.context["form"].fields["region"].choices]
+
+
+def test_lead_may_filter_by_every_region_or_no_region(client, flagged):
+    client.force_login(flagged.lead)
+    every_region = list(Region.objects.order_by("name").values_list("code", flat=True))
+    assert len(every_region) == 7
+    assert region_choices(client.get(BOARD)) == ["", *every_region, NO_REGION]
+
+
+def test_chair_may_filter_only_by_the_regions_they_chair(client, flagged):
+    client.force_login(flagged.chair_a)
+    assert region_choices(client.get(BOARD)) == ["", "Y56"]
+    specialised = NetworkFactory(kind=Network.Kind.SPECIALISED, region=flagged.north_west)
+    MembershipFactory(person=flagged.chair_a.person, network=specialised, role=Membership.Role.VICE_CHAIR)
+    assert region_choices(client.get(BOARD)) == ["", "Y56", "Y62"]
+
+
+def test_chair_filtering_by_a_region_they_do_not_chair_is_an_error(client, flagged):
+    client.force_login(flagged.chair_a)
+    response = client.get(BOARD, {"region": "Y62"})
+    assert "region" in response.context["form"].errors
+    assert shown_organisations(response) == {"RAL"}
+
+
+def test_lead_filters_the_flags_of_organisations_with_no_region(client, flagged):
+    national_body = OrganisationFactory(ods_code="8HV42", region=None)
+    Flag.objects.create(organisation=national_body, kind=Flag.Kind.NO_MSO)
+    client.force_login(flagged.lead)
+    assert shown_organisations(client.get(BOARD, {"region": NO_REGION})) == {"8HV42"}
+    assert shown_organisations(client.get(BOARD, {"region": "Y56"})) == {"RAL"}
+
+
+def test_board_filters_have_half_the_page_each_so_their_choices_show_in_full(client, flagged):
+    """In a quarter of the page the status box read "Open, acknowledged"."""
+    client.force_login(flagged.lead)
+    content = client.get(BOARD).content.decode()
+    for name in ("kind", "region", "status", "age"):
+        column = (
+            r'<div class="nhsuk-grid-column-one-half">\s*<div class="nhsuk-form-group[^"]*">\s*'
+            rf'<label[^>]*for="id_{name}"'
+        )
+        assert re.search(column, content), name
 
 
 def test_board_counts_by_kind_and_region(client, flagged):
