@@ -181,7 +181,7 @@ def profile_changes(*, since: datetime.datetime, until: datetime.datetime) -> li
         organisation = organisations.get(change.organisation_id)
         if organisation is not None:
             grouped.setdefault(organisation.pk, OrganisationChanges(organisation)).changes.append(change)
-    return sorted(grouped.values(), key=lambda item: (item.organisation.name, item.organisation.ods_code))
+    return sorted(grouped.values(), key=lambda item: (item.organisation.name.lower(), item.organisation.ods_code))
 
 
 def summary_week(today: datetime.date) -> tuple[datetime.date, datetime.date]:

@@ -2,6 +2,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -80,7 +81,7 @@ class Committee(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["organisation__name"]
+        ordering = [Lower("organisation__name"), "organisation__ods_code"]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(has_patient_representation=True) & ~Q(patient_representation_detail=""))

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.db.models.functions import Lower
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
@@ -232,7 +233,7 @@ def overview(request):
     rows = (
         committees.select_related("organisation__region")
         .annotate(member_count=Count("members"))
-        .order_by("organisation__name", "organisation__ods_code")
+        .order_by(Lower("organisation__name"), "organisation__ods_code")
     )
     page_obj = Paginator(rows, COMMITTEES_PER_PAGE).get_page(request.GET.get("page"))
     return render(

@@ -37,7 +37,7 @@ def membership_list(network: Network, user):
     return (
         with_coverage(network.member_organisations().prefetch_related(named_officers()))
         .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
-        .order_by("name", "ods_code")
+        .by_name()
     )
 
 

@@ -12,7 +12,7 @@ from meetings.active_members import active_member_ids, is_active_member
 from meetings.models import ExportLog
 from msonet import spreadsheets
 from networks.models import Membership, Network
-from officers.models import Appointment
+from officers.models import Appointment, by_surname
 
 from .forms import MembershipFilterForm
 from .membership import membership_export, membership_list, mso_coverage
@@ -71,7 +71,7 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
                     to_attr="current_appointments",
                 )
             )
-            .order_by("person__last_name", "person__first_name", "pk")
+            .order_by(*by_surname("person__"), "pk")
         )
         page_obj = Paginator(memberships, self.members_per_page).get_page(self.request.GET.get("page"))
         people = [m.person for m in page_obj] + [m.person for m in network.chair_memberships]

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from msonet.spreadsheets import write_table
+from officers.models import by_surname
 
 from .attendance_files import PLAIN_HEADERS
 from .models import ExportLog, Meeting
@@ -10,7 +11,7 @@ from .models import ExportLog, Meeting
 
 def attendance_rows(meeting: Meeting) -> list[list]:
     """A meeting's attendance in the order of PLAIN_HEADERS, by surname (one query)."""
-    attendances = meeting.attendances.select_related("person").order_by("person__last_name", "person__first_name", "pk")
+    attendances = meeting.attendances.select_related("person").order_by(*by_surname("person__"), "pk")
     return [
         [
             meeting.pk,

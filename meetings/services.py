@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from access import scopes
 from msonet.history import record_change
 from networks.models import Membership
-from officers.models import Person
+from officers.models import Person, by_surname
 
 from .models import Attendance, Meeting, UnmatchedAttendee
 
@@ -155,4 +155,4 @@ def person_search(text: str, people=None):
             | Q(work_email__icontains=word)
             | Q(user__email__icontains=word)
         )
-    return people.order_by("last_name", "first_name", "pk")
+    return people.order_by(*by_surname(), "pk")

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from access import scopes
 from msonet import spreadsheets
 from networks.models import Network
-from officers.models import Appointment
+from officers.models import Appointment, by_surname
 
 from .attendance_export import attendance_export
 from .attendance_files import UploadError, parse_attendance_rows, parse_teams_report
@@ -160,10 +161,10 @@ def meeting_detail(request, pk):
     attendances = (
         meeting.attendances.select_related("person", "recorded_by")
         .prefetch_related(_current_appointments())
-        .order_by("person__last_name", "person__first_name", "pk")
+        .order_by(*by_surname("person__"), "pk")
     )
     page_obj = Paginator(attendances, ATTENDEES_PER_PAGE).get_page(request.GET.get("page"))
-    unmatched = list(meeting.unmatched_attendees.open().order_by("name", "email", "pk"))
+    unmatched = list(meeting.unmatched_attendees.open().order_by(Lower("name"), "email", "pk"))
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -194,7 +195,7 @@ def attendance_add(request, pk):
             return redirect(meeting)
     search = PersonSearchForm(request.GET or None)
     listed = person_search(search.text()).filter(pk__in=candidates.values("pk")) if search.text() else candidates
-    listed = listed.order_by("last_name", "first_name", "pk").prefetch_related(
+    listed = listed.order_by(*by_surname(), "pk").prefetch_related(
         Prefetch(
             "appointments",
             queryset=Appointment.objects.current().in_role_order().select_related("organisation"),

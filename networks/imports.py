@@ -21,7 +21,7 @@ from msonet.bulk import create_with_history
 from msonet.columns import Column, RowReader, choice_display, chunked, display, map_columns
 from msonet.reports import CHANGED, NEW, ImportReport, Row, RowError, history_reason
 from msonet.uploads import Table
-from officers.models import Person
+from officers.models import Person, by_surname
 
 from .models import Membership, Network
 
@@ -362,7 +362,7 @@ EXPORT_HEADERS = [column.header for column in COLUMNS]
 
 def export_queryset():
     return Membership.objects.select_related("person", "network").order_by(
-        "network__name", "person__last_name", "person__first_name", "joined_on", "pk"
+        Lower("network__name"), *by_surname("person__"), "joined_on", "pk"
     )
 
 

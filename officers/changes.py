@@ -91,7 +91,7 @@ def mailbox_organisations(person: Person) -> QuerySet[Organisation]:
     """The organisations whose generic mailbox the person may ask to change: those where they hold
     an active MSO, MDSO or deputy MSO appointment."""
     appointments = Appointment.objects.current().filter(person=person, role__in=MAILBOX_ROLES)
-    return Organisation.objects.filter(pk__in=appointments.values("organisation")).order_by("name")
+    return Organisation.objects.filter(pk__in=appointments.values("organisation")).by_name()
 
 
 def mailbox_organisations_of_user(user: User) -> QuerySet[Organisation]:

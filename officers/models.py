@@ -26,6 +26,12 @@ class Profession(models.TextChoices):
     OTHER = "other", "Other"
 
 
+def by_surname(path: str = "") -> tuple:
+    """The order people are listed in: by surname, then first name, whatever their capitals, so that
+    "de Souza" comes among the Ds. `path` leads from the model ordered to the person ("person__")."""
+    return (Lower(f"{path}last_name"), Lower(f"{path}first_name"))
+
+
 class PersonQuerySet(models.QuerySet):
     def search(self, text: str):
         text = (text or "").strip()
@@ -62,7 +68,7 @@ class Person(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["last_name", "first_name"]
+        ordering = [*by_surname(), "pk"]
         verbose_name_plural = "people"
         constraints = [
             models.UniqueConstraint(Lower("work_email"), name="person_work_email_unique_ci"),
@@ -92,7 +98,7 @@ class AppointmentQuerySet(models.QuerySet):
             *(When(role=role, then=Value(index)) for index, role in enumerate(Appointment.Role)),
             default=Value(len(Appointment.Role)),
         )
-        return self.alias(role_order=order).order_by("role_order", "person__last_name", "person__first_name")
+        return self.alias(role_order=order).order_by("role_order", *by_surname("person__"))
 
 
 class Appointment(models.Model):
@@ -131,7 +137,7 @@ class Appointment(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["organisation__name", "role", "start_date"]
+        ordering = [Lower("organisation__name"), "organisation__ods_code", "role", "start_date"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "role"],

@@ -9,6 +9,7 @@ holds the rules) and redirects with a message.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +37,7 @@ def _rules_page(request, form: TypeExpectationsForm, end_form: CoverEndForm | No
     for cover in current:
         failed = end_form is not None and end_form.cover.pk == cover.pk
         cover.end_form = end_form if failed else CoverEndForm(cover=cover)
-    ended = list(covers.filter(ends_on__lt=today).order_by("-ends_on", "covering__name")[:ENDED_COVERS_SHOWN])
+    ended = list(covers.filter(ends_on__lt=today).order_by("-ends_on", Lower("covering__name"))[:ENDED_COVERS_SHOWN])
     history = TypeExpectation.history.select_related("history_user").order_by("-history_date", "-history_id")
     return render(
         request,

@@ -3,6 +3,7 @@ import datetime
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -43,6 +44,12 @@ def open_on_condition(day: datetime.date) -> Q:
     return (Q(opened_on__isnull=True) | Q(opened_on__lte=day)) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
 
 
+# Organisations are listed by name whatever its capitals (PostgreSQL's C collation and SQLite both
+# sort capitals before small letters), then by ODS code; the index on these two serves the
+# directory's pages (migration 0007).
+NAME_ORDER = (Lower("name"), "ods_code")
+
+
 class OrganisationQuerySet(models.QuerySet):
     def open_on(self, day: datetime.date):
         """Organisations open on the given day: opened by then and not yet closed."""
@@ -61,13 +68,17 @@ class OrganisationQuerySet(models.QuerySet):
         # on PostgreSQL a trigram index serves the name match (migration 0004).
         return self.filter(Q(ods_code=text.upper()) | Q(name__icontains=text))
 
+    def by_name(self):
+        """In the order users read names in: "Birmingham and Solihull" before "Birmingham Women's"."""
+        return self.order_by(*NAME_ORDER)
+
     def exact_code_first(self, text: str):
         """Order by name, with the organisation whose ODS code is exactly `text` first."""
         code = (text or "").strip().upper()
         if not code:
-            return self.order_by("name", "ods_code")
+            return self.by_name()
         exact = Case(When(ods_code=code, then=Value(0)), default=Value(1))
-        return self.alias(exact_code=exact).order_by("exact_code", "name", "ods_code")
+        return self.alias(exact_code=exact).order_by("exact_code", *NAME_ORDER)
 
     def visible_to(self, user):
         """Every signed-in user may see the directory; anonymous visitors see nothing."""
@@ -162,7 +173,7 @@ class Organisation(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["name"]
+        ordering = list(NAME_ORDER)
         constraints = [
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True)
@@ -184,7 +195,7 @@ class Organisation(models.Model):
         ]
         indexes = [
             models.Index(fields=["region", "kind"]),
-            models.Index(fields=["name", "ods_code"]),
+            models.Index(Lower("name"), "ods_code", name="organisation_by_name_idx"),
         ]
 
     def __str__(self):
@@ -424,7 +435,7 @@ class ExpectationOverride(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["organisation__name", "duty"]
+        ordering = [Lower("organisation__name"), "organisation__ods_code", "duty"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "duty"],
@@ -488,7 +499,7 @@ class Cover(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["covering__name", "role", "starts_on"]
+        ordering = [Lower("covering__name"), "covering__ods_code", "role", "starts_on"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(organisation__isnull=False, rule="") | Q(organisation__isnull=True) & ~Q(rule=""),
