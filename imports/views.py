@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from msonet.spreadsheets import CONTENT_TYPES
+from msonet.text import mid_sentence
 from organisations.ods import KIND_CHOICES
 
 from .datasets import DATASETS
@@ -223,7 +224,7 @@ def export_cancel(request, pk):
     except ImportJobError as exc:
         messages.error(request, str(exc))
         return redirect(job)
-    messages.success(request, f"Cancelled the export of {DATASETS[job.dataset].label.lower()}.")
+    messages.success(request, f"Cancelled the export of {mid_sentence(DATASETS[job.dataset].label)}.")
     return redirect(job)
 
 

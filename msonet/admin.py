@@ -14,6 +14,7 @@ from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
 from .history import CHANGE_REASON_MAX_LENGTH
+from .text import mid_sentence
 from .validators import UKPhoneField, validate_uk_phone
 
 
@@ -55,7 +56,7 @@ def admin_change_reason(action: str, form=None) -> str:
     reason = f"{action} in the admin"
     changed = [form.fields[name].label or name for name in form.changed_data] if form is not None else []
     if changed:
-        reason += ": " + ", ".join(str(label).lower() for label in changed)
+        reason += ": " + ", ".join(mid_sentence(label) for label in changed)
     return reason if len(reason) <= CHANGE_REASON_MAX_LENGTH else reason[: CHANGE_REASON_MAX_LENGTH - 1] + "…"
 
 

@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 
+from .text import mid_sentence
+
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 # No date a form asks for (a start date, a committee meeting, a cover) is earlier than this.
@@ -46,7 +48,7 @@ class DateInputField(forms.MultiValueField):
 
     def __init__(self, *, name: str, **kwargs):
         self.name = name
-        kwargs.setdefault("error_messages", {"required": f"Enter {name[0].lower()}{name[1:]}"})
+        kwargs.setdefault("error_messages", {"required": f"Enter {mid_sentence(name)}"})
         parts = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
         super().__init__(parts, require_all_fields=False, **kwargs)
 
@@ -60,7 +62,7 @@ class DateInputField(forms.MultiValueField):
         if not (day.isdigit() and month.isdigit() and year.isdigit()):
             raise forms.ValidationError(f"{self.name} must be a real date", code="invalid")
         if len(year) != 4:
-            raise forms.ValidationError(f"The year of {self.name[0].lower()}{self.name[1:]} must have 4 numbers")
+            raise forms.ValidationError(f"The year of {mid_sentence(self.name)} must have 4 numbers")
         try:
             return datetime.date(int(year), int(month), int(day))
         except (ValueError, OverflowError):  # OverflowError: a day or month of many digits

@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 
 from emails.services import email_queue
 from msonet.history import record_change
+from msonet.text import mid_sentence
 from organisations.models import Organisation
 from users.models import User
 
@@ -212,7 +213,7 @@ def change_request_approve(*, request_id: int, reviewer: User) -> ChangeRequest:
         field for field in fields if field in change.changes and getattr(target, field) != change.changes[field]["old"]
     ]
     if conflicts:
-        labels = ", ".join(field_label(model, field).lower() for field in conflicts)
+        labels = ", ".join(mid_sentence(field_label(model, field)) for field in conflicts)
         raise ChangeRequestConflict(
             f"The record has changed since this request was made ({labels}). Nothing was changed: "
             "reject the request and ask the officer to send it again.",

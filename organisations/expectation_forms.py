@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from msonet.forms import EARLIEST_DATE, DateInputField
+from msonet.text import mid_sentence
 
 from .expectations import EXPECTATION_FIELDS, REASON_MAX_LENGTH, THRESHOLD_FIELD, THRESHOLD_MAX
 from .models import Cover, CoverRole, Duty, Organisation, TypeExpectation
@@ -145,7 +146,7 @@ class ExpectationOverrideForm(forms.Form):
         super().__init__(*args, prefix=duty, **kwargs)
         self.duty = duty
         label = Duty(duty).label
-        self.fields["choice"].label = f"Is it expected to have a {label[0].lower()}{label[1:]}?"
+        self.fields["choice"].label = f"Is it expected to have a {mid_sentence(label)}?"
         self.fields["choice"].choices = [
             (AS_TYPE, f"As its type ({'expected' if by_type else 'not expected'})"),
             (EXPECTED, "Expected"),

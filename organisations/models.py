@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from msonet.text import mid_sentence
 from msonet.validators import validate_uk_phone
 
 from . import coverage
@@ -451,7 +452,7 @@ class ExpectationOverride(models.Model):
 
     def __str__(self):
         verb = "expected" if self.expected else "not expected"
-        return f"{self.organisation.name}: {self.get_duty_display().lower()} {verb}"
+        return f"{self.organisation.name}: {mid_sentence(self.get_duty_display())} {verb}"
 
 
 class CoverQuerySet(models.QuerySet):

@@ -5,6 +5,8 @@ Presentation only: they pick CSS classes and ARIA attributes, never decide what 
 
 from django import forms, template
 
+from msonet.text import mid_sentence
+
 register = template.Library()
 
 _WIDGET_CLASSES = {
@@ -81,3 +83,10 @@ def field_anchor(bound_field) -> str:
         if subwidgets:
             return subwidgets[0].id_for_label
     return bound_field.id_for_label or bound_field.auto_id
+
+
+@register.filter(name="mid_sentence")
+def mid_sentence_filter(label) -> str:
+    """`msonet.text.mid_sentence`: a label inside a sentence or a visually hidden link text, with its
+    acronyms kept in capitals (use it instead of `lower` on a label)."""
+    return mid_sentence(label)

@@ -117,7 +117,7 @@ def test_an_admin_save_is_audited_with_what_changed(client, world):
     assert person_row.history_change_reason == "Changed in the admin: job title"
     appointment_row = latest(Appointment, id=world.mso_appointment.pk)
     assert_audited(appointment_row, world.lead)
-    assert appointment_row.history_change_reason == "Changed in the admin: mhra registration reference"
+    assert appointment_row.history_change_reason == "Changed in the admin: MHRA registration reference"
 
 
 def test_an_admin_addition_and_deletion_are_audited(client, world):

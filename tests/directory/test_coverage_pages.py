@@ -92,5 +92,5 @@ def test_an_exception_is_shown_with_its_reason_and_the_lead_may_change_it(client
 def test_a_sub_icb_location_is_not_expected_by_its_type(client, world):
     sub_icb = OrganisationFactory(kind=Organisation.Kind.SUB_ICB, region=world.london, generic_mailbox="")
     content = page(client, world.no_role, sub_icb)
-    assert "Not expected: organisations of this type (sub-icb location) are not expected to have one." in content
+    assert "Not expected: organisations of this type (sub-ICB location) are not expected to have one." in content
     assert "No named MSO" not in content

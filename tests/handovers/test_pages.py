@@ -95,6 +95,13 @@ def test_chair_sees_the_handover_without_buttons(client, world, handover):
     assert reverse("handovers:tick", args=[handover.pk]) not in response.text
 
 
+def test_tick_buttons_name_their_item_for_screen_readers_with_acronyms_in_capitals(client, world, handover):
+    client.force_login(world.mso)
+    page = client.get(detail_url(handover)).text
+    assert 'Tick<span class="nhsuk-u-visually-hidden"> generic MSO mailbox access transferred</span>' in page
+    assert 'Tick<span class="nhsuk-u-visually-hidden"> MHRA registration updated</span>' in page
+
+
 # Acting on it.
 
 

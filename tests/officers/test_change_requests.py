@@ -24,6 +24,7 @@ from officers.models import (
     Person,
     RequestStatus,
 )
+from organisations.models import Organisation
 from tests.factories import AppointmentFactory, OrganisationFactory, PersonFactory, UserFactory
 
 PERSON_FIELDS = ("first_name", "last_name", "job_title", "profession", "registration_number", "work_email", "phone")
@@ -540,6 +541,20 @@ def test_conflict_is_shown_and_nothing_is_overwritten(client, world):
     change.refresh_from_db()
     assert change.status == RequestStatus.SUBMITTED
     assert not OutboundEmail.objects.exists()
+
+
+def test_conflict_names_the_mailbox_with_its_acronym_in_capitals(client, world):
+    [change] = change_details_submit(
+        requested_by=world.mso,
+        person_values=form_data(world.mso_person),
+        mailbox_values={world.org_a.pk: "rfl.mso@nhs.net"},
+    )
+    Organisation.objects.filter(pk=world.org_a.pk).update(generic_mailbox="changed.meanwhile@nhs.net")
+    client.force_login(world.lead)
+    review = page_text(client.get(reverse("officers:change-review", args=[change.pk])))
+    assert "The record has changed since this request was made (generic MSO mailbox)" in review
+    response = client.post(reverse("officers:change-approve", args=[change.pk]), follow=True)
+    assert "The record has changed since this request was made (generic MSO mailbox)" in page_text(response)
 
 
 def test_service_conflict_lists_the_fields(world):
