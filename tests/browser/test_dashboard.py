@@ -1,6 +1,6 @@
 """The national coverage dashboard in a real browser: no serious or critical WCAG 2.2 AA violation
-(axe-core), no sideways scrolling at 320 px, charts drawn at the width of the page, and a figure
-followed to the list behind it."""
+(axe-core), no sideways scrolling at 320 px, charts drawn at the width of the page with their tables
+behind a closed "Show the numbers", and a figure followed to the list behind it."""
 
 import re
 
@@ -25,6 +25,14 @@ def test_dashboard_is_accessible_and_its_figures_lead_to_their_lists(page, clien
     signed_in(page, client, counted.lead, live_server)
     page.goto("/dashboard/")
     expect(page.get_by_role("heading", name="National coverage dashboard", level=1)).to_be_visible()
+    # Each chart's table is behind its "Show the numbers", closed; opened, the tables are checked too.
+    table = page.locator("#flags-trend")
+    expect(table).to_be_hidden()
+    summaries = page.locator("summary", has_text="Show the numbers")
+    assert summaries.count() == 4
+    for index in range(summaries.count()):
+        summaries.nth(index).click()
+    expect(table).to_be_visible()
     check_page(page, "lead-dashboard")
     chart = page.get_by_role("img", name="Share of those expected to name an MSO with an MSO in place, by region")
     expect(chart).to_be_visible()
@@ -41,6 +49,10 @@ def test_dashboard_is_accessible_and_its_figures_lead_to_their_lists(page, clien
 def test_region_page_is_accessible(page, client, counted, live_server):  # noqa: F811
     signed_in(page, client, counted.lead, live_server)
     page.goto("/dashboard/")
+    page.get_by_text("Show the numbers for coverage by region").click()
     page.get_by_role("link", name=re.compile(r"^London\W+coverage by organisation type$")).click()
     expect(page.get_by_role("heading", name="London", level=1)).to_be_visible()
+    expect(page.locator("#coverage-by-type")).to_be_hidden()
+    page.get_by_text("Show the numbers for coverage by organisation type").click()
+    expect(page.locator("#coverage-by-type")).to_be_visible()
     check_page(page, "lead-dashboard-region")

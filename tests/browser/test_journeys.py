@@ -197,6 +197,7 @@ def test_lead_reviews_requests_organisations_and_flags_in_accessible_pages(page,
     follow_menu(page, "Dashboard")
     expect(page.get_by_role("heading", name="National coverage dashboard", level=1)).to_be_visible()
     check_page(page, "lead-13-dashboard")
+    page.get_by_text("Show the numbers for coverage by region").click()
     page.get_by_role("link", name=re.compile(r"^London\W+coverage by organisation type$")).click()
     expect(page.get_by_role("heading", name="London", level=1)).to_be_visible()
     check_page(page, "lead-14-dashboard-region")

@@ -3,6 +3,7 @@ each number showing the same count, a constant number of queries, and the lead a
 
 import datetime
 import re
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -345,6 +346,71 @@ def test_the_page_shows_the_numbers_in_tables_and_accessible_charts(client, coun
         assert f'<title id="{chart_id}-title">' in html and f'<desc id="{chart_id}-desc">' in html
     assert "style=" not in html
     assert "dashboard.css" in html
+
+
+class TablesInDetails(HTMLParser):
+    """For each table with an id: the summary of the details element holding it (its text, the
+    visually hidden part included) and whether the details is open; None for a table in none."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[str, tuple[str, bool] | None] = {}
+        self._details: list[dict] = []
+        self._in_summary = False
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "details":
+            self._details.append({"summary": "", "open": "open" in values})
+        elif tag == "summary":
+            self._in_summary = True
+        elif tag == "table" and values.get("id"):
+            details = self._details[-1] if self._details else None
+            self.tables[values["id"]] = (" ".join(details["summary"].split()), details["open"]) if details else None
+
+    def handle_endtag(self, tag):
+        if tag == "details":
+            self._details.pop()
+        elif tag == "summary":
+            self._in_summary = False
+
+    def handle_data(self, data):
+        if self._in_summary and self._details:
+            self._details[-1]["summary"] += data
+
+
+def tables_in_details(html: str) -> dict:
+    parser = TablesInDetails()
+    parser.feed(html)
+    return parser.tables
+
+
+def test_each_chart_s_numbers_are_behind_a_closed_show_the_numbers_that_names_the_chart(client, counted):
+    html = dashboard(client, counted).content.decode()
+    assert tables_in_details(html) == {
+        "coverage-by-region": ("Show the numbers for coverage by region", False),
+        "coverage-by-type": ("Show the numbers for coverage by organisation type", False),
+        "flags-by-kind": ("Show the numbers for open flags by kind", False),
+        "flags-trend": ("Show the numbers for open flags over the last 12 months", False),
+    }
+    # Seen, the summary says only "Show the numbers"; a screen reader also hears which chart's.
+    assert html.count('Show the numbers<span class="nhsuk-u-visually-hidden"> for ') == 4
+    assert html.count('<details class="nhsuk-details"') == 4
+
+
+def test_region_page_numbers_are_behind_a_closed_show_the_numbers(client, counted):
+    client.force_login(counted.lead)
+    html = client.get(reverse("dashboard:region", args=["Y56"])).content.decode()
+    assert tables_in_details(html) == {
+        "coverage-by-type": ("Show the numbers for coverage by organisation type", False)
+    }
+
+
+def test_region_page_without_organisations_shows_its_empty_table_without_details(client, counted):
+    client.force_login(counted.lead)
+    html = client.get(reverse("dashboard:region", args=["Y58"])).content.decode()
+    assert tables_in_details(html) == {"coverage-by-type": None}
+    assert "No open organisations in England." in html
 
 
 def test_share_chart_describes_each_bar_with_its_number(client, counted):
