@@ -1,8 +1,10 @@
 """Shared fixtures: one user per role, on two organisations in two regions (the Alice/Bob/Charlie of this project)."""
 
+import os
 from types import SimpleNamespace
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.db import connections
 
@@ -109,6 +111,21 @@ def committing_client(client, django_capture_on_commit_callbacks):
     return client
 
 
+@pytest.fixture
+def confirmed(world):
+    """The test world, its people's email addresses confirmed (so that they can sign in)."""
+    for user in (world.lead, world.mso, world.chair_a, world.chair_b):
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return world
+
+
+@pytest.fixture
+def totp_tolerance(settings):
+    """Accepts the previous 30 seconds' code too, in case a new period starts while a browser test
+    types it."""
+    settings.MFA_TOTP_TOLERANCE = 1
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -120,18 +137,37 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _skip_without_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("MSONET_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a module's journeys (each opens fresh contexts on it). Skipped, or
+    failed in CI, where Chromium is missing, as for `page`."""
+    _skip_without_chromium()
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
 @pytest.fixture
 def page(live_server):
     """A headless Chromium page (Debian's /usr/bin/chromium, driven by Playwright) on the live server.
 
     Skipped where Chromium is missing, except in CI (MSONET_REQUIRE_BROWSER=1), where it fails.
     """
-    import os
-
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("MSONET_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    _skip_without_chromium()
     from playwright.sync_api import sync_playwright
 
     # Playwright's synchronous API runs an event loop in this thread; the test's own ORM calls are

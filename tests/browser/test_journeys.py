@@ -4,12 +4,10 @@ journey done with the keyboard alone. The self-registration journey of a new MSO
 test_browser_registration.py, with the same checks."""
 
 import datetime
-import os
 import re
 import time
 
 import pytest
-from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
@@ -22,32 +20,12 @@ from officers.changes import change_details_submit
 from officers.models import Appointment, Profession
 from registrations.services import registration_submit
 from tests.a11y import assert_focus_visible, check_page, focused, tab_to
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import MembershipFactory, NetworkFactory, OrganisationFactory, UserFactory
 from tests.factories.files import PEOPLE_HEADERS, csv_bytes, person_row
 
 PASSWORD = "correct horse battery staple"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module's journeys (each gets a fresh context)."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("MSONET_REQUIRE_BROWSER"):
-            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("totp_tolerance")]
 
 
 @pytest.fixture
@@ -62,20 +40,6 @@ def page(browser, live_server):
     # closed here, or PostgreSQL refuses to drop the test database at the end.
     connections.close_all()
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _totp_tolerance(settings):
-    """Accepts the previous 30 seconds' code too, in case a new period starts while it is typed."""
-    settings.MFA_TOTP_TOLERANCE = 1
-
-
-@pytest.fixture
-def confirmed(world):
-    """The test world, its people's email addresses confirmed."""
-    for user in (world.lead, world.mso, world.chair_a, world.chair_b):
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return world
 
 
 @pytest.fixture

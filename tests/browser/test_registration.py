@@ -36,13 +36,7 @@ REGIONS = {
     "Y63": "North East and Yorkshire",
 }
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _totp_tolerance(settings):
-    """Accepts the previous 30 seconds' code too, in case a new period starts while it is typed."""
-    settings.MFA_TOTP_TOLERANCE = 1
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("totp_tolerance")]
 
 
 def import_real_trusts():
