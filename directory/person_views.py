@@ -5,6 +5,8 @@ from django.db.models import Prefetch
 from django.views.generic import DetailView
 
 from audit.services import contact_details_reveal
+from handovers.models import Handover
+from handovers.services import handover_can_start
 from meetings.active_members import is_active_member
 from networks.models import Membership
 from officers.models import Appointment, Person
@@ -34,7 +36,27 @@ class PersonDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         person = self.object
+        # The unfinished handovers of the person's current named roles that the user may see. Those who may
+        # start one (the holder, the national lead) see every handover of the role, so a start is
+        # never offered while one is in progress.
+        named = [a.pk for a in person.current_appointments if a.is_named]
+        open_handovers = (
+            list(
+                Handover.objects.visible_to(user)
+                .unfinished()
+                .filter(outgoing_appointment__in=named)
+                .select_related("organisation", "outgoing_appointment", "incoming_appointment__person")
+                .order_by("leaving_date", "pk")
+            )
+            if named
+            else []
+        )
+        in_progress = {handover.outgoing_appointment_id for handover in open_handovers}
         return super().get_context_data(
+            open_handovers=open_handovers,
+            handover_starts=[
+                a for a in person.current_appointments if handover_can_start(user, a, in_progress=a.pk in in_progress)
+            ],
             # access.scopes.people_with_contact decides; a view of someone else's details is logged.
             show_contact=contact_details_reveal(viewer=user, person=person, path=self.request.path),
             is_self=person.user_id is not None and person.user_id == user.pk,

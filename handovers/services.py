@@ -126,8 +126,8 @@ def handover_start(
     (pending, from the leaving date). Without it, the successor is attached when their registration
     is approved (registrations.services.registration_approve).
 
-    When it commits, the successor (when named), the chairs of the organisation's regional network
-    and the national leads (but the one who started it) are each emailed once.
+    When it commits, the successor (when named), the chairs of the organisation's regional network,
+    the national leads and the outgoing officer (but the one who started it) are each emailed once.
 
     Raises what handover_start_refusal gives (PermissionDenied for anyone but the holder or the
     lead, ValidationError when a handover of the role is in progress), and ValidationError as
@@ -342,8 +342,9 @@ def _regional_chairs(handover: Handover) -> list[Person]:
 
 def _email_started(handover: Handover, *, started_by: User) -> None:
     """Tell the successor (when named), the chairs of the organisation's regional network and the
-    national leads that the handover has started: one email each, sent when the transaction commits.
-    No address gets two of them; the outgoing officer, and the chair or lead who started it, get none."""
+    national leads that the handover has started, and the outgoing officer when someone else (the
+    lead) started it for them: one email each, sent when the transaction commits. No address gets
+    two of them; the one who started it gets none."""
     outgoing = handover.outgoing_appointment.person
     incoming = handover.incoming_appointment.person if handover.incoming_appointment else None
     context = {
@@ -367,6 +368,15 @@ def _email_started(handover: Handover, *, started_by: User) -> None:
             dedupe_key=f"handover-{handover.pk}-started-{key}",
         )
 
+    if outgoing.user_id != started_by.pk:
+        # Started for them (by the national lead): the outgoing officer is told, as the others are.
+        told.discard(outgoing.work_email.lower())
+        tell(
+            outgoing.work_email,
+            "handover_started_outgoing",
+            f"outgoing-{outgoing.pk}",
+            started_by_name=_name(started_by),
+        )
     if incoming is not None:
         tell(incoming.work_email, "handover_started_successor", f"successor-{incoming.pk}", person=incoming)
     told.add(started_by.email.lower())

@@ -17,7 +17,7 @@ DIRECTORY_QUERIES = 9
 ORGANISATION_QUERIES = 15
 NETWORK_QUERIES = 14  # one of them the log of contact details seen
 NETWORK_LIST_QUERIES = 7
-PERSON_QUERIES = 9
+PERSON_QUERIES = 10  # one of them the handovers in progress of their named roles
 
 
 def populate(world, size):

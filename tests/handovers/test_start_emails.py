@@ -1,5 +1,6 @@
-"""Starting a handover tells the successor, the chairs of the organisation's regional network and the
-national leads: one email each, sent when the start commits, none when it is rolled back or refused."""
+"""Starting a handover tells the successor, the chairs of the organisation's regional network, the
+national leads and, when the lead started it for them, the outgoing officer: one email each, sent when
+the start commits, none when it is rolled back or refused."""
 
 import datetime
 
@@ -105,14 +106,34 @@ def test_the_lead_who_starts_it_is_not_emailed_and_the_other_leads_are(
     UserFactory(email="former.lead@england.nhs.uk", is_national_lead=True, is_active=False)
     with django_capture_on_commit_callbacks(execute=True):
         start(world, world.lead, successor)
-    assert set(sent(mailoutbox)) == {"priya.shah@nhs.net", "chair.a@nhs.net", "deputy.lead@england.nhs.uk"}
+    assert set(sent(mailoutbox)) == {
+        "mso.a@nhs.net",
+        "priya.shah@nhs.net",
+        "chair.a@nhs.net",
+        "deputy.lead@england.nhs.uk",
+    }
 
 
-def test_chairs_of_other_regions_and_the_outgoing_officer_are_not_emailed(
+def test_the_outgoing_officer_is_told_when_the_lead_starts_their_handover(
     world, successor, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         start(world, world.lead, successor)
+    assert sent(mailoutbox)["mso.a@nhs.net"] == [
+        "A handover of your medication safety officer role at Royal Free London NHS Foundation Trust has been started"
+    ]
+    to_outgoing = next(message for message in mailoutbox if message.to == ["mso.a@nhs.net"])
+    assert "Dear Amina Okafor" in to_outgoing.body
+    assert f"{world.lead.get_full_name()} has started the handover of your" in to_outgoing.body
+    assert "Priya Shah is named as your successor" in to_outgoing.body
+    assert "3 March 2027" in to_outgoing.alternatives[0][0]
+
+
+def test_chairs_of_other_regions_and_the_outgoing_officer_who_starts_it_are_not_emailed(
+    world, successor, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        start(world, world.mso, successor)
     assert "chair.b@nhs.net" not in sent(mailoutbox)
     assert "mso.a@nhs.net" not in sent(mailoutbox)
 
