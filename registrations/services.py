@@ -199,6 +199,7 @@ def _approve(*, request_id: int, reviewer: User) -> Appointment:
         "person": person,
         "handover": handover,
         "holder": holder,
+        "url": site_url(person.get_absolute_url()),
     }
     email_queue(to=[request.user.email], template="registration_approved", context=context)
     regional = next((network for network in networks if network.kind == Network.Kind.REGIONAL), None)

@@ -240,6 +240,20 @@ def test_approving_emails_the_applicant_and_the_regional_chairs_after_commit(
     assert "chair.b@nhs.net" not in recipients
 
 
+def test_the_approval_email_links_the_applicant_to_their_record(
+    world, applicant, org_c, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://mso.example.nhs.uk"
+    request = make_request(applicant, org_c)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = registration_approve(request_id=request.pk, reviewer=world.lead)
+    to_applicant = next(m for m in mail.outbox if m.to == ["priya.shah@nhs.net"])
+    url = f"https://mso.example.nhs.uk{appointment.person.get_absolute_url()}"
+    assert f"See your details: {url}" in to_applicant.body
+    assert f'<a href="{url}">See your details</a>' in to_applicant.alternatives[0][0]
+
+
 def test_approving_through_the_page_sends_the_emails(
     client, world, applicant, org_c, django_capture_on_commit_callbacks
 ):
