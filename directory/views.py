@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from access import scopes
 from networks.models import Network
-from workspace.checklists import checklists_for
+from workspace.checklists import home_checklists
 
 
 @login_required
@@ -15,13 +15,15 @@ def home(request):
     appointments = []
     if person is not None:
         appointments = list(person.appointments.current().in_role_order().select_related("organisation"))
+    # The getting-started checklists of the appointments new in post, in a fixed number of queries.
+    getting_started = home_checklists(person, appointments)
     return render(
         request,
         "home.html",
         {
             "appointments": appointments,
-            # The getting-started checklist of each active appointment, in a fixed number of queries.
-            "checklists": checklists_for(appointments),
+            "checklists": getting_started.checklists,
+            "checklist_hidden": getting_started.hidden,
             "chairs_regional_network": any(
                 network.kind == Network.Kind.REGIONAL for network in scopes.chaired_networks(request.user)
             ),

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from msonet.admin import NationalLeadAdmin
 
-from .models import NotApplicable, Progress
+from .models import ChecklistHidden, NotApplicable, Progress
 
 
 class ReadOnlyAdmin(NationalLeadAdmin):
@@ -49,3 +49,11 @@ class NotApplicableAdmin(ReadOnlyAdmin):
     @admin.display(description="role", ordering="role")
     def role_display(self, row):
         return row.get_role_display()
+
+
+@admin.register(ChecklistHidden)
+class ChecklistHiddenAdmin(ReadOnlyAdmin):
+    list_display = ("person", "hidden_at")
+    list_select_related = ("person",)
+    search_fields = ("person__first_name", "person__last_name", "person__work_email")
+    date_hierarchy = "hidden_at"

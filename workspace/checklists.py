@@ -3,7 +3,8 @@
 `checklists_for` reads everything the checklists need in a fixed number of queries, whatever the
 number of appointments: the items not applicable to each role, the items marked done, the national
 webinars attended, the next national webinar, the regional chairs, the key contacts, the named
-MDSOs and what each officer said about mailbox access when they registered.
+MDSOs and what each officer said about mailbox access when they registered. `home_checklists` picks
+those the officer's home page offers.
 """
 
 import datetime
@@ -18,7 +19,7 @@ from officers.models import Appointment
 from organisations.models import KeyContact
 from registrations.models import RegistrationRequest
 
-from .models import ITEM_DETAILS, ITEM_HINTS, Item, NotApplicable, Progress
+from .models import ITEM_DETAILS, ITEM_HINTS, ChecklistHidden, Item, NotApplicable, Progress, is_new_in_post
 
 # The key contacts the "key people" item lists, in this order (the incident reporting system lead
 # belongs to the incident system item).
@@ -205,3 +206,27 @@ def checklists_for(appointments, *, today: datetime.date | None = None) -> list[
             )
         )
     return checklists
+
+
+@dataclass
+class HomeChecklists:
+    """What the home page offers of a person's checklists."""
+
+    # The checklists of their appointments new in post with items still to do (none when hidden).
+    checklists: list[AppointmentChecklist]
+    # The person hid them (ChecklistHidden) while they have such a checklist.
+    hidden: bool = False
+
+
+def home_checklists(person, appointments, *, today: datetime.date | None = None) -> HomeChecklists:
+    """The getting-started checklists the person's home page offers: of the appointments given (their
+    active ones) those new in post, with items still to do, unless the person hid the checklist from
+    their home page. No query for an officer long in post; else one, then `checklists_for`'s."""
+    today = today or timezone.localdate()
+    recent = [appointment for appointment in appointments if is_new_in_post(appointment, today)]
+    if not recent:
+        return HomeChecklists(checklists=[])
+    if ChecklistHidden.objects.filter(person=person).exists():
+        return HomeChecklists(checklists=[], hidden=True)
+    checklists = [view for view in checklists_for(recent, today=today) if not view.is_complete]
+    return HomeChecklists(checklists=checklists)

@@ -5,17 +5,25 @@ lead) marks it done, which stores a `Progress` row with who, when and what was r
 are also done by what the register already knows: the MHRA registration when the appointment has an
 MHRA registration date, the national webinar when the person attended one on or after their start
 date. The national lead decides which items do not apply to a role (`NotApplicable`).
+
+The checklist is for people new in post: it is offered on the home page, and counted on the progress
+list, for GETTING_STARTED_MONTHS months from the start date of the appointment. Anyone may hide it
+from their home page (`ChecklistHidden`) and show it again from the checklist's page.
 """
+
+import calendar
+import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from access import scopes
 from meetings.models import Attendance, Meeting
-from officers.models import Appointment, AppointmentQuerySet
+from officers.models import Appointment, AppointmentQuerySet, Person
 
 
 class Item(models.TextChoices):
@@ -143,6 +151,42 @@ class Progress(models.Model):
         return f"{self.get_item_display()}: {self.appointment}"
 
 
+def months_before(day: datetime.date, months: int) -> datetime.date:
+    """The same day of the month `months` months before `day` (the month's last day when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def new_in_post_since(today: datetime.date | None = None) -> datetime.date:
+    """The first start date of an appointment whose holder is still new in post: GETTING_STARTED_MONTHS
+    months before today. The checklist is offered to them, and the progress list counts them."""
+    return months_before(today or timezone.localdate(), settings.GETTING_STARTED_MONTHS)
+
+
+def is_new_in_post(appointment: Appointment, today: datetime.date | None = None) -> bool:
+    """Whether the appointment started within the last GETTING_STARTED_MONTHS months (or starts later)."""
+    return appointment.start_date >= new_in_post_since(today)
+
+
+class ChecklistHidden(models.Model):
+    """A person chose not to see the getting-started checklist on their home page (an officer who
+    knows the role already, say). Showing it again from the checklist's page deletes the row; the
+    history keeps both."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="checklist_hidden")
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "checklist hidden from a home page"
+        verbose_name_plural = "checklists hidden from home pages"
+
+    def __str__(self):
+        return f"Getting-started checklist hidden by {self.person}"
+
+
 class ChecklistQuerySet(AppointmentQuerySet):
     def visible_to(self, user):
         """The checklists a user may see; the one rule for the checklist pages and the progress list.
@@ -198,9 +242,13 @@ class ChecklistQuerySet(AppointmentQuerySet):
         done_count = ExpressionWrapper(sum(done_terms[1:], done_terms[0]), output_field=IntegerField())
         return self.annotate(**annotations, done_count=done_count, item_count=item_count)
 
-    def getting_started(self):
-        """Active appointments with items still to do (after `with_progress`)."""
-        return self.current().filter(done_count__lt=F("item_count"))
+    def new_in_post(self, today: datetime.date | None = None):
+        """Appointments that started within the last GETTING_STARTED_MONTHS months (or start later)."""
+        return self.filter(start_date__gte=new_in_post_since(today))
+
+    def getting_started(self, today: datetime.date | None = None):
+        """Active appointments of officers new in post with items still to do (after `with_progress`)."""
+        return self.current().new_in_post(today).filter(done_count__lt=F("item_count"))
 
 
 class Checklist(Appointment):

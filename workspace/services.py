@@ -1,5 +1,6 @@
-"""Getting started in post: marking checklist items done and undone, and the national lead's choice
-of the items that do not apply to a role.
+"""Getting started in post: marking checklist items done and undone, hiding the checklist from a
+home page and showing it again, and the national lead's choice of the items that do not apply to a
+role.
 
 Every function is keyword-only and runs in one transaction; every change keeps a history row with
 who made it and why, and emails are stored in that transaction (emails.services.email_queue) and
@@ -20,10 +21,10 @@ from compliance.services import organisation_flags_resolve
 from emails.services import email_queue
 from msonet.history import record_change
 from networks.models import Membership, Network
-from officers.models import Appointment
+from officers.models import Appointment, Person
 from users.models import User
 
-from .models import ITEM_DETAILS, Item, NotApplicable, Progress
+from .models import ITEM_DETAILS, ChecklistHidden, Item, NotApplicable, Progress
 
 EARLIEST_DATE = datetime.date(1990, 1, 1)
 
@@ -160,6 +161,41 @@ def mark_undone(*, appointment: Appointment | int, item: str, by: User) -> None:
         if progress is not None:
             record_change(progress, user=by, reason=f"Undone by {_name(by)}")
             progress.delete()
+
+
+def _locked_person(person: Person | int, *, by: User) -> Person:
+    pk = person.pk if isinstance(person, Person) else person
+    person = Person.objects.select_for_update().get(pk=pk)
+    if not (by.is_national_lead or (by.pk is not None and person.user_id == by.pk)):
+        raise PermissionDenied("Only the person themself, and the national lead, can choose this.")
+    return person
+
+
+def checklist_hide(*, person: Person | int, by: User) -> bool:
+    """Hide the getting-started checklist from the person's home page, at their choice (or the
+    national lead's). Their checklists stay on their own pages. Returns False when it was hidden
+    already (nothing changes)."""
+    with transaction.atomic():
+        person = _locked_person(person, by=by)
+        if ChecklistHidden.objects.filter(person=person).exists():
+            return False
+        hidden = ChecklistHidden(person=person)
+        record_change(hidden, user=by, reason=f"Hidden from the home page by {_name(by)}")
+        hidden.save()
+    return True
+
+
+def checklist_show(*, person: Person | int, by: User) -> bool:
+    """Show the getting-started checklist on the person's home page again (while they are new in
+    post). Returns False when it was not hidden (nothing changes)."""
+    with transaction.atomic():
+        person = _locked_person(person, by=by)
+        hidden = ChecklistHidden.objects.filter(person=person).first()
+        if hidden is None:
+            return False
+        record_change(hidden, user=by, reason=f"Shown on the home page again by {_name(by)}")
+        hidden.delete()
+    return True
 
 
 def _tell_chairs(appointment: Appointment) -> int:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,8 +15,15 @@ from users.decorators import national_lead_required
 
 from .checklists import checklists_for
 from .forms import ApplicabilityForm, ItemDoneForm, ProgressFilterForm
-from .models import Checklist, Item, NotApplicable
-from .services import applicability_set, checklist_can_change, mark_done, mark_undone
+from .models import Checklist, ChecklistHidden, Item, NotApplicable, is_new_in_post
+from .services import (
+    applicability_set,
+    checklist_can_change,
+    checklist_hide,
+    checklist_show,
+    mark_done,
+    mark_undone,
+)
 
 CHECKLISTS_PER_PAGE = 50
 
@@ -45,9 +53,11 @@ def _nav_section(request, checklist) -> str:
 
 @login_required
 def checklist_detail(request, pk):
-    """An appointment's getting-started checklist: each item, done or to do, with who did it."""
+    """An appointment's getting-started checklist: each item, done or to do, with who did it; for its
+    holder, whether their home page shows it, and the button to show it again when they hid it."""
     checklist = _get_checklist_for_user(request.user, pk)
     view = checklists_for([checklist])[0]
+    is_holder = checklist.person.user_id == request.user.pk
     return render(
         request,
         "workspace/checklist.html",
@@ -55,10 +65,44 @@ def checklist_detail(request, pk):
             "checklist": checklist,
             "view": view,
             "can_change": checklist_can_change(request.user, checklist),
-            "is_holder": checklist.person.user_id == request.user.pk,
+            "is_holder": is_holder,
+            "new_in_post": is_new_in_post(checklist),
+            "hidden": is_holder and ChecklistHidden.objects.filter(person=checklist.person).exists(),
+            "getting_started_months": settings.GETTING_STARTED_MONTHS,
             "nav_section": _nav_section(request, checklist),
         },
     )
+
+
+def _own_person(user):
+    """The signed-in user's person record; 404 for a user who has none."""
+    if user.person_record is None:
+        raise Http404("You have no person record.")
+    return user.person_record
+
+
+@login_required
+@require_POST
+def checklist_hide_view(request):
+    """The officer hides the getting-started checklist from their home page."""
+    person = _own_person(request.user)
+    checklist_hide(person=person, by=request.user)
+    messages.success(
+        request,
+        "Your getting-started checklist is hidden from your home page. To show it again, open it from your "
+        "roles below.",
+    )
+    return redirect("directory:home")
+
+
+@login_required
+@require_POST
+def checklist_show_view(request):
+    """The officer shows the getting-started checklist on their home page again."""
+    person = _own_person(request.user)
+    checklist_show(person=person, by=request.user)
+    messages.success(request, "Your getting-started checklist is shown on your home page again.")
+    return redirect("directory:home")
 
 
 @login_required
@@ -133,8 +177,9 @@ def item_undo(request, pk, item):
 
 @login_required
 def progress_list(request):
-    """Everyone still getting started (active appointments with items to do): every one for the
-    national lead, their region's for a regional network's chair; 404 for anyone else."""
+    """Everyone still getting started (active appointments that started within the last
+    GETTING_STARTED_MONTHS months, with items to do): every one for the national lead, their region's
+    for a regional network's chair; 404 for anyone else."""
     user = request.user
     regions = Region.objects.all() if user.is_national_lead else _chaired_regions(user)
     if not user.is_national_lead and not regions.exists():
@@ -150,7 +195,13 @@ def progress_list(request):
     return render(
         request,
         "workspace/progress.html",
-        {"form": form, "page_obj": page_obj, "today": timezone.localdate(), "nav_section": "workspace"},
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "today": timezone.localdate(),
+            "getting_started_months": settings.GETTING_STARTED_MONTHS,
+            "nav_section": "workspace",
+        },
     )
 
 

@@ -350,6 +350,12 @@ HANDOVER_DUE_DAYS = env.int("HANDOVER_DUE_DAYS", default=28)
 if HANDOVER_DUE_DAYS < 0:
     raise environ.ImproperlyConfigured("HANDOVER_DUE_DAYS cannot be negative.")
 
+# Getting started in post: the checklist is offered to officers for this many months after the start
+# of their appointment, and the progress list counts only those officers.
+GETTING_STARTED_MONTHS = env.int("GETTING_STARTED_MONTHS", default=6)
+if GETTING_STARTED_MONTHS < 1:
+    raise environ.ImproperlyConfigured("GETTING_STARTED_MONTHS must be at least 1.")
+
 # The portal's address, for the links in the portal's own emails, whether a page or a scheduled job
 # (which has no request) sends them. `make run`, `make worker` and `make beat` set it to
 # http://$(HOST):$(PORT), the address the development server serves.

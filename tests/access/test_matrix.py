@@ -33,6 +33,7 @@ from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
     ChangeRequestFactory,
+    ChecklistHiddenFactory,
     CommitteeFactory,
     CommitteeMemberFactory,
     CoverFactory,
@@ -178,6 +179,9 @@ workspace:applicability                 login     200       404       404       
 workspace:checklist                     login     200       200       404       200       404       404
 workspace:item                          login     200       200       404       200/403   404       404
 workspace:item-undo                     login     405       405       405/404   405/403   405/404   405/404
+# Hiding the checklist from one's own home page, and showing it again: anyone with a person record.
+workspace:hide                          login     405/404   405       405       405       405       405/404
+workspace:show                          login     405/404   405       405       405       405       405/404
 # The national lead's dashboard and imports and exports (404 for others).
 dashboard:index                         login     200       404       404       404       404       404
 dashboard:region                        login     200       404       404       404       404       404
@@ -303,6 +307,8 @@ def scene(world, settings, tmp_path):
         # The MSO's own appointment: its checklist and its handover. A second named role of theirs,
         # with no handover yet, for the start-a-handover page.
         checklist=world.mso_appointment,
+        # The MSO hid their checklist from their home page (for the page that shows it again).
+        checklist_hidden=ChecklistHiddenFactory(person=world.mso_person),
         handover=HandoverFactory(outgoing_appointment=world.mso_appointment),
         second_appointment=AppointmentFactory(person=world.mso_person, organisation=org, role=Appointment.Role.MDSO),
         key_contact=KeyContactFactory(organisation=org),
@@ -594,6 +600,8 @@ CONTROL = {
     "committees:terms-of-reference-remove": "mso",
     "workspace:item": "mso",
     "workspace:applicability": "lead",
+    "workspace:hide": "other_mso",
+    "workspace:show": "mso",
     "imports:job-confirm": "lead",
     "imports:job-cancel": "lead",
     "imports:export": "lead",

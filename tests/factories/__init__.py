@@ -21,12 +21,13 @@ from .organisations import (
 )
 from .registrations import RegistrationRequestFactory
 from .users import TOTPAuthenticatorFactory, UserFactory
-from .workspace import ProgressFactory, seed_default_applicability
+from .workspace import ChecklistHiddenFactory, ProgressFactory, seed_default_applicability
 
 __all__ = [
     "AppointmentFactory",
     "AttendanceFactory",
     "ChangeRequestFactory",
+    "ChecklistHiddenFactory",
     "CommitteeFactory",
     "CommitteeMemberFactory",
     "CoverFactory",

@@ -1,12 +1,12 @@
-"""Factories for the workspace app: an item of the getting-started checklist done, and the items
-not applicable to each role as the data migration seeds them."""
+"""Factories for the workspace app: an item of the getting-started checklist done, a checklist
+hidden from a home page, and the items not applicable to each role as the data migration seeds them."""
 
 import factory
 from django.utils import timezone
 
-from workspace.models import Item, Progress
+from workspace.models import ChecklistHidden, Item, Progress
 
-from .officers import AppointmentFactory
+from .officers import AppointmentFactory, PersonFactory
 
 
 class ProgressFactory(factory.django.DjangoModelFactory):
@@ -16,6 +16,13 @@ class ProgressFactory(factory.django.DjangoModelFactory):
     appointment = factory.SubFactory(AppointmentFactory)
     item = Item.KEY_CONTACTS
     done_at = factory.LazyFunction(timezone.now)
+
+
+class ChecklistHiddenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistHidden
+
+    person = factory.SubFactory(PersonFactory)
 
 
 def seed_default_applicability() -> None:

@@ -17,6 +17,7 @@ from officers.models import Appointment
 from organisations.models import KeyContact
 from tests.factories import (
     AppointmentFactory,
+    ChecklistHiddenFactory,
     KeyContactFactory,
     MembershipFactory,
     NetworkFactory,
@@ -28,10 +29,12 @@ from tests.factories import (
     WebinarFactory,
     seed_default_applicability,
 )
-from workspace.models import Item, NotApplicable, Progress
+from workspace.models import ChecklistHidden, Item, NotApplicable, Progress, months_before
 
 TODAY = timezone.localdate()
 MSO_ITEMS = len(Item.values)
+# A start date within GETTING_STARTED_MONTHS: the checklist is offered on the home page and counted.
+NEW_IN_POST = TODAY - datetime.timedelta(days=30)
 
 # Who sees an officer's checklist (world.mso, at org_a in London): status of GET, of a tick.
 ACCESS = {
@@ -43,12 +46,23 @@ ACCESS = {
     "no_role": (404, 404),
 }
 PROGRESS_QUERIES = 10
-HOME_QUERIES = 14
+# Session, user, the header's navigation (chaired networks, person), the active appointments, whether
+# the checklist is hidden, then the checklists' nine (checklists_for).
+HOME_QUERIES = 15
 
 
 @pytest.fixture(autouse=True)
 def _default_applicability(db):
     seed_default_applicability()
+
+
+@pytest.fixture
+def newcomers(world):
+    """The test world, its two named MSOs in post for the last 30 days."""
+    for appointment in (world.mso_appointment, world.other_appointment):
+        appointment.start_date = NEW_IN_POST
+        appointment.save(update_fields=["start_date"])
+    return world
 
 
 def item_url(appointment, item, action=""):
@@ -63,7 +77,7 @@ def text(response) -> str:
 # --- the checklist on the home page
 
 
-def test_home_shows_the_officer_their_checklist_with_progress(client, world):
+def test_home_shows_the_officer_their_checklist_with_progress(client, world, newcomers):
     ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS, done_by=world.mso)
     client.force_login(world.mso)
 
@@ -78,9 +92,11 @@ def test_home_shows_the_officer_their_checklist_with_progress(client, world):
     assert f"Done on {TODAY:%-d %B %Y} by {world.mso.get_full_name()}" in page
 
 
-def test_home_shows_an_mdso_no_mhra_item(client, world):
+def test_home_shows_an_mdso_no_mhra_item(client, world, newcomers):
     user = UserFactory()
-    AppointmentFactory(person=PersonFactory(user=user), organisation=world.org_a, role=Appointment.Role.MDSO)
+    AppointmentFactory(
+        person=PersonFactory(user=user), organisation=world.org_a, role=Appointment.Role.MDSO, start_date=NEW_IN_POST
+    )
     client.force_login(user)
 
     page = text(client.get(reverse("directory:home")))
@@ -108,12 +124,12 @@ def test_home_shows_no_checklist_to_someone_without_a_role(client, world):
     assert "Getting started as" not in text(client.get(reverse("directory:home")))
 
 
-def test_home_queries_do_not_grow_with_the_officers_roles(client, world, django_assert_max_num_queries):
+def test_home_queries_do_not_grow_with_the_officers_roles(client, world, newcomers, django_assert_max_num_queries):
     client.force_login(world.mso)
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("directory:home"))
     for role in (Appointment.Role.DEPUTY_MSO, Appointment.Role.TEAM_MEMBER):
-        appointment = AppointmentFactory(person=world.mso_person, role=role)
+        appointment = AppointmentFactory(person=world.mso_person, role=role, start_date=NEW_IN_POST)
         ProgressFactory(appointment=appointment, item=Item.MAILBOX_ACCESS)
         KeyContactFactory(organisation=appointment.organisation)
     ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS)
@@ -133,6 +149,120 @@ def test_home_links_the_lead_and_a_regional_chair_to_the_progress_list(client, w
         assert f'href="{reverse("workspace:progress")}"' in text(client.get(reverse("directory:home")))
     client.force_login(world.mso)
     assert f'href="{reverse("workspace:progress")}"' not in text(client.get(reverse("directory:home")))
+
+
+# --- for the first months in post
+
+
+def test_home_offers_no_checklist_to_an_officer_long_in_post(client, world):
+    assert world.mso_appointment.start_date < TODAY - datetime.timedelta(days=366)
+    client.force_login(world.mso)
+
+    page = text(client.get(reverse("directory:home")))
+
+    assert "Getting started as" not in page
+    assert "Work through these in your first weeks in post" not in page
+    assert reverse("workspace:checklist", args=[world.mso_appointment.pk]) in page  # still linked from the roles
+
+
+def test_home_offers_the_checklist_for_as_many_months_in_post_as_the_setting_says(client, world, settings):
+    client.force_login(world.mso)
+    world.mso_appointment.start_date = TODAY - datetime.timedelta(days=40)
+    world.mso_appointment.save()
+
+    settings.GETTING_STARTED_MONTHS = 2
+    assert "Getting started as medication safety officer" in text(client.get(reverse("directory:home")))
+    settings.GETTING_STARTED_MONTHS = 1
+    assert "Getting started as" not in text(client.get(reverse("directory:home")))
+
+
+def test_home_offers_the_checklist_of_the_new_role_only(client, world, newcomers):
+    older = AppointmentFactory(person=world.mso_person, role=Appointment.Role.DEPUTY_MSO)
+    client.force_login(world.mso)
+
+    response = client.get(reverse("directory:home"))
+
+    assert [view.appointment.pk for view in response.context["checklists"]] == [world.mso_appointment.pk]
+    assert "Getting started as deputy medication safety officer" not in text(response)
+    assert older.start_date < NEW_IN_POST
+
+
+def test_an_officer_hides_the_checklist_from_their_home_page_and_shows_it_again(client, world, newcomers):
+    client.force_login(world.mso)
+    home = text(client.get(reverse("directory:home")))
+    assert f'action="{reverse("workspace:hide")}"' in home
+    assert "Hide the getting-started checklist" in home
+
+    response = client.post(reverse("workspace:hide"), follow=True)
+
+    page = text(response)
+    assert response.redirect_chain == [(reverse("directory:home"), 302)]
+    assert "Your getting-started checklist is hidden from your home page" in page
+    assert "Getting started as" not in page
+    assert "You have hidden your getting-started checklist" in page
+    assert ChecklistHidden.objects.filter(person=world.mso_person).exists()
+
+    checklist = text(client.get(reverse("workspace:checklist", args=[world.mso_appointment.pk])))
+    assert "You have hidden the getting-started checklist from your home page" in checklist
+    assert f'action="{reverse("workspace:show")}"' in checklist
+
+    response = client.post(reverse("workspace:show"), follow=True)
+
+    assert "Your getting-started checklist is shown on your home page again" in text(response)
+    assert "Getting started as medication safety officer" in text(response)
+    assert not ChecklistHidden.objects.filter(person=world.mso_person).exists()
+
+
+def test_hiding_the_checklist_hides_it_for_the_person_only(client, world, newcomers):
+    client.force_login(world.mso)
+    client.post(reverse("workspace:hide"))
+    client.force_login(world.other_mso)
+    assert "Getting started as medication safety officer" in text(client.get(reverse("directory:home")))
+
+
+def test_hiding_and_showing_the_checklist_keep_history_with_who_and_why(client, world, newcomers):
+    client.force_login(world.mso)
+    client.post(reverse("workspace:hide"))
+    client.post(reverse("workspace:show"))
+
+    hidden, shown = ChecklistHidden.history.filter(person=world.mso_person).order_by("history_date", "history_id")
+
+    name = world.mso.get_full_name()
+    assert (hidden.history_type, hidden.history_user, hidden.history_change_reason) == (
+        "+",
+        world.mso,
+        f"Hidden from the home page by {name}",
+    )
+    assert (shown.history_type, shown.history_user, shown.history_change_reason) == (
+        "-",
+        world.mso,
+        f"Shown on the home page again by {name}",
+    )
+
+
+def test_hiding_the_checklist_is_post_only_and_needs_a_person_record(client, world):
+    client.force_login(world.mso)
+    assert client.get(reverse("workspace:hide")).status_code == 405
+    assert client.get(reverse("workspace:show")).status_code == 405
+    client.force_login(world.no_role)
+    assert client.post(reverse("workspace:hide")).status_code == 404
+    assert client.post(reverse("workspace:show")).status_code == 404
+    assert not ChecklistHidden.objects.exists()
+
+
+def test_the_checklist_page_tells_an_officer_long_in_post_that_their_home_page_no_longer_shows_it(client, world):
+    client.force_login(world.mso)
+    page = text(client.get(reverse("workspace:checklist", args=[world.mso_appointment.pk])))
+    assert "Your home page shows this checklist for the first 6 months in post" in page
+
+
+def test_the_home_page_of_an_officer_who_hid_the_checklist_runs_no_checklist_query(client, world, newcomers):
+    ChecklistHiddenFactory(person=world.mso_person)
+    client.force_login(world.mso)
+    with CaptureQueriesContext(connection) as hidden:
+        response = client.get(reverse("directory:home"))
+    assert response.context["checklists"] == []
+    assert not any("workspace_progress" in query["sql"] for query in hidden.captured_queries)
 
 
 # --- who may see and tick an officer's checklist
@@ -341,13 +471,45 @@ def test_the_mailbox_item_shows_the_mailbox_and_what_was_said_at_registration(cl
     ("who", "expected"),
     [("lead", {"RAL", "R0A"}), ("chair_a", {"RAL"}), ("chair_b", {"R0A"}), ("mso", None), ("no_role", None)],
 )
-def test_progress_list_scope(client, world, who, expected):
+def test_progress_list_scope(client, world, newcomers, who, expected):
     client.force_login(getattr(world, who))
     response = client.get(reverse("workspace:progress"))
     if expected is None:
         assert response.status_code == 404
         return
     assert {c.organisation.ods_code for c in response.context["page_obj"]} == expected
+
+
+def test_progress_list_counts_only_the_officers_new_in_post_and_says_so(client, world, newcomers, settings):
+    long_in_post = AppointmentFactory(
+        person=PersonFactory(first_name="Longserving", last_name="Officer"),
+        organisation=world.org_a,
+        role=Appointment.Role.DEPUTY_MSO,
+        start_date=datetime.date(2020, 4, 1),
+    )
+    client.force_login(world.lead)
+
+    response = client.get(reverse("workspace:progress"))
+
+    page = text(response)
+    assert long_in_post.pk not in [c.pk for c in response.context["page_obj"]]
+    assert "Longserving Officer" not in page
+    assert "2 officers still getting started, of the officers who started in the last 6 months" in page
+    settings.GETTING_STARTED_MONTHS = 12
+    assert "officers who started in the last 12 months" in text(client.get(reverse("workspace:progress")))
+
+
+def test_progress_list_counts_an_officer_from_their_first_day_to_the_last_day_of_the_months(client, world, settings):
+    settings.GETTING_STARTED_MONTHS = 6
+    world.mso_appointment.start_date = months_before(TODAY, 6)
+    world.mso_appointment.save()
+    world.other_appointment.start_date = months_before(TODAY, 6) - datetime.timedelta(days=1)
+    world.other_appointment.save()
+    client.force_login(world.lead)
+
+    response = client.get(reverse("workspace:progress"))
+
+    assert [c.pk for c in response.context["page_obj"]] == [world.mso_appointment.pk]
 
 
 def test_a_chair_of_a_network_without_a_region_sees_no_progress_list(client, world):
@@ -358,11 +520,13 @@ def test_a_chair_of_a_network_without_a_region_sees_no_progress_list(client, wor
     assert client.get(reverse("workspace:progress")).status_code == 404
 
 
-def test_progress_list_shows_how_long_and_how_far_and_leaves_out_those_done(client, world):
+def test_progress_list_shows_how_long_and_how_far_and_leaves_out_those_done(client, world, newcomers):
     ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS)
     ProgressFactory(appointment=world.mso_appointment, item=Item.MAILBOX_ACCESS)
     done_person = PersonFactory(first_name="Finished", last_name="Officer")
-    done = AppointmentFactory(person=done_person, organisation=world.org_a, role=Appointment.Role.DEPUTY_MSO)
+    done = AppointmentFactory(
+        person=done_person, organisation=world.org_a, role=Appointment.Role.DEPUTY_MSO, start_date=NEW_IN_POST
+    )
     for item in Item.values:
         ProgressFactory(appointment=done, item=item)
     client.force_login(world.lead)
@@ -379,8 +543,8 @@ def test_progress_list_shows_how_long_and_how_far_and_leaves_out_those_done(clie
     assert "Mhra" not in page and "MHRA registration, regional chair," in page
 
 
-def test_progress_list_filters_by_region_and_role(client, world):
-    deputy = AppointmentFactory(organisation=world.org_b, role=Appointment.Role.DEPUTY_MSO)
+def test_progress_list_filters_by_region_and_role(client, world, newcomers):
+    deputy = AppointmentFactory(organisation=world.org_b, role=Appointment.Role.DEPUTY_MSO, start_date=NEW_IN_POST)
     client.force_login(world.lead)
 
     by_region = client.get(reverse("workspace:progress"), {"region": world.london.code})
@@ -390,7 +554,7 @@ def test_progress_list_filters_by_region_and_role(client, world):
     assert [c.pk for c in by_role.context["page_obj"]] == [deputy.pk]
 
 
-def test_a_chair_cannot_filter_into_another_region(client, world):
+def test_a_chair_cannot_filter_into_another_region(client, world, newcomers):
     client.force_login(world.chair_a)
     response = client.get(reverse("workspace:progress"), {"region": world.north_west.code})
     assert response.context["form"].errors
@@ -398,14 +562,18 @@ def test_a_chair_cannot_filter_into_another_region(client, world):
 
 
 @pytest.mark.parametrize("who", ["lead", "chair_a"])
-def test_progress_list_queries_do_not_grow_with_the_officers(client, world, who, django_assert_max_num_queries):
+def test_progress_list_queries_do_not_grow_with_the_officers(
+    client, world, newcomers, who, django_assert_max_num_queries
+):
     client.force_login(getattr(world, who))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("workspace:progress"))
     region = world.london
     for n in range(30):
         organisation = OrganisationFactory(region=region)
-        appointment = AppointmentFactory(organisation=organisation, role=list(Appointment.Role)[n % 4])
+        appointment = AppointmentFactory(
+            organisation=organisation, role=list(Appointment.Role)[n % 4], start_date=NEW_IN_POST
+        )
         ProgressFactory(appointment=appointment, item=Item.KEY_CONTACTS)
         KeyContactFactory(organisation=organisation)
 
@@ -418,8 +586,8 @@ def test_progress_list_queries_do_not_grow_with_the_officers(client, world, who,
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_the_progress_list_counts_items_not_applicable_as_not_there(client, world):
-    deputy = AppointmentFactory(organisation=world.org_a, role=Appointment.Role.DEPUTY_MSO)
+def test_the_progress_list_counts_items_not_applicable_as_not_there(client, world, newcomers):
+    deputy = AppointmentFactory(organisation=world.org_a, role=Appointment.Role.DEPUTY_MSO, start_date=NEW_IN_POST)
     client.force_login(world.lead)
 
     response = client.get(reverse("workspace:progress"))
@@ -432,7 +600,7 @@ def test_the_progress_list_counts_items_not_applicable_as_not_there(client, worl
 # --- the lead's applicability page
 
 
-def test_the_lead_marks_items_not_applicable_to_a_role(client, world):
+def test_the_lead_marks_items_not_applicable_to_a_role(client, world, newcomers):
     client.force_login(world.lead)
     url = reverse("workspace:applicability")
     page = text(client.get(url))
@@ -469,11 +637,12 @@ def test_only_the_lead_sees_the_applicability_page(client, world, who):
 # --- the admin: read-only
 
 
-def test_the_lead_reads_progress_and_applicability_in_the_admin_without_changing_them(client, world):
+def test_the_lead_reads_progress_applicability_and_hidden_checklists_in_the_admin_without_changing_them(client, world):
     progress = ProgressFactory(appointment=world.mso_appointment, item=Item.KEY_CONTACTS, done_by=world.mso)
     not_applicable = NotApplicable.objects.get(item=Item.MHRA_REGISTRATION, role="mdso")
+    hidden = ChecklistHiddenFactory(person=world.mso_person)
     client.force_login(world.lead)
-    for name, pk in (("progress", progress.pk), ("notapplicable", not_applicable.pk)):
+    for name, pk in (("progress", progress.pk), ("notapplicable", not_applicable.pk), ("checklisthidden", hidden.pk)):
         assert client.get(reverse(f"admin:workspace_{name}_changelist")).status_code == 200
         assert client.get(reverse(f"admin:workspace_{name}_change", args=[pk])).status_code == 200
         assert client.get(reverse(f"admin:workspace_{name}_history", args=[pk])).status_code == 200

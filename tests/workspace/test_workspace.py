@@ -17,6 +17,7 @@ from officers.models import Appointment
 from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
+    ChecklistHiddenFactory,
     MembershipFactory,
     PersonFactory,
     ProgressFactory,
@@ -25,8 +26,8 @@ from tests.factories import (
     seed_default_applicability,
 )
 from workspace.checklists import checklists_for
-from workspace.models import Checklist, Item, NotApplicable, Progress
-from workspace.services import applicability_set, mark_done, mark_undone
+from workspace.models import Checklist, ChecklistHidden, Item, NotApplicable, Progress, is_new_in_post, months_before
+from workspace.services import applicability_set, checklist_hide, checklist_show, mark_done, mark_undone
 
 TODAY = timezone.localdate()
 A_DATE = TODAY - datetime.timedelta(days=3)
@@ -367,7 +368,69 @@ def test_the_set_based_counts_agree_with_the_checklists(world):
 
 
 def test_an_officer_with_everything_done_is_no_longer_getting_started(world):
+    for appointment in (world.mso_appointment, world.other_appointment):
+        appointment.start_date = TODAY - datetime.timedelta(days=30)
+        appointment.save(update_fields=["start_date"])
     for item in Item.values:
         mark_done(appointment=world.mso_appointment, item=item, by=world.mso, **DETAILS[item])
 
     assert list(Checklist.objects.with_progress().getting_started()) == [world.other_appointment]
+
+
+# --- new in post, and the checklist hidden from the home page
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 12, 7), 6, datetime.date(2026, 6, 7)),
+        (datetime.date(2026, 3, 1), 6, datetime.date(2025, 9, 1)),
+        (datetime.date(2026, 8, 31), 6, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 8, 31), 6, datetime.date(2028, 2, 29)),
+        (datetime.date(2026, 1, 15), 13, datetime.date(2024, 12, 15)),
+    ],
+)
+def test_months_before_keeps_the_day_of_the_month_or_takes_the_last_of_a_shorter_month(day, months, expected):
+    assert months_before(day, months) == expected
+
+
+def test_an_appointment_is_new_in_post_from_its_start_for_the_months_the_setting_gives(world, settings):
+    settings.GETTING_STARTED_MONTHS = 3
+    appointment = world.mso_appointment
+    today = datetime.date(2026, 12, 7)
+    for start, expected in [
+        (datetime.date(2026, 9, 7), True),
+        (datetime.date(2026, 9, 6), False),
+        (datetime.date(2027, 1, 4), True),  # starts later
+    ]:
+        appointment.start_date = start
+        appointment.save()
+        assert is_new_in_post(appointment, today) is expected
+        assert Checklist.objects.new_in_post(today).filter(pk=appointment.pk).exists() is expected
+
+
+def test_the_checklist_is_hidden_once_and_shown_once(world):
+    assert checklist_hide(person=world.mso_person, by=world.mso) is True
+    assert checklist_hide(person=world.mso_person, by=world.mso) is False
+    assert ChecklistHidden.objects.filter(person=world.mso_person).count() == 1
+    assert checklist_show(person=world.mso_person, by=world.mso) is True
+    assert checklist_show(person=world.mso_person, by=world.mso) is False
+    assert not ChecklistHidden.objects.exists()
+    assert ChecklistHidden.history.count() == 2
+
+
+def test_only_the_person_and_the_lead_hide_or_show_their_checklist(world):
+    for service in (checklist_hide, checklist_show):
+        with pytest.raises(PermissionDenied):
+            service(person=world.mso_person, by=world.other_mso)
+        with pytest.raises(PermissionDenied):
+            service(person=world.mso_person, by=world.chair_a)
+    assert not ChecklistHidden.objects.exists()
+    assert checklist_hide(person=world.mso_person, by=world.lead) is True
+    assert ChecklistHidden.history.get().history_user == world.lead
+
+
+def test_the_database_keeps_one_hidden_checklist_per_person(world):
+    ChecklistHiddenFactory(person=world.mso_person)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ChecklistHiddenFactory(person=world.mso_person)
