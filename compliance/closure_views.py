@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -52,7 +53,7 @@ def closure_list(request):
                 filter=Q(organisation__appointments__status=Appointment.Status.ACTIVE),
             )
         )
-        .order_by("organisation__closed_on", "organisation__name", "pk")
+        .order_by("organisation__closed_on", Lower("organisation__name"), "pk")
     )
     page_obj = Paginator(flags, CLOSURES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "compliance/closures.html", {"page_obj": page_obj, "nav_section": "handovers"})

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
@@ -86,7 +87,7 @@ class NetworkDetailView(LoginRequiredMixin, DetailView):
             members=page_obj.object_list,
             contact_visible=contact_visible,
             coverage=mso_coverage(network) if network.kind == Network.Kind.REGIONAL else None,
-            children=network.children.order_by("name"),
+            children=network.children.order_by(Lower("name")),
             nav_section="my-networks" if chairs_network else "networks",
             **kwargs,
         )

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.views.generic import DetailView
 
 from audit.services import contact_details_reveal
@@ -28,7 +29,7 @@ class PersonDetailView(LoginRequiredMixin, DetailView):
             ),
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.current().select_related("network").order_by("network__name"),
+                queryset=Membership.objects.current().select_related("network").order_by(Lower("network__name")),
                 to_attr="current_memberships",
             ),
         )

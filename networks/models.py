@@ -1,9 +1,10 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from officers.models import Appointment, Person
+from officers.models import Appointment, Person, by_surname
 from organisations.models import Organisation, Region
 
 
@@ -48,7 +49,7 @@ class Network(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["kind", "name"]
+        ordering = ["kind", Lower("name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind"],
@@ -117,7 +118,7 @@ class Membership(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["network__name", "person__last_name"]
+        ordering = [Lower("network__name"), *by_surname("person__")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "network"],

@@ -379,6 +379,15 @@ def test_the_organisation_page_shows_each_duty_its_status_and_its_types_rule(lea
     assert re.search(r'<input[^>]*name="mdso-choice"[^>]*value="type"[^>]*checked', page)
 
 
+def test_the_save_buttons_name_each_duty_with_its_acronyms_in_capitals(lead_client, world):
+    """Screen readers hear "Save the named MSO", not "the named mso"."""
+    page = text(lead_client.get(expectations_url(world.org_a)))
+    hidden = re.findall(r'Save<span class="nhsuk-u-visually-hidden"> the ([^<]*)</span>', page)
+    assert hidden and all(label == label[0].lower() + label[1:] for label in hidden)
+    assert any("MSO" in label for label in hidden)
+    assert not any("mso" in label for label in hidden)
+
+
 def test_the_organisation_page_shows_a_named_officer_and_the_covers(lead_client, world):
     hospice = OrganisationFactory(kind=Kind.HOSPICE, name="Hilltop Hospice")
     CoverFactory(covering=world.org_a, organisation=hospice, reason="Service agreement.")

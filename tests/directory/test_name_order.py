@@ -7,9 +7,16 @@ import io
 from django.urls import reverse
 from django.utils.html import escape
 
+from networks.models import Network
 from officers.models import Appointment, Person
 from organisations.models import Organisation
-from tests.factories import AppointmentFactory, MembershipFactory, OrganisationFactory, PersonFactory
+from tests.factories import (
+    AppointmentFactory,
+    MembershipFactory,
+    NetworkFactory,
+    OrganisationFactory,
+    PersonFactory,
+)
 
 # Small letters sort after every capital when the database compares characters' codes
 # (SQLite, and PostgreSQL's C collation), so "Women's" would come before "and".
@@ -79,3 +86,21 @@ def test_network_page_lists_members_by_surname_whatever_the_capitals(client, wor
     assert surnames.index("Davies") < surnames.index("de Souza") < surnames.index("Evans")
     names = ["Davies", "de Souza", "Evans"]
     assert [p.last_name for p in Person.objects.filter(last_name__in=names)] == names  # the default order
+
+
+def test_networks_are_listed_by_name_whatever_the_capitals(world):
+    """The default order of networks (the network list, a network's sub-networks, a person's
+    networks) and of memberships."""
+    for name in ("Birmingham Women's network", "Birmingham and Solihull network"):
+        NetworkFactory(name=name, kind=Network.Kind.SPECIALISED)
+    names = list(Network.objects.filter(kind=Network.Kind.SPECIALISED).values_list("name", flat=True))
+    assert birmingham_names(names) == ["Birmingham and Solihull network", "Birmingham Women's network"]
+
+
+def test_person_page_lists_their_networks_by_name_whatever_the_capitals(client, world):
+    for name in ("Birmingham Women's network", "Birmingham and Solihull network"):
+        MembershipFactory(person=world.mso_person, network=NetworkFactory(name=name, kind=Network.Kind.SPECIALISED))
+    client.force_login(world.lead)
+    response = client.get(reverse("directory:person", args=[world.mso_person.pk]))
+    names = [m.network.name for m in response.context["person"].current_memberships]
+    assert birmingham_names(names) == ["Birmingham and Solihull network", "Birmingham Women's network"]
