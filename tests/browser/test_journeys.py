@@ -1,7 +1,7 @@
 """Each role's main journey in a real browser, with every page checked by axe-core (WCAG 2.2 AA: no
 serious or critical violation), at 320 px wide (no sideways scrolling), and screenshotted; and one
 journey done with the keyboard alone. The self-registration journey of a new MSO is in
-test_browser_registration.py, with the same checks."""
+test_registration.py, with the same checks; each role's first hour is in test_first_hour.py."""
 
 import datetime
 import re
