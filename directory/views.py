@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from access import scopes
 from networks.models import Network
+from registrations.status import registration_status
 from workspace.checklists import home_checklists
 
 
@@ -17,6 +18,10 @@ def home(request):
         appointments = list(person.appointments.current().in_role_order().select_related("organisation"))
     # The getting-started checklists of the appointments new in post, in a fixed number of queries.
     getting_started = home_checklists(person, appointments)
+    # Registration requests waiting for review, or the latest decision (one query).
+    registration = (
+        None if request.user.is_national_lead else registration_status(request.user, has_role=bool(appointments))
+    )
     return render(
         request,
         "home.html",
@@ -24,6 +29,7 @@ def home(request):
             "appointments": appointments,
             "checklists": getting_started.checklists,
             "checklist_hidden": getting_started.hidden,
+            "registration": registration,
             "chairs_regional_network": any(
                 network.kind == Network.Kind.REGIONAL for network in scopes.chaired_networks(request.user)
             ),

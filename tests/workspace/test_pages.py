@@ -47,8 +47,8 @@ ACCESS = {
 }
 PROGRESS_QUERIES = 10
 # Session, user, the header's navigation (chaired networks, person), the active appointments, whether
-# the checklist is hidden, then the checklists' nine (checklists_for).
-HOME_QUERIES = 15
+# the checklist is hidden, the checklists' nine (checklists_for), the user's registration requests.
+HOME_QUERIES = 16
 
 
 @pytest.fixture(autouse=True)
