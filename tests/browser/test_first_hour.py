@@ -172,11 +172,6 @@ def test_a_new_mso_signs_up_registers_and_the_lead_approves_them_from_the_queue(
     assert Appointment.objects.get(organisation=vacant, person__user__email=APPLICANT).status == "active"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The home page does not yet show a registration request waiting for review, nor greet an "
-    "approved officer by the name they registered with",
-)
 def test_a_new_mso_s_home_page_shows_their_request_waiting_and_then_greets_them_by_name(open_page, confirmed, vacant):
     applicant = UserFactory(email=APPLICANT, name="")  # as a signed-up account has: no name yet
     EmailAddress.objects.create(user=applicant, email=APPLICANT, verified=True, primary=True)
