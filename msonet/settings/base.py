@@ -130,6 +130,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # A change of email address takes effect only once the new address is confirmed; until then the
 # old address stays the one the account signs in and receives email with.
 ACCOUNT_CHANGE_EMAIL = True
+# A notice to the account's address when its password, email address or two-factor authentication
+# changes, saying when and from where, so that someone who did not make the change can act.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # allauth's rate limits stay on (never set ACCOUNT_RATE_LIMITS = False): its defaults limit sign-up,
 # password reset and confirmation emails (one per address every 3 minutes). Sign-in is limited per
 # account, not per address: an NHS trust (or the HSCN gateway several share) puts thousands of staff

@@ -22,10 +22,10 @@ from django.urls import Resolver404, get_resolver, resolve, reverse
 
 from tests.a11y import check_page
 from tests.access.test_matrix import ROLES, ROUTES, TABLE, _walk, scene, split_cell, url_kwargs  # noqa: F401
-from tests.browser.test_journeys import PASSWORD, _totp_tolerance, browser, sign_in  # noqa: F401
+from tests.browser.test_journeys import PASSWORD, sign_in
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("totp_tolerance")]
 
 # The roles a page is opened as, in order of preference: the first whose cell in TABLE is 200.
 PAGE_ROLES = ("lead", "mso", "chair_a", "no_role")

@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.core.context import request_context
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
-from django.test import RequestFactory, override_settings
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -157,8 +157,7 @@ def test_password_reset_email_is_branded_and_its_link_opens_the_new_password_for
     assert 'name="password1"' in form.content.decode()
 
 
-@override_settings(ACCOUNT_EMAIL_NOTIFICATIONS=True)
-def test_notice_of_a_password_change_is_branded_and_says_where_it_came_from(client, db):
+def test_a_password_change_sends_a_branded_notice_saying_where_it_came_from(client, db):
     user = UserFactory(email="officer@nhs.net")
     user.set_password(PASSWORD)
     user.save()
