@@ -344,7 +344,8 @@ def test_mhra_registration_is_recorded_from_its_page_and_undone(client, world):
         "MHRA 777",
     )
     page = text(client.get(url))
-    assert "3 February 2024" in page and "MHRA 777" in page and "Undo" in page
+    assert "3 February 2024" in page and "MHRA 777" in page
+    assert 'Undo<span class="nhsuk-u-visually-hidden">: register with the MHRA as the named MSO</span>' in page
 
     client.post(item_url(world.mso_appointment, Item.MHRA_REGISTRATION, "undo"))
     world.mso_appointment.refresh_from_db()
