@@ -28,8 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
     # Setting up an authenticator app makes its recovery codes at once, and the page the user goes to
     # next shows them: one banner says so, not a second one about the codes.
     FOLDED_MESSAGES = {"mfa/messages/recovery_codes_generated.txt": "mfa/messages/totp_activated.txt"}
+    # No banner to say a sign-in worked: the header names the person signed in, and the page they
+    # land on is the one they came for.
+    SILENT_MESSAGES = {"account/messages/logged_in.txt"}
 
     def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        if message_template in self.SILENT_MESSAGES:
+            return
         added = request.__dict__.setdefault("_msonet_messages_added", set())
         if message_template and self.FOLDED_MESSAGES.get(message_template) in added:
             return

@@ -72,6 +72,15 @@ def test_session_id_changes_at_sign_in_and_the_old_one_is_gone(client, db):
     assert UserSession.objects.get(session_key=after).user == user
 
 
+def test_signing_in_lands_on_the_page_without_a_banner_and_the_header_names_the_person(client, db):
+    user = confirmed_user(name="Priya Sandhu")
+    response = client.post(LOGIN, {"login": user.email, "password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    assert list(response.context["messages"]) == []
+    assert "Successfully signed in" not in response.content.decode()
+    assert "Priya Sandhu" in response.content.decode()
+
+
 def test_session_cookie_is_http_only_and_same_site_lax(client, db):
     response = sign_in(client, confirmed_user())
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
