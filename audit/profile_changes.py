@@ -167,7 +167,9 @@ def _changes_of(tracked: Tracked, *, since: datetime.datetime, until: datetime.d
 
 
 def _label(model, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name).capitalize()
+    """A field's name as a heading: its first letter in capitals, the rest as written ("Generic MSO mailbox")."""
+    text = str(model._meta.get_field(name).verbose_name)
+    return text[:1].upper() + text[1:]
 
 
 def profile_changes(*, since: datetime.datetime, until: datetime.datetime) -> list[OrganisationChanges]:

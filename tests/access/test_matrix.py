@@ -89,6 +89,7 @@ audit:my-data-download                  login     200       200       200       
 directory:organisations                 login     200       200       200       200       200       200
 directory:search-json                   401/405   200       200       200       200       200       200
 directory:organisation                  login     200       200       200       200       200       200
+directory:organisation-history          login     200       200       200       200       200       200
 directory:key-contacts                  login     200       200       404       403       404       404
 directory:key-contact-add               login     200       200       404       403       404       404
 directory:key-contact-edit              login     200       200       404       403       404       404
@@ -102,6 +103,7 @@ organisations:cover-end                 login     405       404       404       
 compliance:expectations                 login     200       404       404       404       404       404
 # People: a person's page for everyone signed in; "me" pages for whoever has a person record.
 directory:person                        login     200       200       200       200       200       200
+directory:person-history                login     200       200       200       200       200       200
 officers:change-details                 login     404       200       200       200       200       404
 officers:change-sent                    login     404       200       200       200       200       404
 officers:confirm-details                login     405/404   405       405       405       405       405/404
@@ -376,6 +378,7 @@ PK = {
     "directory:key-contact-remove": "key_contact",
     "organisations:cover-end": "cover",
     "directory:person": "person",
+    "directory:person-history": "person",
     "officers:my-change-request": "change_request",
     "officers:change-withdraw": "change_request",
     "officers:change-review": "change_request",

@@ -145,7 +145,10 @@ def test_officer_contact_details_on_organisation_page_follow_the_contact_rule(cl
     assert world.mso_person.phone.encode() not in organisation_page(client, world.no_role, world.org_a).content
 
 
-def test_staff_see_a_link_to_the_history_in_the_admin(client, world):
-    history_url = reverse("admin:organisations_organisation_history", args=[world.org_a.pk])
-    assert history_url.encode() in organisation_page(client, world.lead, world.org_a).content
-    assert history_url.encode() not in organisation_page(client, world.mso, world.org_a).content
+def test_everyone_signed_in_sees_a_link_to_the_history_in_the_portal_not_the_admin(client, world):
+    history_url = reverse("directory:organisation-history", args=[world.org_a.ods_code])
+    admin_history_url = reverse("admin:organisations_organisation_history", args=[world.org_a.pk])
+    for user in (world.lead, world.mso, world.no_role):
+        content = organisation_page(client, user, world.org_a).content
+        assert history_url.encode() in content
+        assert admin_history_url.encode() not in content
