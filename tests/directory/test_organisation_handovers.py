@@ -10,7 +10,7 @@ from django.urls import reverse
 from handovers.models import Handover
 from handovers.services import handover_start
 from officers.models import Appointment
-from tests.factories import AppointmentFactory, PersonFactory, UserFactory
+from tests.factories import AppointmentFactory, PersonFactory
 
 LEAVING = datetime.date(2027, 3, 3)
 
@@ -24,16 +24,6 @@ def organisation_page(client, user, organisation):
 
 def start_url(appointment):
     return reverse("handovers:start", args=[appointment.pk])
-
-
-@pytest.fixture
-def handover(world):
-    """The London MSO, Amina Okafor, leaving on 3 March 2027, handing over to Priya Shah."""
-    user = UserFactory(email="priya.shah@nhs.net", name="Priya Shah")
-    successor = PersonFactory(user=user, work_email=user.email, first_name="Priya", last_name="Shah")
-    return handover_start(
-        appointment_id=world.mso_appointment.pk, leaving_date=LEAVING, successor_id=successor.pk, started_by=world.mso
-    )
 
 
 @pytest.mark.parametrize("role", ["lead", "mso"])

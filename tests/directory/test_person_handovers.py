@@ -2,16 +2,11 @@
 who may see it, instead of a link to start another; the link is offered by the rule handover_start
 applies, to the holder and the national lead only."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 
-from handovers.services import handover_start
+from tests.directory.test_organisation_handovers import start_url
 from tests.directory.test_queries import PERSON_QUERIES
-from tests.factories import PersonFactory, UserFactory
-
-LEAVING = datetime.date(2027, 3, 3)
 
 
 def person_page(client, user, person):
@@ -19,20 +14,6 @@ def person_page(client, user, person):
     response = client.get(reverse("directory:person", args=[person.pk]))
     assert response.status_code == 200
     return response.content.decode()
-
-
-def start_url(appointment):
-    return reverse("handovers:start", args=[appointment.pk])
-
-
-@pytest.fixture
-def handover(world):
-    """The London MSO, Amina Okafor, leaving on 3 March 2027, handing over to Priya Shah."""
-    user = UserFactory(email="priya.shah@nhs.net", name="Priya Shah")
-    successor = PersonFactory(user=user, work_email=user.email, first_name="Priya", last_name="Shah")
-    return handover_start(
-        appointment_id=world.mso_appointment.pk, leaving_date=LEAVING, successor_id=successor.pk, started_by=world.mso
-    )
 
 
 @pytest.mark.parametrize(
