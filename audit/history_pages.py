@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import OuterRef, Q, Subquery
 
-from audit.profile_changes import FieldChange, _display, _label
+from audit.profile_changes import FieldChange, display_value, field_label
 from officers.models import Appointment, Person
 from organisations.models import KeyContact, Organisation, Region
 
@@ -72,7 +72,7 @@ def _entries(model, fields: tuple[str, ...], rows_filter: Q, describe, displays:
 
     def shown(row, name) -> str:
         value = getattr(row, f"{name}_id" if name in displays else name)
-        return displays[name](value) if name in displays else _display(model, name, value)
+        return displays[name](value) if name in displays else display_value(model, name, value)
 
     entries = []
     for row in rows:
@@ -84,7 +84,7 @@ def _entries(model, fields: tuple[str, ...], rows_filter: Q, describe, displays:
             if row.history_type == "~" and old is not None and old_text == new_text:
                 continue
             if old_text or new_text:
-                changes.append(FieldChange(_label(model, name), old_text, new_text))
+                changes.append(FieldChange(field_label(model, name), old_text, new_text))
         if row.history_type == "~" and not changes:
             continue
         reason = row.history_change_reason or ""

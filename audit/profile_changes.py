@@ -43,7 +43,7 @@ class OrganisationChanges:
     changes: list[ProfileChange] = field(default_factory=list)
 
 
-def _display(model, name: str, value) -> str:
+def display_value(model, name: str, value) -> str:
     model_field = model._meta.get_field(name)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value or ""))
@@ -129,24 +129,24 @@ def _changes_of(tracked: Tracked, *, since: datetime.datetime, until: datetime.d
         if row.history_type == "+":
             action = "added"
             fields = [
-                FieldChange(_label(model, name), "", _display(model, name, getattr(row, name)))
+                FieldChange(field_label(model, name), "", display_value(model, name, getattr(row, name)))
                 for name in tracked.fields
-                if _display(model, name, getattr(row, name))
+                if display_value(model, name, getattr(row, name))
             ]
         elif row.history_type == "-":
             action = "removed"
             fields = [
-                FieldChange(_label(model, name), _display(model, name, getattr(row, name)), "")
+                FieldChange(field_label(model, name), display_value(model, name, getattr(row, name)), "")
                 for name in tracked.fields
-                if _display(model, name, getattr(row, name))
+                if display_value(model, name, getattr(row, name))
             ]
         else:
             action = "changed"
             fields = [
                 FieldChange(
-                    _label(model, name),
-                    _display(model, name, getattr(old, name)) if old else "",
-                    _display(model, name, getattr(row, name)),
+                    field_label(model, name),
+                    display_value(model, name, getattr(old, name)) if old else "",
+                    display_value(model, name, getattr(row, name)),
                 )
                 for name in tracked.fields
                 if old is None or getattr(old, name) != getattr(row, name)
@@ -166,7 +166,7 @@ def _changes_of(tracked: Tracked, *, since: datetime.datetime, until: datetime.d
     return changes
 
 
-def _label(model, name: str) -> str:
+def field_label(model, name: str) -> str:
     """A field's name as a heading: its first letter in capitals, the rest as written ("Generic MSO mailbox")."""
     text = str(model._meta.get_field(name).verbose_name)
     return text[:1].upper() + text[1:]
