@@ -1,6 +1,7 @@
 """Change of details: the officer asks, the national lead approves or rejects, the change applies once."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -459,10 +460,13 @@ def test_approving_a_mailbox_change_shows_in_the_organisations_history(client, w
     latest = world.org_a.history.first()
     assert latest.history_user == world.lead
     assert latest.history_change_reason.startswith(f"Change request #{change.pk} asked by mso.a@nhs.net")
-    history_page = client.get(reverse("admin:organisations_organisation_history", args=[world.org_a.pk]))
-    assert f"Change request #{change.pk} asked by mso.a@nhs.net" in page_text(history_page)
+    history_url = reverse("directory:organisation-history", args=[world.org_a.ods_code])
+    history_page = page_text(client.get(history_url))
+    assert f"Change request #{change.pk} asked by mso.a@nhs.net" in history_page
+    assert "rfl.mso@nhs.net" in history_page
+    assert re.search(rf"By</dt>\s*<dd[^>]*>{world.lead.get_full_name()}<", history_page)
     organisation_page = page_text(client.get(world.org_a.get_absolute_url()))
-    assert reverse("admin:organisations_organisation_history", args=[world.org_a.pk]) in organisation_page
+    assert history_url in organisation_page
 
 
 def test_mailbox_change_is_not_approved_once_the_officer_no_longer_serves_the_organisation(client, world):
