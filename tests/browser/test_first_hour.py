@@ -19,7 +19,7 @@ from handovers.models import Handover
 from officers.models import Appointment, Person, Profession
 from registrations.services import registration_approve, registration_submit
 from tests.a11y import check_page
-from tests.browser.test_journeys import PASSWORD, follow_menu, sign_in, upload_people
+from tests.browser.test_journeys import PASSWORD, follow_menu, open_people_import, sign_in, upload_people
 from tests.browser.test_registration import wait_for_email
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory
 from tests.factories.files import PEOPLE_HEADERS, person_row
@@ -206,12 +206,7 @@ def test_a_new_mso_s_home_page_shows_their_request_waiting_and_then_greets_them_
 def test_the_lead_s_first_import_is_refused_with_its_error_then_imported_once_corrected(open_page, confirmed):
     page = open_page()
     sign_in(page, confirmed.lead, check_as="first-import-01")
-    follow_menu(page, "Import and export")
-    expect(page.get_by_role("heading", name="Import and export", level=1)).to_be_visible()
-    check_page(page, "first-import-02-imports")
-    page.get_by_role("link", name="Import people and appointments").click()
-    expect(page.get_by_role("heading", name=re.compile("People and appointments"), level=1)).to_be_visible()
-    check_page(page, "first-import-03-upload")
+    open_people_import(page, "first-import-02-imports", "first-import-03-upload")
 
     # A file whose second row has a date that cannot be read.
     nia = person_row(

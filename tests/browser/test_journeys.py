@@ -90,6 +90,16 @@ def sign_in(page, user, *, check_as: str = "") -> None:
     expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
 
 
+def open_people_import(page, imports_shot: str, upload_shot: str) -> None:
+    """From any page, the lead follows the menu to Import and export, then to the people import's upload."""
+    follow_menu(page, "Import and export")
+    expect(page.get_by_role("heading", name="Import and export", level=1)).to_be_visible()
+    check_page(page, imports_shot)
+    page.get_by_role("link", name="Import people and appointments").click()
+    expect(page.get_by_role("heading", name=re.compile("People and appointments"), level=1)).to_be_visible()
+    check_page(page, upload_shot)
+
+
 def upload_people(page, rows) -> None:
     page.get_by_label("Upload a file").set_input_files(
         files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv_bytes(rows)}]
@@ -167,12 +177,7 @@ def test_lead_reviews_requests_organisations_and_flags_in_accessible_pages(page,
     check_page(page, "lead-14-dashboard-region")
 
     # An import of people checked before anything is written: the preview of its new rows and errors.
-    follow_menu(page, "Import and export")
-    expect(page.get_by_role("heading", name="Import and export", level=1)).to_be_visible()
-    check_page(page, "lead-15-imports")
-    page.get_by_role("link", name="Import people and appointments").click()
-    expect(page.get_by_role("heading", name=re.compile("People and appointments"), level=1)).to_be_visible()
-    check_page(page, "lead-16-import-upload")
+    open_people_import(page, "lead-15-imports", "lead-16-import-upload")
     new_person = person_row(
         "nia.hughes@nhs.net", "Nia", "Hughes", ods="RAL", role="Medication safety team member", start="2025-02-01"
     )
