@@ -81,6 +81,17 @@ def horizontal_overflow(page) -> int:
     return page.evaluate(OVERFLOW)
 
 
+# The header lays its menu out again in the animation frame after a resize event, and its resize
+# observer sends one more resize event in that frame: three frames on, the menu is settled.
+SETTLED = """() => new Promise(done => requestAnimationFrame(
+    () => requestAnimationFrame(() => requestAnimationFrame(done))))"""
+
+
+def header_settled(page) -> None:
+    """Waits until the header has folded or unfolded its menu for the viewport's width."""
+    page.evaluate(SETTLED)
+
+
 def check_page(page, name: str, *, narrow: bool = True) -> None:
     """Checks the page as it stands with axe, saves `<name>.png`, and then, 320 px wide, checks that
     nothing scrolls sideways, runs axe again (the header folds its menu at that width) and saves
@@ -104,6 +115,7 @@ def check_page(page, name: str, *, narrow: bool = True) -> None:
             page.screenshot(path=folder / f"{name}-320.png", full_page=True)
         finally:
             page.set_viewport_size(viewport)
+            header_settled(page)
     figures.add("axe_pages", 1)
     figures.add("axe_violations", len(violations))
     assert not violations, f"{name} ({page.url}) has accessibility violations:\n{describe(violations)}"

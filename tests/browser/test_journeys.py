@@ -19,7 +19,7 @@ from networks.models import Membership
 from officers.changes import change_details_submit
 from officers.models import Appointment, Profession
 from registrations.services import registration_submit
-from tests.a11y import assert_focus_visible, check_page, focused, tab_to
+from tests.a11y import assert_focus_visible, check_page, focused, header_settled, tab_to
 from tests.factories import MembershipFactory, NetworkFactory, OrganisationFactory, UserFactory
 from tests.factories.files import PEOPLE_HEADERS, csv_bytes, person_row
 
@@ -288,6 +288,7 @@ def test_an_officer_signs_in_and_asks_for_a_change_with_the_keyboard_alone(page,
     # Signing in put the focus on the success message in the main content. At 320 px wide the menu
     # keeps what does not fit under "More": back up to it, open it, and on to "My details".
     page.set_viewport_size({"width": 320, "height": 640})
+    header_settled(page)
     more = tab_to(page, "Browse More", backwards=True)
     assert more["tag"] == "button"
     expect(menu(page).get_by_role("link", name="My details")).to_be_hidden()
