@@ -29,7 +29,7 @@ class OutboundEmailAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
     """The outbox, read-only: what the portal sent or has still to send, and why an email is waiting."""
 
     list_display = ("created_at", "recipients", "subject", "template", "sent_at", "attempts", "error")
-    list_filter = (StatusFilter, "template", "created_at")
+    list_filter = (StatusFilter, "bulk", "template", "created_at")
     search_fields = ("to", "subject")
     date_hierarchy = "created_at"
     actions = ["send_now"]
@@ -43,6 +43,9 @@ class OutboundEmailAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
         "attempts",
         "last_attempt_at",
         "last_error",
+        "bulk",
+        "failed_at",
+        "attachments",
         "body_text",
         "body_html",
     )

@@ -1,6 +1,7 @@
 """Celery tasks that send the outbox: one email on commit, and every pending one on a schedule."""
 
 import smtplib
+import sys
 
 from celery import shared_task
 
@@ -32,3 +33,17 @@ def send_pending_emails() -> str:
     from .services import email_send_pending
 
     return email_send_pending().summary_line()
+
+
+@shared_task(acks_late=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def send_bulk_emails() -> str:
+    """Send a minute's worth of the bulk emails (messages to many people), at most
+    BULK_EMAILS_PER_MINUTE. Run by beat every minute and started when a message is queued. With
+    tasks run in-process (no Redis and no beat, as in development) nothing would come back for the
+    rest, so it sends them all."""
+    from django.conf import settings
+
+    from .services import email_send_bulk
+
+    in_process = settings.CELERY_TASK_ALWAYS_EAGER
+    return email_send_bulk(per_minute=sys.maxsize if in_process else None).summary_line()

@@ -256,6 +256,10 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MSO Network <mso-network@england.nhs.uk>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Messages to the network go out at no more than this many emails a minute (the mail server's limit).
+BULK_EMAILS_PER_MINUTE = env.int("BULK_EMAILS_PER_MINUTE", default=120)
+if BULK_EMAILS_PER_MINUTE < 1:
+    raise environ.ImproperlyConfigured("BULK_EMAILS_PER_MINUTE must be at least 1.")
 
 # Redis and Celery: without REDIS_URL, tasks run in-process.
 REDIS_URL = env("REDIS_URL", default="")
@@ -297,6 +301,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "emails.tasks.send_pending_emails",
         "schedule": 5 * 60,
         "options": {"expires": 5 * 60},
+    },
+    # Messages to the network: a minute's worth of their emails at a time (BULK_EMAILS_PER_MINUTE).
+    "send-bulk-emails": {
+        "task": "emails.tasks.send_bulk_emails",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
     # Open and resolve compliance flags (no MSO, lapsed handover...), every night.
     "scan-compliance": {
