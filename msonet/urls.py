@@ -31,6 +31,8 @@ urlpatterns = [
     path("workspace/", include("workspace.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("imports/", include("imports.urls")),
+    path("messages/", include("mailings.urls")),
+    path("presentations/", include("presentations.urls")),
     path("admin/", admin.site.urls),
 ]
 

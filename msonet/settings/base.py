@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "dashboard",
     "imports",
     "audit",
+    "mailings",
+    "presentations",
     "directory",
 ]
 

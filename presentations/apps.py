@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PresentationsConfig(AppConfig):
+    name = "presentations"
+    verbose_name = "offers to present"
