@@ -1,7 +1,12 @@
 """Messages to the network: writing, checking the audience, sending, and reading them."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "mailings"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/", views.read, name="read"),
+]

@@ -42,7 +42,9 @@ from tests.factories import (
     ImportJobFactory,
     KeyContactFactory,
     MeetingFactory,
+    MessageFactory,
     OrganisationFactory,
+    RecipientFactory,
     RegistrationRequestFactory,
     TeamProposalFactory,
     UnmatchedAttendeeFactory,
@@ -196,6 +198,9 @@ imports:export                          login     405       404       404       
 imports:export-job                      login     200       404       404       404       404       404
 imports:export-download                 login     200       404       404       404       404       404
 imports:export-cancel                   login     405       404       404       404       404       404
+# Messages to the network: every signed-in user reads the messages sent to them, and only those.
+mailings:inbox                          login     200       200       200       200       200       200
+mailings:read                           login     404       200       404       404       404       404
 """
 
 
@@ -332,6 +337,10 @@ def scene(world, settings, tmp_path):
         import_job=ImportJobFactory(user=lead),
         # A covering body's MSO covering a pharmacy company, for the page that ends a cover.
         cover=CoverFactory(reason="Agreed with the pharmacy company."),
+        # A message from the lead to the MSO of organisation A.
+        message=RecipientFactory(
+            message=MessageFactory(sender=lead), address=world.mso_person.work_email, person=world.mso_person
+        ).message,
         export_job=ExportJob.objects.create(
             user=lead,
             dataset="people",
@@ -418,6 +427,7 @@ PK = {
     "imports:export-job": "export_job",
     "imports:export-download": "export_job",
     "imports:export-cancel": "export_job",
+    "mailings:read": "message",
 }
 # Keyword arguments that name an object, and a value that names none.
 NONEXISTENT = {

@@ -6,6 +6,7 @@ from .compliance import FlagFactory
 from .emails import OutboundEmailFactory
 from .handovers import HandoverFactory
 from .imports import ImportJobFactory, ImportRowFactory
+from .mailings import MessageFactory, RecipientFactory
 from .meetings import AttendanceFactory, MeetingFactory, UnmatchedAttendeeFactory, WebinarFactory
 from .networks import MembershipFactory, NetworkFactory
 from .officers import AppointmentFactory, ChangeRequestFactory, PersonFactory, TeamProposalFactory
@@ -19,6 +20,7 @@ from .organisations import (
     PharmacyFactory,
     RegionFactory,
 )
+from .presentations import OfferFactory
 from .registrations import RegistrationRequestFactory
 from .users import TOTPAuthenticatorFactory, UserFactory
 from .workspace import ChecklistHiddenFactory, ProgressFactory, seed_default_applicability
@@ -40,13 +42,16 @@ __all__ = [
     "KeyContactFactory",
     "MeetingFactory",
     "MembershipFactory",
+    "MessageFactory",
     "NetworkFactory",
+    "OfferFactory",
     "OrganisationFactory",
     "OutboundEmailFactory",
     "PersonFactory",
     "PharmacyCompanyFactory",
     "PharmacyFactory",
     "ProgressFactory",
+    "RecipientFactory",
     "RegionFactory",
     "RegistrationRequestFactory",
     "TOTPAuthenticatorFactory",
