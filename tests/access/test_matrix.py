@@ -43,11 +43,13 @@ from tests.factories import (
     KeyContactFactory,
     MeetingFactory,
     MessageFactory,
+    OfferFactory,
     OrganisationFactory,
     RecipientFactory,
     RegistrationRequestFactory,
     TeamProposalFactory,
     UnmatchedAttendeeFactory,
+    WebinarFactory,
 )
 from tests.factories.files import pdf_bytes
 from tests.figures import figures
@@ -201,6 +203,17 @@ imports:export-cancel                   login     405       404       404       
 # Messages to the network: every signed-in user reads the messages sent to them, and only those.
 mailings:inbox                          login     200       200       200       200       200       200
 mailings:read                           login     404       200       404       404       404       404
+# Offers to present at the national webinar: an officer in post offers and follows their own
+# offers (404 for anyone without a current appointment, and for another officer's offer); the
+# national lead's queue decides them (404 for everyone else).
+presentations:my-offers                 login     404       200       200       404       404       404
+presentations:offer-create              login     404       200       200       404       404       404
+presentations:offer-detail              login     404       200       404       404       404       404
+presentations:offer-withdraw            login     405/404   405       405/404   405/404   405/404   405/404
+presentations:queue                     login     200       404       404       404       404       404
+presentations:review                    login     200       404       404       404       404       404
+presentations:accept                    login     405       404       404       404       404       404
+presentations:decline                   login     405       404       404       404       404       404
 """
 
 
@@ -332,6 +345,9 @@ def scene(world, settings, tmp_path):
         committee=committee,
         committee_member=CommitteeMemberFactory(committee=committee),
         meeting=meeting,
+        # The MSO's offer to present, waiting for the lead, and an upcoming national webinar for it.
+        offer=OfferFactory(person=world.mso_person),
+        webinar=WebinarFactory(network=world.national, held_on=days_from_today(14)),
         attendance=AttendanceFactory(meeting=meeting, person=world.mso_person),
         unmatched=UnmatchedAttendeeFactory(meeting=meeting),
         import_job=ImportJobFactory(user=lead),
@@ -428,6 +444,11 @@ PK = {
     "imports:export-download": "export_job",
     "imports:export-cancel": "export_job",
     "mailings:read": "message",
+    "presentations:offer-detail": "offer",
+    "presentations:offer-withdraw": "offer",
+    "presentations:review": "offer",
+    "presentations:accept": "offer",
+    "presentations:decline": "offer",
 }
 # Keyword arguments that name an object, and a value that names none.
 NONEXISTENT = {
@@ -568,6 +589,12 @@ POST_DATA = {
     },
     "workspace:item": lambda s: _date("date", days_from_today(-1)),
     "workspace:applicability": lambda s: {"team_member": ["mhra_registration", "msip_workspace"]},
+    "presentations:offer-create": lambda s: {
+        "title": "Learning from insulin omissions",
+        "summary": "What our wards changed, and the numbers a year on.",
+    },
+    "presentations:accept": lambda s: {"meeting": s.webinar.pk},
+    "presentations:decline": lambda s: {"reason": "We covered insulin in May."},
 }
 
 # For each page whose POST a role is refused: a role that may send the same POST, which must write.
@@ -618,6 +645,10 @@ CONTROL = {
     "imports:job-confirm": "lead",
     "imports:job-cancel": "lead",
     "imports:export": "lead",
+    "presentations:offer-create": "mso",
+    "presentations:offer-withdraw": "mso",
+    "presentations:accept": "lead",
+    "presentations:decline": "lead",
 }
 
 
