@@ -37,7 +37,8 @@ class MeetingAdmin(NationalLeadAdmin):
     search_fields = ("title", "network__name")
     autocomplete_fields = ("network",)
     date_hierarchy = "held_on"
-    readonly_fields = ("attendance_list",)
+    # A meeting is scheduled, rescheduled and cancelled on its page, which sends the invitations.
+    readonly_fields = ("attendance_list", "starts_at", "ends_at", "joining_link", "agenda", "cancelled_at", "sequence")
     inlines = (AttendanceInline,)
 
     def get_queryset(self, request):

@@ -1,17 +1,24 @@
 import datetime
+import secrets
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from access import scopes
-from networks.models import Network
+from networks.models import Membership, Network
 from officers.models import Person
+
+# Meetings are scheduled, shown and sent in UK time.
+UK_TIME = ZoneInfo("Europe/London")
 
 # A person is an active member of the national network when they attended at least one of the last
 # this-many national webinars.
@@ -32,6 +39,20 @@ class MeetingQuerySet(models.QuerySet):
         """The latest `count` national webinars held on or before `day` (today by default), newest first."""
         day = day or timezone.localdate()
         return self.national_webinars().filter(held_on__lte=day).order_by("-held_on", "-pk")[:count]
+
+    def scheduled(self):
+        """Meetings with a start and end time: the ones whose invitations go out."""
+        return self.filter(starts_at__isnull=False)
+
+    def not_cancelled(self):
+        return self.filter(cancelled_at__isnull=True)
+
+    def for_audience(self, user):
+        """The scheduled meetings in a user's calendar: every national webinar, and the meetings of the
+        networks the user (their person record) is a current member of. The one rule for the
+        "Webinars and meetings" page and the calendar feed."""
+        networks = Membership.objects.current().filter(person__user=user).values("network")
+        return self.scheduled().filter(Q(kind=Meeting.Kind.NATIONAL_WEBINAR) | Q(network__in=networks))
 
     def with_counts(self):
         """Annotate `attendee_count` and `unmatched_count` (imported attendees waiting to be matched)."""
@@ -65,6 +86,19 @@ class Meeting(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NETWORK_MEETING)
     title = models.CharField(max_length=200)
     held_on = models.DateField()
+    # A scheduled meeting (invitations sent) has a start and an end; a record of a meeting held may not.
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="When it starts (shown in UK time).")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="When it ends (shown in UK time).")
+    joining_link = models.URLField(
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"], message="Enter a joining link starting https://")],
+        help_text="The address people use to join (Microsoft Teams, for example).",
+    )
+    agenda = models.TextField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The calendar invitations' SEQUENCE: 0 for the invitation, one more at each update or cancellation.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
@@ -80,6 +114,27 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["kind", "held_on"], name="networks_me_kind_204c70_idx"),
             models.Index(fields=["network", "held_on"], name="networks_me_network_77531d_idx"),
+            models.Index(fields=["starts_at"], name="meetings_meeting_starts_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True, ends_at__isnull=True)
+                | Q(starts_at__isnull=False, ends_at__isnull=False, ends_at__gt=F("starts_at")),
+                name="meeting_ends_after_it_starts",
+                violation_error_message="The end time must be after the start time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(starts_at__isnull=False),
+                name="meeting_cancelled_only_when_scheduled",
+                violation_error_message="Only a scheduled meeting can be cancelled.",
+            ),
+            models.CheckConstraint(
+                condition=Q(joining_link="")
+                | Q(joining_link__startswith="https://")
+                | Q(joining_link__startswith="http://"),
+                name="meeting_joining_link_is_web_address",
+                violation_error_message="Enter a joining link starting https://",
+            ),
         ]
 
     def __str__(self):
@@ -88,6 +143,27 @@ class Meeting(models.Model):
     def get_absolute_url(self):
         return reverse("meetings:detail", args=[self.pk])
 
+    @property
+    def is_scheduled(self) -> bool:
+        return self.starts_at is not None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def uid(self) -> str:
+        """The calendar UID of the meeting, the same in every invitation, update, cancellation and feed."""
+        return f"meeting-{self.pk}@{urlsplit(settings.SITE_URL).hostname}"
+
+    @property
+    def starts_uk(self) -> datetime.datetime | None:
+        return self.starts_at.astimezone(UK_TIME) if self.starts_at else None
+
+    @property
+    def ends_uk(self) -> datetime.datetime | None:
+        return self.ends_at.astimezone(UK_TIME) if self.ends_at else None
+
     def clean(self):
         super().clean()
         national = self.network_id is None or self.network.kind == Network.Kind.NATIONAL
@@ -95,6 +171,42 @@ class Meeting(models.Model):
             raise ValidationError(
                 {"kind": "A national webinar is a meeting of the national network."}, code="webinar_not_national"
             )
+        if (self.starts_at is None) != (self.ends_at is None):
+            raise ValidationError(
+                {"ends_at": "Enter both the start time and the end time."}, code="meeting_time_incomplete"
+            )
+        if self.starts_at is not None:
+            if self.ends_at <= self.starts_at:
+                raise ValidationError(
+                    {"ends_at": "The end time must be after the start time."}, code="meeting_ends_before_start"
+                )
+            if self.held_on != self.starts_uk.date():
+                raise ValidationError(
+                    {"held_on": "The date of the meeting must be the day it starts."}, code="meeting_date_mismatch"
+                )
+
+
+class CalendarFeed(models.Model):
+    """A user's personal calendar feed: a secret address that calendar programs subscribe to, listing
+    the national webinars and the meetings of the user's networks. Resetting it makes a new token;
+    the old address then answers 404. The token itself is kept out of the history."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    reset_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["token"])
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"
+
+    def get_absolute_url(self):
+        return reverse("meetings:calendar-feed", args=[self.token])
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
 
 
 class Attendance(models.Model):

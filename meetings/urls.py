@@ -12,6 +12,10 @@ urlpatterns = [
     path("meetings/attendance-import/", views.attendance_import, name="attendance-import"),
     path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
+    path("meetings/<int:pk>/cancel/", views.meeting_cancel_view, name="cancel"),
+    path("meetings/upcoming/", views.upcoming, name="upcoming"),
+    path("meetings/calendar/reset/", views.calendar_feed_reset_view, name="calendar-reset"),
+    path("meetings/calendar/<slug:token>.ics", views.calendar_feed, name="calendar-feed"),
     path("meetings/<int:pk>/attendance/add/", views.attendance_add, name="attendance-add"),
     path(
         "meetings/<int:pk>/attendance/<int:attendance_pk>/remove/",

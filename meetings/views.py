@@ -1,7 +1,12 @@
 """Pages for meetings and their attendance: for the national lead (every network) and the chairs and
 vice-chairs of a network (its meetings only). Everything is fetched through
-`scopes.networks_with_membership` and `Meeting.objects.visible_to`, so anyone else gets 404."""
+`scopes.networks_with_membership` and `Meeting.objects.visible_to`, so anyone else gets 404.
 
+Beside them, every signed-in user with a person record (and the lead) has the "Webinars and
+meetings" page of what they are invited to (`Meeting.objects.for_audience`) and a personal calendar
+feed, served without sign-in at its secret address."""
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +16,8 @@ from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from access import scopes
 from msonet import spreadsheets
@@ -28,13 +34,18 @@ from .attendance_import import (
     sign_attendees,
     unsign_attendees,
 )
+from .calendar import feed_ics
 from .forms import AttendanceMarkForm, AttendanceUploadForm, ImportConfirmForm, MatchForm, MeetingForm, PersonSearchForm
-from .models import Attendance, ExportLog, Meeting, UnmatchedAttendee
+from .models import Attendance, CalendarFeed, ExportLog, Meeting, UnmatchedAttendee
 from .services import (
     attendance_candidates,
     attendance_mark,
     attendance_remove,
+    calendar_feed_for,
+    calendar_feed_meetings,
+    calendar_feed_reset,
     matchable_people,
+    meeting_cancel,
     meeting_save,
     person_search,
     unmatched_dismiss,
@@ -119,15 +130,22 @@ def webinar_list(request):
 
 
 def _meeting_form_page(request, *, network, meeting):
+    was_scheduled, sequence = meeting.is_scheduled, meeting.sequence  # before the form changes the instance
     form = MeetingForm(request.POST or None, instance=meeting, network=network)
     if request.method == "POST" and form.is_valid():
         creating = form.instance.pk is None
         try:
             meeting = meeting_save(meeting=form.instance, user=request.user)
         except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
+            form.add_error(None, error)
         else:
-            messages.success(request, f"Meeting {'recorded' if creating else 'saved'}: {meeting.title}.")
+            if meeting.is_scheduled and not was_scheduled:
+                done = "scheduled, and the invitations are on their way"
+            elif meeting.sequence != sequence:
+                done = "rescheduled, and the updates are on their way"
+            else:
+                done = "recorded" if creating else "saved"
+            messages.success(request, f"Meeting {done}: {meeting.title}.")
             return redirect(meeting)
     return render(
         request,
@@ -397,3 +415,96 @@ def unmatched_dismiss_view(request, pk, row_pk):
     else:
         messages.success(request, f"{row.name or row.email} dismissed.")
     return redirect(meeting)
+
+
+@login_required
+def meeting_cancel_view(request, pk):
+    """Ask, then cancel a scheduled meeting: everyone invited is sent a cancellation."""
+    meeting = _get_meeting_for_user(request.user, pk)
+    if request.method == "POST":
+        try:
+            meeting_cancel(meeting=meeting, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Meeting cancelled: {meeting.title}. The cancellations are on their way.")
+        return redirect(meeting)
+    return render(
+        request,
+        "meetings/meeting_cancel.html",
+        {
+            "meeting": meeting,
+            "network": meeting.network,
+            "can_cancel": meeting.is_scheduled and not meeting.is_cancelled and meeting.ends_at > timezone.now(),
+            "nav_section": _nav_section(request.user, meeting.network),
+        },
+    )
+
+
+def _check_has_calendar(user) -> None:
+    """The Webinars and meetings page and the feed's reset are for everyone with a person record
+    in the register, and the national lead; 404 for anyone else."""
+    if not (user.is_national_lead or user.person_record is not None):
+        raise Http404("No webinars or meetings for this account.")
+
+
+def _feed_url(feed: CalendarFeed) -> str:
+    return settings.SITE_URL + feed.get_absolute_url()
+
+
+@login_required
+def upcoming(request):
+    """The scheduled webinars and meetings the user is invited to that have not ended (cancelled
+    ones marked), and their personal calendar feed's address with how to subscribe."""
+    _check_has_calendar(request.user)
+    meetings = (
+        Meeting.objects.for_audience(request.user)
+        .filter(ends_at__gt=timezone.now())
+        .select_related("network")
+        .order_by("starts_at", "pk")
+    )
+    page_obj = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
+    managed = set(
+        scopes.networks_with_membership(request.user)
+        .filter(pk__in={meeting.network_id for meeting in page_obj.object_list})
+        .values_list("pk", flat=True)
+    )
+    feed = calendar_feed_for(user=request.user)
+    feed_url = _feed_url(feed)
+    national = Network.objects.filter(kind=Network.Kind.NATIONAL).first() if request.user.is_national_lead else None
+    return render(
+        request,
+        "meetings/upcoming.html",
+        {
+            "page_obj": page_obj,
+            "managed": managed,
+            "feed_url": feed_url,
+            "webcal_url": "webcal://" + feed_url.split("://", 1)[1],
+            "national": national,
+            "nav_section": "webinars",
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_feed_reset_view(request):
+    """Give the user's calendar feed a new address; calendars subscribed to the old one stop updating."""
+    _check_has_calendar(request.user)
+    calendar_feed_reset(user=request.user)
+    messages.success(
+        request, "Your calendar link has been reset. Subscribe again in your calendar with the new link below."
+    )
+    return redirect("meetings:upcoming")
+
+
+@require_GET
+def calendar_feed(request, token):
+    """A user's calendar feed (RFC 5545), for calendar programs: no sign-in, the secret token is the
+    key; an unknown (or reset) token, or a deactivated account, answers 404. It names no one."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token, user__is_active=True)
+    response = HttpResponse(feed_ics(calendar_feed_meetings(feed)), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    response["Content-Disposition"] = 'inline; filename="mso-network.ics"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

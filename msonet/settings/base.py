@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=7, minute=15),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Reminders of tomorrow's scheduled webinars and meetings, to everyone invited.
+    "send-meeting-reminders": {
+        "task": "meetings.tasks.send_meeting_reminders",
+        "schedule": crontab(hour=9, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Handover reminders: seven days before the due date and on the day.
     "send-handover-reminders": {
         "task": "handovers.tasks.send_handover_reminders",

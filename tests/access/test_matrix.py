@@ -32,6 +32,7 @@ from officers.models import Appointment
 from tests.factories import (
     AppointmentFactory,
     AttendanceFactory,
+    CalendarFeedFactory,
     ChangeRequestFactory,
     ChecklistHiddenFactory,
     CommitteeFactory,
@@ -47,6 +48,7 @@ from tests.factories import (
     OrganisationFactory,
     RecipientFactory,
     RegistrationRequestFactory,
+    ScheduledMeetingFactory,
     TeamProposalFactory,
     UnmatchedAttendeeFactory,
     WebinarFactory,
@@ -152,6 +154,12 @@ meetings:teams-import                   login     200       404       404       
 meetings:attendance-export              login     200       404       404       200       404       404
 meetings:unmatched-match                login     200       404       404       200       404       404
 meetings:unmatched-dismiss              login     405       405/404   405/404   405       405/404   405/404
+meetings:cancel                         login     200       404       404       200       404       404
+# Webinars and meetings: everyone with a person record (and the lead) sees what they are invited to
+# and resets their calendar link; the feed itself needs no sign-in, its secret token is the key.
+meetings:upcoming                       login     200       200       200       200       200       404
+meetings:calendar-reset                 login     405       405       405       405       405       405/404
+meetings:calendar-feed                  200       200       200       200       200       200       200
 # Handovers: the lead; the officers handing over; the region's chairs read-only.
 handovers:list                          login     200       200       200       200       200       200
 handovers:start                         login     200       200       404       404       404       404
@@ -320,6 +328,9 @@ def scene(world, settings, tmp_path):
         upload=SimpleUploadedFile("terms.pdf", pdf_bytes(), content_type="application/pdf"),
     )
     meeting = MeetingFactory(network=world.network_a, title="London MSO network meeting")
+    # A scheduled meeting of network A (to cancel) and the MSO's calendar feed.
+    scheduled_meeting = ScheduledMeetingFactory(network=world.network_a, title="London MSO network meeting, next")
+    calendar_feed = CalendarFeedFactory(user=world.mso)
     return SimpleNamespace(
         world=world,
         organisation=org,
@@ -348,6 +359,8 @@ def scene(world, settings, tmp_path):
         # The MSO's offer to present, waiting for the lead, and an upcoming national webinar for it.
         offer=OfferFactory(person=world.mso_person),
         webinar=WebinarFactory(network=world.national, held_on=days_from_today(14)),
+        scheduled_meeting=scheduled_meeting,
+        calendar_feed=calendar_feed,
         attendance=AttendanceFactory(meeting=meeting, person=world.mso_person),
         unmatched=UnmatchedAttendeeFactory(meeting=meeting),
         import_job=ImportJobFactory(user=lead),
@@ -389,6 +402,7 @@ KWARGS = {
     "file_format": lambda s: "csv",
     "dataset": lambda s: "people",
     "item": lambda s: "national-workspace",
+    "token": lambda s: s.calendar_feed.token,
 }
 # Pages whose `ods_code` names another organisation of the scene than organisation A.
 ODS_CODE = {
@@ -427,6 +441,7 @@ PK = {
     "meetings:attendance-export": "meeting",
     "meetings:unmatched-match": "meeting",
     "meetings:unmatched-dismiss": "meeting",
+    "meetings:cancel": "scheduled_meeting",
     "handovers:detail": "handover",
     "handovers:tick": "handover",
     "handovers:untick": "handover",
@@ -459,6 +474,7 @@ NONEXISTENT = {
     "appointment_pk": 987654321,
     "attendance_pk": 987654321,
     "row_pk": 987654321,
+    "token": "no-such-calendar-token",
 }
 
 
@@ -625,6 +641,8 @@ CONTROL = {
     "meetings:attendance-remove": "chair_a",
     "meetings:unmatched-match": "chair_a",
     "meetings:unmatched-dismiss": "chair_a",
+    "meetings:cancel": "chair_a",
+    "meetings:calendar-reset": "mso",
     "handovers:start": "mso",
     "handovers:tick": "mso",
     "handovers:complete": "lead",

@@ -7,7 +7,15 @@ from .emails import OutboundEmailFactory
 from .handovers import HandoverFactory
 from .imports import ImportJobFactory, ImportRowFactory
 from .mailings import MessageFactory, RecipientFactory
-from .meetings import AttendanceFactory, MeetingFactory, UnmatchedAttendeeFactory, WebinarFactory
+from .meetings import (
+    AttendanceFactory,
+    CalendarFeedFactory,
+    MeetingFactory,
+    ScheduledMeetingFactory,
+    ScheduledWebinarFactory,
+    UnmatchedAttendeeFactory,
+    WebinarFactory,
+)
 from .networks import MembershipFactory, NetworkFactory
 from .officers import AppointmentFactory, ChangeRequestFactory, PersonFactory, TeamProposalFactory
 from .organisations import (
@@ -28,6 +36,7 @@ from .workspace import ChecklistHiddenFactory, ProgressFactory, seed_default_app
 __all__ = [
     "AppointmentFactory",
     "AttendanceFactory",
+    "CalendarFeedFactory",
     "ChangeRequestFactory",
     "ChecklistHiddenFactory",
     "CommitteeFactory",
@@ -54,6 +63,8 @@ __all__ = [
     "RecipientFactory",
     "RegionFactory",
     "RegistrationRequestFactory",
+    "ScheduledMeetingFactory",
+    "ScheduledWebinarFactory",
     "TOTPAuthenticatorFactory",
     "TeamProposalFactory",
     "UnmatchedAttendeeFactory",
