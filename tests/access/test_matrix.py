@@ -211,6 +211,15 @@ imports:export-cancel                   login     405       404       404       
 # Messages to the network: every signed-in user reads the messages sent to them, and only those.
 mailings:inbox                          login     200       200       200       200       200       200
 mailings:read                           login     404       200       404       404       404       404
+# Writing and following messages: the lead; chairs for their networks (the scene's message is from
+# network A). A message being written lives in its sender's session, which the matrix's clients do
+# not have, so its preview and send answer 404 to everyone here (tests/mailings covers them).
+mailings:write                          login     200       404       404       200       200       404
+mailings:preview                        login     404       404       404       404       404       404
+mailings:send                           login     405/404   405/404   405/404   405/404   405/404   405/404
+mailings:sent                           login     200       404       404       200       200       404
+mailings:detail                         login     200       404       404       200       404       404
+mailings:retry                          login     405       405/404   405/404   405       405/404   405/404
 # Offers to present at the national webinar: an officer in post offers and follows their own
 # offers (404 for anyone without a current appointment, and for another officer's offer); the
 # national lead's queue decides them (404 for everyone else).
@@ -366,9 +375,13 @@ def scene(world, settings, tmp_path):
         import_job=ImportJobFactory(user=lead),
         # A covering body's MSO covering a pharmacy company, for the page that ends a cover.
         cover=CoverFactory(reason="Agreed with the pharmacy company."),
-        # A message from the lead to the MSO of organisation A.
+        # A message from network A to the MSO of organisation A, whose email the mail server refused.
         message=RecipientFactory(
-            message=MessageFactory(sender=lead), address=world.mso_person.work_email, person=world.mso_person
+            message=MessageFactory(sender=lead, network=world.network_a),
+            address=world.mso_person.work_email,
+            person=world.mso_person,
+            email__failed_at=timezone.now(),
+            email__last_error="550 No such user",
         ).message,
         export_job=ExportJob.objects.create(
             user=lead,
@@ -403,6 +416,7 @@ KWARGS = {
     "dataset": lambda s: "people",
     "item": lambda s: "national-workspace",
     "token": lambda s: s.calendar_feed.token,
+    "draft": lambda s: "0b6f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
 }
 # Pages whose `ods_code` names another organisation of the scene than organisation A.
 ODS_CODE = {
@@ -459,6 +473,8 @@ PK = {
     "imports:export-download": "export_job",
     "imports:export-cancel": "export_job",
     "mailings:read": "message",
+    "mailings:detail": "message",
+    "mailings:retry": "message",
     "presentations:offer-detail": "offer",
     "presentations:offer-withdraw": "offer",
     "presentations:review": "offer",
@@ -475,6 +491,7 @@ NONEXISTENT = {
     "attendance_pk": 987654321,
     "row_pk": 987654321,
     "token": "no-such-calendar-token",
+    "draft": "99999999-9999-4999-8999-999999999999",
 }
 
 
@@ -511,6 +528,7 @@ def _date(prefix: str, day: datetime.date) -> dict:
 
 
 POST_DATA = {
+    "mailings:write": lambda s: {"subject": "Patient safety alert", "body": "Dear colleagues.", "copy_mailboxes": "on"},
     "directory:key-contact-add": lambda s: {
         "role": "governance_lead",
         "name": "Grace Ode",
@@ -615,6 +633,7 @@ POST_DATA = {
 
 # For each page whose POST a role is refused: a role that may send the same POST, which must write.
 CONTROL = {
+    "mailings:retry": "lead",
     "directory:key-contact-add": "mso",
     "directory:key-contact-edit": "mso",
     "directory:key-contact-remove": "mso",
