@@ -264,7 +264,7 @@ def detail(request, pk):
     status_form = StatusFilterForm(request.GET or None)
     status = status_form.cleaned_data["status"] if status_form.is_valid() else ""
     listed = (
-        recipients.with_status(status).select_related("email", "person", "organisation").order_by("kind", "address")
+        recipients.with_status(status).select_related("email", "person", "organisation").order_by("-kind", "address")
     )
     page_obj = Paginator(listed, RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
