@@ -144,6 +144,7 @@ def _render_review(request, offer, *, accept_form=None, decline_form=None):
             "decline_form": decline_form or DeclineForm(),
             "has_webinars": bool(webinars),
             "preferred_webinars": [webinar for webinar in webinars if f"{webinar.held_on:%Y-%m}" in preferred],
+            "history": offer.history.select_related("history_user").order_by("-history_date", "-history_id"),
             "nav_section": "offer-queue",
         },
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from officers.models import Appointment
+from presentations import services
 from presentations.models import Offer
 from presentations.templatetags.presentations import presenters
 from tests.factories import AppointmentFactory, OfferFactory, WebinarFactory
@@ -17,9 +18,9 @@ from tests.factories import AppointmentFactory, OfferFactory, WebinarFactory
 MY_OFFERS_QUERIES = 6
 # The counts of each status, the page's count and its offers (with their officer's organisation).
 QUEUE_QUERIES = 8
-# The offer (with its officer's organisation) and the upcoming webinars (for the select and for the
-# months that suit the officer).
-REVIEW_QUERIES = 8
+# The offer (with its officer's organisation), the upcoming webinars (for the select and for the
+# months that suit the officer) and the offer's history.
+REVIEW_QUERIES = 9
 
 
 def upcoming_webinar(world, days=10, **fields):
@@ -64,6 +65,17 @@ def test_the_review_page_points_out_the_webinars_in_a_month_that_suits_the_offic
     # 35 days apart, so never in the same month.
     assert response.context["preferred_webinars"] == [suits]
     assert "Accept the offer" in response.content.decode()
+
+
+def test_the_review_page_shows_the_offers_history_with_who_and_why(client, world):
+    waiting = services.offer_submit(
+        person=world.mso_person, user=world.mso, title="Insulin", summary="Omissions.", preferred_months=[]
+    )
+    services.offer_decline(offer=waiting, reason="Covered in May.", user=world.lead)
+    client.force_login(world.lead)
+    content = client.get(reverse("presentations:review", args=[waiting.pk])).content.decode()
+    assert f"Declined by {world.lead.get_full_name()}: Covered in May. ({world.lead.get_full_name()})" in content
+    assert f"Offer to present submitted ({world.mso.get_full_name()})" in content
 
 
 def test_the_review_page_says_when_no_webinar_is_scheduled(client, world):
