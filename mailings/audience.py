@@ -180,11 +180,20 @@ def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def audience_describe(audience: Audience) -> str:
-    """The audience in words, as the message's history keeps it (at most two queries)."""
+def audience_describe(audience: Audience, user=None) -> str:
+    """The audience in words, as the message's history keeps it (at most three queries). For a chair
+    (`user`), it says whose members they are."""
     parts = []
-    roles = _names(Appointment.Role.choices, audience.roles)
-    parts.append(_or(roles) + "s" if roles else "Everyone on the register")
+    roles = [f"{label}s" for value, label in Appointment.Role.choices if value in audience.roles]
+    chaired = []
+    if user is not None and not user.is_national_lead and not audience.networks:
+        chaired = sorted(network.name for network in scopes.chaired_networks(user))
+    if roles:
+        parts.append(_or(roles))
+        if chaired:
+            parts.append("who are members of " + _or(chaired))
+    else:
+        parts.append("Every current member of " + _or(chaired) if chaired else "Everyone on the register")
     if audience.regions:
         parts.append("in " + _or(list(Region.objects.filter(pk__in=audience.regions).values_list("name", flat=True))))
     if audience.organisation_kinds:

@@ -128,7 +128,7 @@ def message_send(
         subject=subject,
         body=body,
         audience=audience.as_json(),
-        audience_description=audience_describe(audience),
+        audience_description=audience_describe(audience, user),
         copy_mailboxes=audience.copy_mailboxes,
         recipient_count=len(recipients),
         created_at=now,

@@ -199,7 +199,7 @@ def preview(request, draft):
             "token": token,
             "draft": draft,
             "body_html": body_html(draft["body"]),
-            "audience_description": audience_describe(audience),
+            "audience_description": audience_describe(audience, request.user),
             "address_count": len(recipients),
             "people_count": len(recipients) - mailbox_count,
             "mailbox_count": mailbox_count,

@@ -196,3 +196,15 @@ def test_sending_to_thousands_of_people_takes_a_fixed_number_of_queries(world, d
         message = send(world.lead, Audience(copy_mailboxes=False), confirmed=True)
     assert message.recipient_count == 2502
     assert OutboundEmail.objects.filter(recipient__message=message).count() == 2502
+
+
+def test_the_audience_is_described_in_words(world):
+    message = send(
+        world.lead, Audience(roles=(Appointment.Role.MSO, Appointment.Role.MDSO), regions=(world.london.pk,))
+    )
+    assert message.audience_description == (
+        "Medication safety officers or Medical device safety officers, in London; "
+        "copied to their organisations' generic MSO mailboxes"
+    )
+    chair_message = send(world.chair_a, Audience(copy_mailboxes=False))
+    assert chair_message.audience_description == "Every current member of London MSO network"
