@@ -30,9 +30,10 @@ WITHDRAWN_REASON = "Withdrawn by the officer"
 
 
 def upcoming_webinars(day: datetime.date | None = None):
-    """The national webinars an offer can be placed on: those not yet held (today's included), soonest first."""
+    """The national webinars an offer can be placed on: those not yet held (today's included) and not
+    cancelled, soonest first."""
     day = day or timezone.localdate()
-    return Meeting.objects.national_webinars().filter(held_on__gte=day).order_by("held_on", "pk")
+    return Meeting.objects.national_webinars().not_cancelled().filter(held_on__gte=day).order_by("held_on", "pk")
 
 
 def month_label(month: datetime.date) -> str:
@@ -44,6 +45,8 @@ def clean_preferred_months(values, *, today: datetime.date) -> list[str]:
     month or is not within the next 12 months (this month included)."""
     allowed = months_ahead(today)
     months = set()
+    if isinstance(values, str):
+        values = [values]
     for value in values or []:
         try:
             month = parse_month(value)

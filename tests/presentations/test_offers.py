@@ -16,7 +16,7 @@ from emails.models import OutboundEmail
 from meetings.models import Meeting
 from presentations import services
 from presentations.models import Offer, months_ahead
-from tests.factories import MeetingFactory, OfferFactory, WebinarFactory
+from tests.factories import MeetingFactory, OfferFactory, ScheduledWebinarFactory, WebinarFactory
 
 
 def month(offset: int) -> str:
@@ -213,7 +213,8 @@ def test_an_offer_is_placed_only_on_an_upcoming_national_webinar(client, world, 
     waiting = OfferFactory(person=world.mso_person)
     past = WebinarFactory(network=world.national, held_on=timezone.localdate() - datetime.timedelta(1))
     regional = MeetingFactory(network=world.network_a, held_on=webinar.held_on)
-    for meeting in (past, regional):
+    cancelled = ScheduledWebinarFactory(network=world.national, cancelled_at=timezone.now())
+    for meeting in (past, regional, cancelled):
         with pytest.raises(ValidationError, match="has not taken place yet"):
             services.offer_accept(offer=waiting, meeting=meeting, user=world.lead)
     client.force_login(world.lead)
