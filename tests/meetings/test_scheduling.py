@@ -344,3 +344,16 @@ def test_the_reminder_task_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-meeting-reminders"]
     assert entry["task"] == "meetings.tasks.send_meeting_reminders"
     assert send_meeting_reminders.name == entry["task"]
+
+
+def test_the_meeting_pages_show_the_schedule_and_the_cancellation(client, world):
+    meeting = meeting_save(meeting=ScheduledMeetingFactory.build(network=world.network_a), user=world.chair_a)
+    client.force_login(world.chair_a)
+    detail = client.get(meeting.get_absolute_url()).content.decode()
+    assert "14:00 to 15:00" in detail and meeting.joining_link in detail and "Incidents this month" in detail
+    assert reverse("meetings:cancel", args=[meeting.pk]) in detail
+    meeting_cancel(meeting=meeting, user=world.chair_a)
+    detail = client.get(meeting.get_absolute_url()).content.decode()
+    assert "Cancelled" in detail and reverse("meetings:cancel", args=[meeting.pk]) not in detail
+    listing = client.get(reverse("meetings:list", args=["london"])).content.decode()
+    assert "Cancelled" in listing and "14:00" in listing
