@@ -34,11 +34,13 @@ from tests.factories import (
     HandoverFactory,
     KeyContactFactory,
     MeetingFactory,
+    OfferFactory,
     OrganisationFactory,
     PersonFactory,
     RegistrationRequestFactory,
     TeamProposalFactory,
     UnmatchedAttendeeFactory,
+    WebinarFactory,
 )
 from tests.figures import figures
 from tests.strategies import (
@@ -310,6 +312,26 @@ def trusted_domain_add(world):
     return reverse("admin:users_trustedemaildomain_add"), {"domain": "newtrust.org.uk", "note": "A new trust."}
 
 
+def offer_to_present(world):
+    data = {
+        "title": "Learning from insulin omissions",
+        "summary": "What our wards changed, and the numbers a year on.",
+        "preferred_months": [f"{TODAY:%Y-%m}"],
+    }
+    return reverse("presentations:offer-create"), data
+
+
+def offer_accept(world):
+    offer = OfferFactory(person=world.other_person)
+    webinar = WebinarFactory(network=world.national, held_on=TODAY + datetime.timedelta(days=20))
+    return reverse("presentations:accept", args=[offer.pk]), {"meeting": str(webinar.pk)}
+
+
+def offer_decline(world):
+    offer = OfferFactory(person=world.other_person)
+    return reverse("presentations:decline", args=[offer.pk]), {"reason": "We covered insulin in May."}
+
+
 CASES = [
     Case(
         "registration",
@@ -435,6 +457,14 @@ CASES = [
     Case("reauthenticate", "mso", reauthenticate, {"password*": "text"}),
     Case("email-add", "mso", email_add, {"email*": "email"}, reauthenticate=True),
     Case("totp-activate", "mso", totp_activate, {"code*": "text"}, valid_post_accepted=False, reauthenticate=True),
+    Case(
+        "offer-to-present",
+        "mso",
+        offer_to_present,
+        {"title*": "text", "summary*": "text", "preferred_months": "choice"},
+    ),
+    Case("offer-accept", "lead", offer_accept, {"meeting*": "choice"}),
+    Case("offer-decline", "lead", offer_decline, {"reason*": "text"}),
 ]
 
 # Accepted without adding or changing a row that the snapshot counts.
