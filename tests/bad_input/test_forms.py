@@ -228,6 +228,19 @@ def meeting_create(world):
     return reverse("meetings:create", args=[world.national.slug]), data
 
 
+def meeting_schedule(world):
+    data = {
+        "title": "National MSO webinar: insulin safety",
+        **_date_post("held_on", TODAY + datetime.timedelta(days=14)),
+        "start_time": "14:00",
+        "end_time": "15:00",
+        "joining_link": "https://teams.microsoft.com/l/meetup-join/insulin",
+        "agenda": "Insulin errors this year",
+        "kind": "national_webinar",
+    }
+    return reverse("meetings:create", args=[world.national.slug]), data
+
+
 def meeting_edit(world):
     meeting = MeetingFactory(network=world.network_a)
     return reverse("meetings:edit", args=[meeting.pk]), {
@@ -439,6 +452,12 @@ CASES = [
         "lead",
         meeting_create,
         {"title*": "text", "held_on*": "date", "kind*": "choice"},
+    ),
+    Case(
+        "meeting-schedule",
+        "lead",
+        meeting_schedule,
+        {"held_on*": "date", "start_time": "text", "end_time": "text", "joining_link": "text", "agenda": "longtext"},
     ),
     Case("meeting-edit", "chair_a", meeting_edit, {"title*": "text", "held_on*": "date"}),
     Case("attendance-add", "chair_a", attendance_add, {"people*": "choice"}),
