@@ -81,9 +81,6 @@ class OfferQuerySet(RequestQuerySet):
     def accepted(self):
         return self.filter(status=OfferStatus.ACCEPTED)
 
-    def decided(self):
-        return self.exclude(status=OfferStatus.SUBMITTED)
-
 
 class Offer(ReviewedRequest):
     """An officer's offer to present a topic at a national webinar.
