@@ -32,12 +32,13 @@ ACTOR_FIELDS = {
     "completed_by",
     "viewer",
 }
-# Fields never included: the password hash, authenticator secrets, session keys.
+# Fields never included: the password hash, authenticator secrets, session keys, calendar feed tokens.
 SECRET_FIELDS = {
     "users.user": {"password"},
     "users.historicaluser": {"password"},
     "mfa.authenticator": {"data"},
     "audit.usersession": {"session_key"},
+    "meetings.calendarfeed": {"token"},
 }
 # Included by their own sections below.
 OWN_SECTIONS = {"audit.contactview", "emails.outboundemail"}

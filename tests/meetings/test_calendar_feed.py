@@ -3,12 +3,14 @@ meetings of the networks they are a current member of, valid iCalendar (parsed b
 one; the feed's secret link can be reset, after which the old one answers 404."""
 
 import datetime
+import json
 
 import icalendar
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.personal_data import personal_data
 from meetings.models import CalendarFeed
 from meetings.services import calendar_feed_for
 from tests.factories import (
@@ -198,3 +200,10 @@ def test_the_page_answers_in_a_fixed_number_of_queries(client, world, size, djan
     with django_assert_max_num_queries(UPCOMING_QUERIES):
         response = client.get(reverse("meetings:upcoming"))
     assert len(response.context["page_obj"].object_list) == min(2 * size, 25)
+
+
+def test_a_users_own_data_download_leaves_out_the_feed_token(world):
+    feed = calendar_feed_for(user=world.mso)
+    data = json.dumps(personal_data(world.mso), default=str)
+    assert "meetings.calendarfeed" in data
+    assert feed.token not in data

@@ -43,7 +43,9 @@ READ_ONLY_ADMINS = {
 # Logs the portal writes, with a read-only admin and no history of their own (tested beside their feature).
 LOG_MODELS = {"meetings.exportlog"}
 # Sign-in sessions, kept only so that a user's sessions can be ended; no admin (tests/users/test_sessions.py).
-NO_ADMIN_MODELS = {"users.usersession"}
+# Personal calendar feeds, whose token is a secret their user resets on their Webinars page; no admin
+# (tests/meetings/test_calendar_feed.py).
+NO_ADMIN_MODELS = {"users.usersession", "meetings.calendarfeed"}
 
 
 def registry_models():
