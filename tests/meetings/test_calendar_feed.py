@@ -207,3 +207,12 @@ def test_a_users_own_data_download_leaves_out_the_feed_token(world):
     data = json.dumps(personal_data(world.mso), default=str)
     assert "meetings.calendarfeed" in data
     assert feed.token not in data
+
+
+@pytest.mark.parametrize(("role", "shown"), [("mso", True), ("chair_a", True), ("lead", True), ("no_role", False)])
+def test_the_menu_links_to_the_webinars_page_for_whoever_has_one(client, world, role, shown):
+    client.force_login(getattr(world, role))
+    html = client.get(reverse("directory:home")).content.decode()
+    start = html.index('<nav class="nhsuk-header__navigation"')
+    menu = html[start : html.index("</nav>", start)]
+    assert (f'href="{reverse("meetings:upcoming")}"' in menu) is shown
