@@ -215,6 +215,8 @@ def meeting_send_reminders(*, day: datetime.date | None = None) -> RemindersRepo
     )
     for meeting in meetings:
         with transaction.atomic():
+            # One sender at a time per meeting: a second run waits, then finds the reminders queued.
+            list(Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("pk"))
             report.meetings.append(meeting.pk)
             report.sent += _queue_meeting_emails(meeting, template="meeting_reminder", occasion="reminder", ics=False)
     return report
