@@ -357,3 +357,16 @@ def test_the_meeting_pages_show_the_schedule_and_the_cancellation(client, world)
     assert "Cancelled" in detail and reverse("meetings:cancel", args=[meeting.pk]) not in detail
     listing = client.get(reverse("meetings:list", args=["london"])).content.decode()
     assert "Cancelled" in listing and "14:00" in listing
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_scheduling_a_webinar_queues_its_invitations_in_a_fixed_number_of_queries(
+    world, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        AppointmentFactory()
+    # The same 19 or so for 5 officers or 62: the rights, the checks, the row, its history, the audience,
+    # the keys already queued and one INSERT of the emails.
+    with django_assert_max_num_queries(20):
+        meeting_save(meeting=ScheduledWebinarFactory.build(network=world.national), user=world.lead)
+    assert OutboundEmail.objects.filter(template="meeting_invitation", bulk=True).count() == size + 2
