@@ -345,6 +345,19 @@ def offer_decline(world):
     return reverse("presentations:decline", args=[offer.pk]), {"reason": "We covered insulin in May."}
 
 
+def message_write(world):
+    data = {
+        "subject": "Insulin safety alert",
+        "body": "Dear colleagues,\n\nPlease read https://www.england.nhs.uk/alerts/.",
+        "roles": ["mso"],
+        "regions": [str(world.london.pk)],
+        "networks": [str(world.network_a.pk)],
+        "webinars": "",
+        "copy_mailboxes": "on",
+    }
+    return reverse("mailings:write"), data
+
+
 CASES = [
     Case(
         "registration",
@@ -484,10 +497,33 @@ CASES = [
     ),
     Case("offer-accept", "lead", offer_accept, {"meeting*": "choice"}),
     Case("offer-decline", "lead", offer_decline, {"reason*": "text"}),
+    Case(
+        "message-write",
+        "lead",
+        message_write,
+        {
+            "subject*": "text",
+            "body*": "longtext",
+            "roles": "choice",
+            "regions": "choice",
+            "networks": "choice",
+            "organisation_kinds": "choice",
+            "flag_kinds": "choice",
+            "webinars": "choice",
+        },
+    ),
 ]
 
-# Accepted without adding or changing a row that the snapshot counts.
-ACCEPTED_WITHOUT_ROWS = {"resend-confirmation", "login", "password-change", "reauthenticate", "email-add"}
+# Accepted without adding or changing a row that the snapshot counts (a message being written is
+# kept in the session until it is sent).
+ACCEPTED_WITHOUT_ROWS = {
+    "resend-confirmation",
+    "login",
+    "password-change",
+    "reauthenticate",
+    "email-add",
+    "message-write",
+}
 
 
 def _sign_in(client, world, case) -> None:
