@@ -328,3 +328,13 @@ def test_a_webinar_with_presenters_cannot_be_deleted(world, webinar):
     with pytest.raises(ProtectedError):
         webinar.delete()
     assert Meeting.objects.filter(pk=webinar.pk).exists()
+
+
+def test_the_acceptance_gives_the_time_of_a_scheduled_webinar(world, django_capture_on_commit_callbacks):
+    scheduled = ScheduledWebinarFactory(network=world.national, title="January national webinar")
+    waiting = OfferFactory(person=world.mso_person)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.offer_accept(offer=waiting, meeting=scheduled, user=world.lead)
+    (email,) = mail.outbox
+    assert "January national webinar" in email.body
+    assert "14:00 to 15:00 UK time" in email.body
