@@ -15,7 +15,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -119,13 +120,15 @@ def sent_list(request):
     """The messages the sender may follow (the lead: all; a chair: theirs and their networks'),
     newest first, with how many of each were sent, wait and failed."""
     _require_sender(request.user)
+
+    def counted(recipients):
+        counts = recipients.filter(message=OuterRef("pk")).order_by().values("message").annotate(n=Count("pk"))
+        return Coalesce(Subquery(counts.values("n")), 0)
+
     sent = (
         Message.objects.visible_to(request.user)
         .select_related("network", "sender")
-        .annotate(
-            sent_count=Count("recipients", filter=Q(recipients__email__sent_at__isnull=False)),
-            failed_count=Count("recipients", filter=Q(recipients__email__failed_at__isnull=False)),
-        )
+        .annotate(sent_count=counted(Recipient.objects.sent()), failed_count=counted(Recipient.objects.failed()))
         .order_by("-created_at", "-pk")
     )
     page_obj = Paginator(sent, SENT_PER_PAGE).get_page(request.GET.get("page"))

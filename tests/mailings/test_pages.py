@@ -130,6 +130,8 @@ def test_the_message_page_shows_each_recipients_status_and_retries_the_failed(cl
     text = client.get(message.get_absolute_url()).content.decode()
     assert "5: 1 sent, 3 waiting, 1 failed" in text
     assert "550 5.1.1 No such user" in text and "Retry the 1 failed" in text
+    listed = client.get(reverse("mailings:sent")).context["page_obj"].object_list
+    assert [(row.pk, row.sent_count, row.failed_count) for row in listed] == [(message.pk, 1, 1)]
     failed = client.get(message.get_absolute_url(), {"status": "failed"}).content.decode()
     assert "gone@nhs.net" in failed and "person0@nhs.net" not in failed
     response = client.post(reverse("mailings:retry", args=[message.pk]))
