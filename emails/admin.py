@@ -43,6 +43,7 @@ class OutboundEmailAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
         "attempts",
         "last_attempt_at",
         "last_error",
+        "reply_to",
         "bulk",
         "failed_at",
         "attachments",

@@ -65,6 +65,11 @@ class OutboundEmail(models.Model):
         blank=True,
         help_text="When the mail server refused it for good (a 5xx answer): it waits until someone retries it.",
     )
+    reply_to = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Where replies go, when not to the portal's own address: a list of addresses.",
+    )
     attachments = models.JSONField(
         default=list,
         blank=True,
@@ -100,7 +105,9 @@ class OutboundEmail(models.Model):
     def as_message(self) -> EmailMultiAlternatives:
         """The email as Django sends it: the text body, with the HTML body as an alternative and
         the attachments (such as an `.ics` invitation) after them."""
-        message = EmailMultiAlternatives(subject=self.subject, body=self.body_text, to=self.to)
+        message = EmailMultiAlternatives(
+            subject=self.subject, body=self.body_text, to=self.to, reply_to=self.reply_to or None
+        )
         if self.body_html:
             message.attach_alternative(self.body_html, "text/html")
         for attachment in self.attachments:

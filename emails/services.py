@@ -115,6 +115,7 @@ class BulkEmail:
     rendered: RenderedEmail
     dedupe_key: str
     attachments: tuple = ()
+    reply_to: tuple[str, ...] = ()  # where replies go (the sender of a message), else the portal's address
 
 
 BULK_BATCH = 1000
@@ -141,6 +142,7 @@ def email_queue_bulk(*, emails: list[BulkEmail], template: str) -> list[Outbound
                 body_text=email.rendered.body_text,
                 body_html=email.rendered.body_html,
                 attachments=list(email.attachments),
+                reply_to=list(email.reply_to),
                 bulk=True,
                 created_at=now,
             )

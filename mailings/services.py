@@ -16,7 +16,7 @@ from emails.services import BulkEmail, email_queue_bulk, email_render, email_ret
 from msonet.history import record_change
 from networks.models import Network
 
-from .audience import Audience, audience_describe, audience_in_scope, audience_recipients
+from .audience import Audience, audience_describe, audience_in_scope, audience_recipients, person_address
 from .models import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH, Message, Recipient
 from .text import body_html, validate_links
 
@@ -85,6 +85,12 @@ def _sender_name(user) -> str:
     return person.full_name if person else (user.get_full_name() or user.email)
 
 
+def sender_address(user) -> str:
+    """Where replies to a message go: the sender's work email, or their sign-in email."""
+    person = getattr(user, "person", None)
+    return person_address(person.work_email if person else "", user.email)
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -146,12 +152,14 @@ def message_send(
                 return existing
         raise
     renderings = {False: _render(message, mailbox=False), True: _render(message, mailbox=True)}
+    reply_to = (sender_address(user),)
     emails = email_queue_bulk(
         emails=[
             BulkEmail(
                 to=entry.address,
                 rendered=renderings[entry.is_mailbox],
                 dedupe_key=f"message:{message.pk}:{entry.address}",
+                reply_to=reply_to,
             )
             for entry in recipients
         ],

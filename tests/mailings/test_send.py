@@ -5,6 +5,7 @@ import math
 import uuid
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
@@ -42,6 +43,15 @@ def test_message_queues_one_email_per_address_on_commit(world, django_capture_on
     assert message.recipient_count == 2
     assert message.network == world.national
     assert message.history.count() == 1
+
+
+def test_replies_to_a_message_go_to_its_sender(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(world.chair_a, Audience(copy_mailboxes=False))
+    assert mail.outbox
+    assert all(sent.reply_to == ["chair.a@nhs.net"] for sent in mail.outbox)
+    assert all("Replies to this email go to Chloe Adeyemi." in sent.body for sent in mail.outbox)
+    assert {tuple(email.reply_to) for email in OutboundEmail.objects.all()} == {("chair.a@nhs.net",)}
 
 
 def test_an_address_holding_two_roles_gets_one_email(world):
