@@ -270,12 +270,21 @@ class ReviewedRequest(models.Model):
         if self.status != RequestStatus.SUBMITTED:
             raise self.refusal(self.decided_message(), code="already_decided")
 
+    def owner_id(self) -> int | None:
+        """The id of the user who made the request, following `owner_field` ("user", "person__user")."""
+        *path, last = self.owner_field.split("__")
+        owner = self
+        for name in path:
+            owner = getattr(owner, name)
+        return getattr(owner, f"{last}_id")
+
     def refuse_own(self, reviewer) -> None:
         """Refused when the reviewer made the request: another member of the national team decides it."""
-        if getattr(self, f"{self.owner_field}_id") == reviewer.pk:
+        if self.owner_id() == reviewer.pk:
+            article = "an" if self.noun[0] in "aeiou" else "a"
             raise self.refusal(
-                f"You cannot approve a {self.noun} you made yourself. Nothing was changed: another member of "
-                "the national team must review it.",
+                f"You cannot review {article} {self.noun} you made yourself. Nothing was changed: another member "
+                "of the national team must review it.",
                 code="own_request",
             )
 

@@ -163,6 +163,7 @@ def offer_accept(*, offer: Offer, meeting: Meeting, user: User) -> Offer:
     waiting or the meeting is not an upcoming national webinar; nothing changes then."""
     _refuse_unless_lead(user)
     offer = _lock_waiting(offer.pk)
+    offer.refuse_own(user)
     webinar = upcoming_webinars().filter(pk=meeting.pk).first()
     if webinar is None:
         raise ValidationError(
@@ -195,6 +196,7 @@ def offer_decline(*, offer: Offer, reason: str, user: User) -> Offer:
     if not reason:
         raise ValidationError({"reason": "Give the reason for declining the offer."}, code="reason_required")
     offer = _lock_waiting(offer.pk)
+    offer.refuse_own(user)
     offer.mark_rejected(reviewer=user, reason=reason, history_reason=f"Declined by {user.get_full_name()}: {reason}")
     email_queue(
         to=[offer.officer_email],

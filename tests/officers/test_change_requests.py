@@ -808,7 +808,7 @@ def test_a_lead_cannot_approve_their_own_change_request(client, world):
     )
     client.force_login(world.lead)
     response = client.post(reverse("officers:change-approve", args=[change.pk]), follow=True)
-    assert "You cannot approve a request you made yourself" in page_text(response)
+    assert "You cannot review a request you made yourself" in page_text(response)
     change.refresh_from_db()
     lead_person.refresh_from_db()
     assert change.status == RequestStatus.SUBMITTED

@@ -16,7 +16,7 @@ from emails.models import OutboundEmail
 from meetings.models import Meeting
 from presentations import services
 from presentations.models import Offer, months_ahead
-from tests.factories import MeetingFactory, OfferFactory, ScheduledWebinarFactory, WebinarFactory
+from tests.factories import MeetingFactory, OfferFactory, PersonFactory, ScheduledWebinarFactory, WebinarFactory
 
 
 def month(offset: int) -> str:
@@ -234,6 +234,18 @@ def test_only_the_lead_decides_an_offer(world, webinar):
         services.offer_decline(offer=waiting, reason="No", user=world.chair_a)
     waiting.refresh_from_db()
     assert waiting.status == Offer.Status.SUBMITTED
+
+
+def test_a_lead_who_offered_cannot_decide_their_own_offer(world, webinar):
+    lead_person = PersonFactory(user=world.lead, first_name="Lena", last_name="Lead")
+    own = OfferFactory(person=lead_person)
+    with pytest.raises(ValidationError, match="You cannot review an offer you made yourself"):
+        services.offer_accept(offer=own, meeting=webinar, user=world.lead)
+    with pytest.raises(ValidationError, match="You cannot review an offer you made yourself"):
+        services.offer_decline(offer=own, reason="No", user=world.lead)
+    own.refresh_from_db()
+    assert own.status == Offer.Status.SUBMITTED
+    assert not OutboundEmail.objects.filter(template__startswith="presentation_offer_").exists()
 
 
 def test_a_second_decision_is_refused(client, world, webinar):

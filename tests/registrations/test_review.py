@@ -488,5 +488,5 @@ def test_a_lead_cannot_approve_their_own_registration(client, world, org_c):
     request = make_request(world.lead, org_c)
     before = snapshot()
     response = approve(client, world, request)
-    assert "You cannot approve a request you made yourself" in response.content.decode()
+    assert "You cannot review a request you made yourself" in response.content.decode()
     assert snapshot() == before
