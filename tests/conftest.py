@@ -162,6 +162,26 @@ def browser():
 
 
 @pytest.fixture
+def open_page(browser, live_server):
+    """Opens a page in a fresh browser context (a user of their own, with no cookies) on the live
+    server, as often as a journey needs one: the lead in one, the officer in another."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    # The test's own queries, made while Playwright runs, went through a connection of their own.
+    connections.close_all()
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def page(live_server):
     """A headless Chromium page (Debian's /usr/bin/chromium, driven by Playwright) on the live server.
 

@@ -10,7 +10,6 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -30,25 +29,6 @@ VACANT = "Guy's and St Thomas' NHS Foundation Trust"
 ROYAL_FREE = "Royal Free London NHS Foundation Trust"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("totp_tolerance")]
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """Opens a page in a fresh browser context (a user of their own, with no cookies) on the live server."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield open_page
-    # The test's own queries, made while Playwright runs, went through a connection of their own.
-    connections.close_all()
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

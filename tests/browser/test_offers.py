@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -21,24 +20,6 @@ TITLE = "Learning from insulin omissions"
 SUMMARY = "What our wards changed after a year of insulin omission incidents, and the numbers since."
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("totp_tolerance")]
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """Opens a page in a fresh browser context (a user of their own, with no cookies) on the live server."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield open_page
-    connections.close_all()
-    for context in contexts:
-        context.close()
 
 
 def test_an_officer_offers_to_present_and_the_lead_accepts_it_onto_a_webinar(open_page, confirmed):

@@ -9,7 +9,6 @@ import re
 import icalendar
 import pytest
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -20,24 +19,6 @@ from tests.browser.test_journeys import follow_menu, sign_in
 LINK = "https://teams.microsoft.com/l/meetup-join/insulin-safety"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("totp_tolerance")]
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """Opens a page in a fresh browser context (a user of their own, with no cookies) on the live server."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield open_page
-    connections.close_all()
-    for context in contexts:
-        context.close()
 
 
 def test_lead_schedules_a_webinar_and_an_officer_sees_it_on_their_webinars_page(open_page, confirmed):
