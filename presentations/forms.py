@@ -78,6 +78,19 @@ class AcceptForm(forms.Form):
         self.fields["meeting"].queryset = upcoming_webinars()
 
 
+class MoveForm(AcceptForm):
+    """The upcoming national webinar the lead moves an accepted offer to: any but the one it is on."""
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["meeting"]
+        field.label = "Which webinar will they present at instead?"
+        field.error_messages["required"] = "Choose the webinar they will present at instead"
+        field.error_messages["invalid_choice"] = "Choose another national webinar that has not taken place yet"
+        if current is not None:
+            field.queryset = field.queryset.exclude(pk=current.pk)
+
+
 class DeclineForm(forms.Form):
     reason = forms.CharField(
         label="Reason for declining the offer",

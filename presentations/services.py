@@ -1,5 +1,6 @@
 """Offers to present at a national webinar: an officer in post offers or withdraws; the national lead
-accepts (placing the offer on an upcoming national webinar) or declines with a reason.
+accepts (placing the offer on an upcoming national webinar) or declines with a reason, and moves an
+accepted offer to another upcoming webinar (when its webinar is cancelled, or the date no longer suits).
 
 Every function is keyword-only and runs in one transaction; its emails are stored in it
 (emails.services.email_queue) and sent when it commits. Refusals are ValidationError with a message
@@ -205,6 +206,77 @@ def offer_decline(*, offer: Offer, reason: str, user: User) -> Offer:
             "offer": offer,
             "person": offer.person,
             "reason": reason,
+            "url": site_url(reverse("presentations:offer-detail", args=[offer.pk])),
+        },
+    )
+    return offer
+
+
+def _webinar_day(meeting: Meeting) -> str:
+    return f"{meeting.held_on:%d %b %Y}"
+
+
+def _lock_accepted(offer_id: int) -> Offer:
+    """The offer `offer_id`, locked until the transaction ends; refused unless it is accepted."""
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("person__user", "meeting").get(pk=offer_id)
+    if offer.status != Offer.Status.ACCEPTED:
+        if offer.status == Offer.Status.SUBMITTED:
+            message = "This offer has not been accepted yet, so it is on no webinar: accept it onto a webinar instead."
+        else:
+            message = f"This offer was {offer.get_status_display().lower()}, so it is on no webinar to move."
+        raise ValidationError(message, code="not_accepted")
+    return offer
+
+
+@transaction.atomic
+def offer_move(*, offer: Offer, meeting: Meeting, user: User) -> Offer:
+    """The national lead moves an accepted offer to `meeting`, another upcoming national webinar (its
+    webinar was cancelled, or the date no longer suits the presenter); the officer is emailed the new
+    webinar and when. The original decision (who accepted it, when) stays; the history has the move.
+
+    ValidationError, and nothing changes, when the offer is not accepted, its webinar has taken place
+    (and was not cancelled), `meeting` is the webinar it is on, or `meeting` is not an upcoming
+    national webinar. The chosen webinar is locked too, so that a cancellation at the same moment
+    either comes first (and the move is refused) or lists the moved offer among its presenters."""
+    _refuse_unless_lead(user)
+    offer = _lock_accepted(offer.pk)
+    offer.refuse_own(user)
+    current = offer.meeting
+    if not current.is_cancelled and current.held_on < timezone.localdate():
+        raise ValidationError(
+            f"The webinar of {date_format(current.held_on, 'j F Y')} has taken place, so the offer presented at it "
+            "cannot be moved.",
+            code="webinar_held",
+        )
+    if meeting.pk == current.pk:
+        raise ValidationError(
+            {
+                "meeting": f"The offer is already on the webinar of {date_format(current.held_on, 'j F Y')}. "
+                "Choose another webinar."
+            },
+            code="same_webinar",
+        )
+    webinar = upcoming_webinars().select_for_update().filter(pk=meeting.pk).first()
+    if webinar is None:
+        raise ValidationError(
+            {"meeting": "Choose a national webinar that has not taken place yet."}, code="not_an_upcoming_webinar"
+        )
+    offer.meeting = webinar
+    record_change(
+        offer,
+        user=user,
+        reason=f"Moved from the webinar of {_webinar_day(current)} to the webinar of {_webinar_day(webinar)} "
+        f"by {user.get_full_name()}",
+    )
+    offer.save(update_fields=["meeting"])
+    email_queue(
+        to=[offer.officer_email],
+        template="presentation_offer_moved",
+        context={
+            "offer": offer,
+            "person": offer.person,
+            "meeting": webinar,
+            "previous": current,
             "url": site_url(reverse("presentations:offer-detail", args=[offer.pk])),
         },
     )

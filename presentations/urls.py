@@ -16,4 +16,5 @@ urlpatterns = [
     path("queue/<int:pk>/", views.offer_review, name="review"),
     path("queue/<int:pk>/accept/", views.offer_accept_view, name="accept"),
     path("queue/<int:pk>/decline/", views.offer_decline_view, name="decline"),
+    path("queue/<int:pk>/move/", views.offer_move_view, name="move"),
 ]

@@ -8,22 +8,36 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from officers.models import Appointment, Person
 from users.decorators import national_lead_required
 
-from .forms import AcceptForm, DeclineForm, OfferForm
+from .forms import AcceptForm, DeclineForm, MoveForm, OfferForm
 from .models import Offer, OfferStatus
-from .services import month_label, offer_accept, offer_decline, offer_submit, offer_withdraw, upcoming_webinars
+from .services import (
+    month_label,
+    offer_accept,
+    offer_decline,
+    offer_move,
+    offer_submit,
+    offer_withdraw,
+    upcoming_webinars,
+)
 
 OFFERS_PER_PAGE = 25
-# The queue's filters: its query value, the statuses shown and their order.
+# The queue's filters: its query value, its label, the offers shown and their order. "Webinar
+# cancelled" is the accepted offers whose webinar was cancelled: they need another date.
+CANCELLED = Q(status=OfferStatus.ACCEPTED, meeting__cancelled_at__isnull=False)
 QUEUE_FILTERS = {
-    "waiting": (OfferStatus.SUBMITTED, ("submitted_at", "pk")),
-    "accepted": (OfferStatus.ACCEPTED, ("-reviewed_at", "-pk")),
-    "declined": (OfferStatus.DECLINED, ("-reviewed_at", "-pk")),
-    "withdrawn": (OfferStatus.WITHDRAWN, ("-reviewed_at", "-pk")),
+    "waiting": (OfferStatus.SUBMITTED.label, Q(status=OfferStatus.SUBMITTED), ("submitted_at", "pk")),
+    "accepted": (OfferStatus.ACCEPTED.label, Q(status=OfferStatus.ACCEPTED), ("-reviewed_at", "-pk")),
+    "cancelled": ("Webinar cancelled", CANCELLED, ("meeting__held_on", "reviewed_at", "pk")),
+    "declined": (OfferStatus.DECLINED.label, Q(status=OfferStatus.DECLINED), ("-reviewed_at", "-pk")),
+    "withdrawn": (OfferStatus.WITHDRAWN.label, Q(status=OfferStatus.WITHDRAWN), ("-reviewed_at", "-pk")),
 }
 
 
@@ -95,29 +109,30 @@ def offer_withdraw_view(request, pk):
 @national_lead_required
 def offer_queue(request):
     """The national lead's offers: those waiting for a decision (oldest first) or, filtered, those
-    accepted, declined or withdrawn (latest decision first), with the count of each."""
+    accepted, declined or withdrawn (latest decision first) or accepted onto a webinar since cancelled
+    (soonest webinar first), with the count of each."""
     shown = request.GET.get("status", "waiting")
     if shown not in QUEUE_FILTERS:
         shown = "waiting"
-    status, order = QUEUE_FILTERS[shown]
+    label, condition, order = QUEUE_FILTERS[shown]
     counts = Offer.objects.aggregate(
-        **{name: Count("pk", filter=Q(status=value)) for name, (value, _order) in QUEUE_FILTERS.items()}
+        **{name: Count("pk", filter=where) for name, (_label, where, _order) in QUEUE_FILTERS.items()}
     )
     offers = (
-        Offer.objects.filter(status=status)
+        Offer.objects.filter(condition)
         .with_organisation()
         .select_related("person", "meeting", "reviewed_by")
         .order_by(*order)
     )
     page_obj = Paginator(offers, OFFERS_PER_PAGE).get_page(request.GET.get("page"))
-    filters = [(name, QUEUE_FILTERS[name][0].label, counts[name]) for name in QUEUE_FILTERS]
+    filters = [(name, QUEUE_FILTERS[name][0], counts[name]) for name in QUEUE_FILTERS]
     return render(
         request,
         "presentations/queue.html",
         {
             "page_obj": page_obj,
             "shown": shown,
-            "shown_label": status.label,
+            "shown_label": label,
             "filters": filters,
             "counts": counts,
             "nav_section": "offer-queue",
@@ -130,9 +145,17 @@ def _offer_for_review(pk: int) -> Offer:
     return get_object_or_404(offers, pk=pk)
 
 
-def _render_review(request, offer, *, accept_form=None, decline_form=None):
+def _movable(offer: Offer) -> bool:
+    """Whether the lead may move the accepted offer: its webinar was cancelled or is still to come."""
+    meeting = offer.meeting
+    return meeting is not None and (meeting.is_cancelled or meeting.held_on >= timezone.localdate())
+
+
+def _render_review(request, offer, *, accept_form=None, decline_form=None, move_form=None):
     accept_form = accept_form or AcceptForm()
     webinars = list(upcoming_webinars())
+    if offer.meeting_id is not None:
+        webinars = [webinar for webinar in webinars if webinar.pk != offer.meeting_id]
     preferred = set(offer.preferred_months)
     return render(
         request,
@@ -142,6 +165,8 @@ def _render_review(request, offer, *, accept_form=None, decline_form=None):
             "months": [month_label(month) for month in offer.months],
             "accept_form": accept_form,
             "decline_form": decline_form or DeclineForm(),
+            "move_form": move_form or MoveForm(current=offer.meeting),
+            "movable": offer.status == OfferStatus.ACCEPTED and _movable(offer),
             "has_webinars": bool(webinars),
             "preferred_webinars": [webinar for webinar in webinars if f"{webinar.held_on:%Y-%m}" in preferred],
             "history": offer.history.select_related("history_user").order_by("-history_date", "-history_id"),
@@ -196,3 +221,30 @@ def offer_decline_view(request, pk):
             messages.success(request, f"Offer declined: {offer.person.full_name} has been told why.")
             return redirect("presentations:queue")
     return _render_review(request, offer, decline_form=form)
+
+
+@national_lead_required
+@require_POST
+def offer_move_view(request, pk):
+    """Move an accepted offer to another upcoming webinar (its own was cancelled, or the date no longer suits)."""
+    offer = _offer_for_review(pk)
+    previous = offer.meeting
+    form = MoveForm(request.POST, current=previous)
+    if form.is_valid():
+        try:
+            offer = offer_move(offer=offer, meeting=form.cleaned_data["meeting"], user=request.user)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+                return redirect("presentations:review", pk=offer.pk)
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Offer moved: {offer.person.full_name} now presents “{offer.title}” at {offer.meeting.title} on "
+                f"{date_format(offer.meeting.held_on, 'j F Y')}. They have been told by email.",
+            )
+            return redirect(
+                f"{reverse('presentations:queue')}?status={'cancelled' if previous.is_cancelled else 'accepted'}"
+            )
+    return _render_review(request, offer, move_form=form)

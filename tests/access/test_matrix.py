@@ -49,6 +49,7 @@ from tests.factories import (
     RecipientFactory,
     RegistrationRequestFactory,
     ScheduledMeetingFactory,
+    ScheduledWebinarFactory,
     TeamProposalFactory,
     UnmatchedAttendeeFactory,
     WebinarFactory,
@@ -222,7 +223,7 @@ mailings:detail                         login     200       404       404       
 mailings:retry                          login     405       405/404   405/404   405       405/404   405/404
 # Offers to present at the national webinar: an officer in post offers and follows their own
 # offers (404 for anyone without a current appointment, and for another officer's offer); the
-# national lead's queue decides them (404 for everyone else).
+# national lead's queue decides them, and moves an accepted one to another webinar (404 for everyone else).
 presentations:my-offers                 login     404       200       200       404       404       404
 presentations:offer-create              login     404       200       200       404       404       404
 presentations:offer-detail              login     404       200       404       404       404       404
@@ -231,6 +232,7 @@ presentations:queue                     login     200       404       404       
 presentations:review                    login     200       404       404       404       404       404
 presentations:accept                    login     405       404       404       404       404       404
 presentations:decline                   login     405       404       404       404       404       404
+presentations:move                      login     405       404       404       404       404       404
 """
 
 
@@ -368,6 +370,12 @@ def scene(world, settings, tmp_path):
         # The MSO's offer to present, waiting for the lead, and an upcoming national webinar for it.
         offer=OfferFactory(person=world.mso_person),
         webinar=WebinarFactory(network=world.national, held_on=days_from_today(14)),
+        # The other officer's offer, accepted onto a national webinar since cancelled, to move to that one.
+        accepted_offer=OfferFactory(
+            person=world.other_person,
+            status="approved",
+            meeting=ScheduledWebinarFactory(network=world.national, cancelled_at=timezone.now()),
+        ),
         scheduled_meeting=scheduled_meeting,
         calendar_feed=calendar_feed,
         attendance=AttendanceFactory(meeting=meeting, person=world.mso_person),
@@ -480,6 +488,7 @@ PK = {
     "presentations:review": "offer",
     "presentations:accept": "offer",
     "presentations:decline": "offer",
+    "presentations:move": "accepted_offer",
 }
 # Keyword arguments that name an object, and a value that names none.
 NONEXISTENT = {
@@ -629,6 +638,7 @@ POST_DATA = {
     },
     "presentations:accept": lambda s: {"meeting": s.webinar.pk},
     "presentations:decline": lambda s: {"reason": "We covered insulin in May."},
+    "presentations:move": lambda s: {"meeting": s.webinar.pk},
 }
 
 # For each page whose POST a role is refused: a role that may send the same POST, which must write.
@@ -686,6 +696,7 @@ CONTROL = {
     "presentations:offer-withdraw": "mso",
     "presentations:accept": "lead",
     "presentations:decline": "lead",
+    "presentations:move": "lead",
 }
 
 

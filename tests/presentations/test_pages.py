@@ -11,12 +11,13 @@ from officers.models import Appointment
 from presentations import services
 from presentations.models import Offer
 from presentations.templatetags.presentations import presenters
-from tests.factories import AppointmentFactory, OfferFactory, WebinarFactory
+from tests.factories import AppointmentFactory, OfferFactory, ScheduledWebinarFactory, WebinarFactory
 
 # Session, user, the header's navigation (chaired networks, person record), the two-factor check,
 # then the page's own: the officer's person record in post and their offers.
 MY_OFFERS_QUERIES = 6
-# The counts of each status, the page's count and its offers (with their officer's organisation).
+# The counts of each status (and of the accepted offers whose webinar was cancelled), the page's count
+# and its offers (with their officer's organisation and webinar).
 QUEUE_QUERIES = 8
 # The offer (with its officer's organisation), the upcoming webinars (for the select and for the
 # months that suit the officer) and the offer's history.
@@ -48,7 +49,7 @@ def test_the_queue_lists_waiting_offers_oldest_first_with_the_count_of_each_stat
     client.force_login(world.lead)
     response = client.get(reverse("presentations:queue"))
     assert list(response.context["page_obj"]) == [first, second]
-    assert response.context["counts"] == {"waiting": 2, "accepted": 1, "declined": 1, "withdrawn": 0}
+    assert response.context["counts"] == {"waiting": 2, "accepted": 1, "cancelled": 0, "declined": 1, "withdrawn": 0}
     content = response.content.decode()
     assert "Accepted offer" not in content
     assert "Royal Free London NHS Foundation Trust" in content
@@ -113,6 +114,39 @@ def test_the_queue_runs_a_fixed_number_of_queries(client, world, size, django_as
         with django_assert_max_num_queries(QUEUE_QUERIES):
             response = client.get(reverse("presentations:queue"), {"status": status})
         assert len(response.context["page_obj"].object_list) == min(size * 2 if status == "waiting" else size, 25)
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_queue_of_cancelled_webinars_runs_a_fixed_number_of_queries(
+    client, world, size, django_assert_max_num_queries
+):
+    many_offers(world, size)
+    cancelled = [
+        ScheduledWebinarFactory(network=world.national, cancelled_at=timezone.now(), title=f"Cancelled {index}")
+        for index in range(2)
+    ]
+    for index in range(size):
+        person = AppointmentFactory(organisation=world.org_b, role=Appointment.Role.TEAM_MEMBER).person
+        OfferFactory(person=person, status=Offer.Status.ACCEPTED, meeting=cancelled[index % 2])
+    client.force_login(world.lead)
+    for status in ("waiting", "cancelled"):
+        with django_assert_max_num_queries(QUEUE_QUERIES):
+            response = client.get(reverse("presentations:queue"), {"status": status})
+        assert response.context["counts"]["cancelled"] == size
+    assert len(response.context["page_obj"].object_list) == min(size, 25)
+    assert all(offer.meeting.is_cancelled for offer in response.context["page_obj"].object_list)
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_review_page_of_an_accepted_offer_runs_a_fixed_number_of_queries(
+    client, world, size, django_assert_max_num_queries
+):
+    many_offers(world, size)
+    offer = Offer.objects.accepted().first()
+    client.force_login(world.lead)
+    with django_assert_max_num_queries(REVIEW_QUERIES):
+        response = client.get(reverse("presentations:review", args=[offer.pk]))
+    assert "Move to another webinar" in response.content.decode()
 
 
 @pytest.mark.parametrize("size", [2, 30])
