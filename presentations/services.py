@@ -217,8 +217,10 @@ def _webinar_day(meeting: Meeting) -> str:
 
 
 def _lock_accepted(offer_id: int) -> Offer:
-    """The offer `offer_id`, locked until the transaction ends; refused unless it is accepted."""
-    offer = Offer.objects.select_for_update(of=("self",)).select_related("person__user", "meeting").get(pk=offer_id)
+    """The offer `offer_id`, locked until the transaction ends; refused unless it is accepted. Its webinar
+    is read after the lock is held (a row joined in the locking query could be the one from before a
+    move that ran meanwhile)."""
+    offer = Offer.objects.select_for_update().get(pk=offer_id)
     if offer.status != Offer.Status.ACCEPTED:
         if offer.status == Offer.Status.SUBMITTED:
             message = "This offer has not been accepted yet, so it is on no webinar: accept it onto a webinar instead."

@@ -1,4 +1,5 @@
-"""Two decisions on the same offer at the same moment, and the same offer sent twice at once, on PostgreSQL."""
+"""Two decisions on the same offer at the same moment, the same offer sent twice at once, and moves
+racing each other or the cancellation of the webinar moved to, on PostgreSQL."""
 
 import datetime
 import threading
@@ -9,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
+from meetings.services import meeting_cancel
 from presentations.models import Offer
-from presentations.services import offer_accept, offer_decline, offer_submit
-from tests.factories import OfferFactory, UserFactory, WebinarFactory
+from presentations.services import offer_accept, offer_decline, offer_move, offer_submit
+from tests.factories import OfferFactory, ScheduledWebinarFactory, UserFactory, WebinarFactory
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -76,3 +78,50 @@ def test_the_same_offer_sent_twice_at_once_is_kept_once(world):
     refused = [outcome for outcome in outcomes if isinstance(outcome, ValidationError)]
     assert len(refused) == 1
     assert "already offered" in " ".join(refused[0].messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_onto_a_webinar_cancelled_at_the_same_moment_leaves_no_presenter_unseen(world):
+    # Either the cancellation comes first and the move is refused, or the move comes first and the
+    # queue lists the moved offer among those whose webinar was cancelled.
+    cancelled = ScheduledWebinarFactory(network=world.national, cancelled_at=timezone.now())
+    target = ScheduledWebinarFactory(network=world.national, starts_at=timezone.now() + datetime.timedelta(days=30))
+    target.ends_at = target.starts_at + datetime.timedelta(hours=1)
+    target.held_on = target.starts_uk.date()
+    target.save()
+    offer = OfferFactory(person=world.mso_person, status=Offer.Status.ACCEPTED, meeting=cancelled)
+    deputy = UserFactory(email="deputy.lead@england.nhs.uk", is_national_lead=True)
+    outcomes = at_once(
+        lambda: offer_move(offer=offer, meeting=target, user=world.lead),
+        lambda: meeting_cancel(meeting=target, user=deputy),
+    )
+    assert not [outcome for outcome in outcomes if isinstance(outcome, tuple)], outcomes
+    offer.refresh_from_db()
+    target.refresh_from_db()
+    assert target.is_cancelled
+    if isinstance(outcomes[0], ValidationError):
+        assert offer.meeting == cancelled
+    else:
+        assert offer.meeting == target
+    assert Offer.objects.filter(meeting__cancelled_at__isnull=False, status=Offer.Status.ACCEPTED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_moves_of_the_same_offer_at_the_same_moment_run_one_after_the_other(world):
+    cancelled = ScheduledWebinarFactory(network=world.national, cancelled_at=timezone.now())
+    january = WebinarFactory(network=world.national, held_on=timezone.localdate() + datetime.timedelta(days=40))
+    february = WebinarFactory(network=world.national, held_on=timezone.localdate() + datetime.timedelta(days=70))
+    offer = OfferFactory(person=world.mso_person, status=Offer.Status.ACCEPTED, meeting=cancelled)
+    deputy = UserFactory(email="deputy.lead@england.nhs.uk", is_national_lead=True)
+    outcomes = at_once(
+        lambda: offer_move(offer=offer, meeting=january, user=world.lead),
+        lambda: offer_move(offer=offer, meeting=february, user=deputy),
+    )
+    assert not [outcome for outcome in outcomes if isinstance(outcome, tuple | ValidationError)], outcomes
+    offer.refresh_from_db()
+    assert offer.meeting in (january, february)
+    # Each move is recorded from the webinar the offer was on when it ran: the second from the first's.
+    reasons = [record.history_change_reason for record in offer.history.order_by("history_id")][-2:]
+    assert reasons[0].startswith(f"Moved from the webinar of {cancelled.held_on:%d %b %Y}")
+    assert reasons[1].startswith("Moved from the webinar of") and f"{cancelled.held_on:%d %b %Y}" not in reasons[1]
+    assert len(mail.outbox) == 2
