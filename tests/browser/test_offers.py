@@ -1,7 +1,9 @@
 """Offers to present in a real browser: an officer offers a topic from their home page (first with no
 summary, refused), sees it waiting; the national lead finds it from the national webinars page,
 accepts it onto an upcoming webinar, and the webinar's page lists the presenter; the officer sees it
-accepted. Every page is checked by axe-core (WCAG 2.2 AA), at 320 px wide, and screenshotted."""
+accepted. When an accepted presenter's webinar is cancelled the officer is told another date will
+follow, and the lead moves the offer from the queue's warning to another webinar. Every page is
+checked by axe-core (WCAG 2.2 AA), at 320 px wide, and screenshotted."""
 
 import datetime
 import re
@@ -11,10 +13,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from meetings.services import meeting_cancel
 from presentations.models import Offer
 from tests.a11y import check_page
 from tests.browser.test_journeys import sign_in
-from tests.factories import WebinarFactory
+from tests.factories import OfferFactory, ScheduledWebinarFactory, WebinarFactory
 
 TITLE = "Learning from insulin omissions"
 SUMMARY = "What our wards changed after a year of insulin omission incidents, and the numbers since."
@@ -76,3 +79,52 @@ def test_an_officer_offers_to_present_and_the_lead_accepts_it_onto_a_webinar(ope
     accepted = mail.outbox[-1]
     assert accepted.to == [world.mso.email]
     assert "National MSO webinar" in accepted.body
+
+
+def test_the_lead_moves_a_presenter_whose_webinar_was_cancelled_and_the_officer_sees_the_new_date(open_page, confirmed):
+    world = confirmed
+    december = ScheduledWebinarFactory(network=world.national, title="December national webinar")
+    january = WebinarFactory(
+        network=world.national,
+        title="January national webinar",
+        held_on=timezone.localdate() + datetime.timedelta(days=45),
+    )
+    offer = OfferFactory(person=world.mso_person, title=TITLE, status=Offer.Status.ACCEPTED, meeting=december)
+    meeting_cancel(meeting=december, user=world.lead)
+    mail.outbox.clear()
+
+    officer = open_page()
+    sign_in(officer, world.mso)
+    officer.goto(f"/presentations/offers/{offer.pk}/")
+    expect(officer.get_by_text(f"The webinar of {december.held_on:%-d %B %Y} was cancelled.")).to_be_visible()
+    check_page(officer, "offers-09-offer-webinar-cancelled")
+
+    lead = open_page()
+    sign_in(lead, world.lead)
+    lead.goto("/presentations/queue/")
+    callout = lead.locator(".nhsuk-warning-callout")
+    expect(callout).to_contain_text("1 accepted offer is on a webinar that was cancelled")
+    check_page(lead, "offers-10-queue-webinar-cancelled")
+    callout.get_by_role("link", name="See the offer whose webinar was cancelled").click()
+    lead.get_by_role("link", name=TITLE).click()
+    expect(lead.get_by_role("heading", name="Move to another webinar")).to_be_visible()
+    check_page(lead, "offers-11-review-move")
+
+    # No webinar chosen: the error summary and the field's error, and nothing is written.
+    lead.get_by_role("button", name="Move the offer").click()
+    expect(lead.get_by_role("link", name="Choose the webinar they will present at instead")).to_be_visible()
+    check_page(lead, "offers-12-review-move-error")
+    offer.refresh_from_db()
+    assert offer.meeting == december
+
+    lead.get_by_label("Which webinar will they present at instead?").select_option(str(january.pk))
+    lead.get_by_role("button", name="Move the offer").click()
+    expect(lead.get_by_text("Offer moved")).to_be_visible()
+    expect(lead.get_by_text("No accepted offer is on a webinar that was cancelled.")).to_be_visible()
+    check_page(lead, "offers-13-queue-after-moving")
+    (moved,) = mail.outbox
+    assert moved.to == [world.mso.email]
+    assert "January national webinar" in moved.body
+
+    officer.reload()
+    expect(officer.get_by_text(f"you present at the national webinar of {january.held_on:%-d %B %Y}")).to_be_visible()
