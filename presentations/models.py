@@ -85,9 +85,10 @@ class OfferQuerySet(RequestQuerySet):
 class Offer(ReviewedRequest):
     """An officer's offer to present a topic at a national webinar.
 
-    Accepting sets `meeting` (the webinar it is placed on); declining keeps the reason in
-    `review_reason`; `reviewed_by` and `reviewed_at` say who decided (or withdrew) and when, and
-    `submitted_at` when the offer was made."""
+    Accepting sets `meeting` (the webinar it is placed on), and a move to another webinar changes it
+    (the history says from which to which); declining keeps the reason in `review_reason`;
+    `reviewed_by` and `reviewed_at` say who decided (or withdrew) and when (a move leaves them as the
+    original decision), and `submitted_at` when the offer was made."""
 
     Status = OfferStatus
 
