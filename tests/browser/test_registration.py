@@ -19,6 +19,7 @@ from networks.models import Membership, Network
 from officers.models import Appointment
 from organisations.models import Organisation, Region
 from tests.a11y import check_page
+from tests.browser.test_journeys import follow_menu
 from tests.factories import MembershipFactory, NetworkFactory, PersonFactory, TOTPAuthenticatorFactory, UserFactory
 from tests.factories.files import ODS_DIR
 
@@ -166,7 +167,7 @@ def test_a_new_officer_registers_and_the_national_lead_approves(page, tmp_path):
     expect(page.get_by_role("heading", name="Welcome, Nadia Lead")).to_be_visible()
 
     # The lead approves the request.
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Registrations").click()
+    follow_menu(page, "Registrations")
     queue = page.get_by_role("table", name=re.compile("1 request waiting for review"))
     expect(queue).to_be_visible()
     queue.get_by_role("link", name="Priya Shah").click()
