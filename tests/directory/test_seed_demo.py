@@ -6,6 +6,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from access import scopes
 from committees.models import Committee, CommitteeMember
@@ -122,16 +123,22 @@ def test_seed_demo_officers_are_fictional_and_in_the_national_and_their_regional
             assert regional.pk in networks
 
 
-def test_seed_demo_adds_committees_and_two_national_webinars_with_attendance(seeded):
+def test_seed_demo_adds_committees_two_national_webinars_with_attendance_and_the_next_one_scheduled(seeded):
     assert Committee.objects.exists()
     assert CommitteeMember.objects.filter(person__isnull=False).exists()
     represented = Committee.objects.filter(has_patient_representation=True)
     assert represented.exists()
     assert not represented.filter(members__is_patient_representative=True).count() < represented.count()
     webinars = Meeting.objects.filter(kind=Meeting.Kind.NATIONAL_WEBINAR, network__slug="national")
-    assert webinars.count() == 2
-    for webinar in webinars:
+    held = webinars.filter(starts_at__isnull=True)
+    assert held.count() == 2
+    for webinar in held:
         assert webinar.attendances.count() > 10
+    (upcoming,) = webinars.filter(starts_at__isnull=False)
+    assert upcoming.starts_at > timezone.now()
+    assert upcoming.starts_uk.weekday() == 2 and (upcoming.starts_uk.hour, upcoming.ends_uk.hour) == (14, 15)
+    assert upcoming.joining_link.startswith("https://")
+    assert not upcoming.attendances.exists()
 
 
 @pytest.mark.parametrize("email", [LEAD_EMAIL, CHAIR_EMAIL, MSO_EMAIL])

@@ -11,6 +11,7 @@ and a national lead but not a superuser, so it sees the admin exactly as a real 
 
 import datetime
 import random
+import zoneinfo
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
@@ -19,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -77,6 +79,17 @@ WEBINARS = [
     ("National MSO webinar: September 2026", datetime.date(2026, 9, 9), 0.55),
     ("National MSO webinar: October 2026", datetime.date(2026, 10, 14), 0.45),
 ]
+# The next national webinar, scheduled: on the second Wednesday of next month, 14:00 to 15:00 UK time.
+NEXT_WEBINAR_LINK = "https://teams.microsoft.com/l/meetup-join/mso-network-demo-webinar"
+NEXT_WEBINAR_AGENDA = "Welcome and news from the national team\nInsulin safety: learning from incidents\nQuestions"
+
+
+def next_webinar_day(today: datetime.date) -> datetime.date:
+    """The second Wednesday of the month after `today`'s."""
+    first = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    first_wednesday = first + datetime.timedelta(days=(2 - first.weekday()) % 7)
+    return first_wednesday + datetime.timedelta(days=7)
+
 
 # Made-up people: common first names and surnames, paired at random.
 # fmt: off
@@ -234,6 +247,20 @@ class DemoOfficers:
                 for person in officers
                 if self.rng.random() < share
             ]
+        day = next_webinar_day(timezone.localdate())
+        uk = zoneinfo.ZoneInfo("Europe/London")
+        meetings.append(
+            Meeting(
+                network=self.national,
+                kind=Meeting.Kind.NATIONAL_WEBINAR,
+                title=f"National MSO webinar: {day:%B %Y}",
+                held_on=day,
+                starts_at=datetime.datetime.combine(day, datetime.time(14), tzinfo=uk),
+                ends_at=datetime.datetime.combine(day, datetime.time(15), tzinfo=uk),
+                joining_link=NEXT_WEBINAR_LINK,
+                agenda=NEXT_WEBINAR_AGENDA,
+            )
+        )
         return meetings, attendance
 
 
