@@ -44,21 +44,21 @@ def admin_dsn() -> str:
     return url
 
 
-def recreate_database(url: str) -> str:
+def recreate_database(url: str, name: str = BENCH_DB) -> str:
     conn = psycopg2.connect(url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {BENCH_DB}")
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cur.execute(f"CREATE DATABASE {name}")
     conn.close()
-    return url.rsplit("/", 1)[0] + "/" + BENCH_DB
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
-def drop_database(url: str) -> None:
+def drop_database(url: str, name: str = BENCH_DB) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     conn.close()
 
 

@@ -171,7 +171,10 @@ class Organisation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The history is read by organisation (its id) and by date; the copies of the code and of the
+    # links to other organisations and the region are not searched, so they have no index there
+    # (each would cost every imported row another index entry).
+    history = HistoricalRecords(no_db_index=["ods_code", "region", "parent_icb", "parent", "successor"])
 
     class Meta:
         ordering = list(NAME_ORDER)

@@ -27,6 +27,7 @@ Nothing here touches the database. `read_csv` and `read_rows` turn the bytes int
 import page and the admin's import screen all go through it.
 """
 
+import codecs
 import csv
 import datetime
 import functools
@@ -155,7 +156,7 @@ def kind_for_file_name(file_name: str) -> ImportKind | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class OdsRecord:
     """One organisation as a file gives it.
 
@@ -187,8 +188,15 @@ def check_ods_file(data: bytes) -> None:
 def read_csv(data: bytes, limits: uploads.Limits | None = None) -> list[Row]:
     """Split a CSV file into numbered rows. Blank lines are skipped; a line that is not
     UTF-8 or not valid CSV keeps its number and carries the problem. Beyond the limits (too
-    many lines, cells or characters in a cell) the file is refused: uploads.UploadRefused."""
+    many lines, cells or characters in a cell) the file is refused: uploads.UploadRefused.
+
+    A file that is UTF-8 throughout, one row to a line, is read in one pass of the csv module;
+    any other file (UTF-16, a line that is not UTF-8, a quoted value running over a line end,
+    within the limits or not) line by line, so that each line's problem names its line."""
     limits = limits or uploads.import_limits()
+    rows = _read_utf8_csv(data, limits)
+    if rows is not None:
+        return rows
     rows = []
     delimiter = None
     for number, text, problem in uploads.text_lines(data, limits):
@@ -201,6 +209,48 @@ def read_csv(data: bytes, limits: uploads.Limits | None = None) -> list[Row]:
             problem = problem or f"the line is not valid CSV ({exc})"
         uploads.check_cells(number, uploads.trimmed(list(values)), limits)
         rows.append(Row(number, values, problem))
+    return rows
+
+
+# The whitespace a bytes line's strip() removes: a line holding nothing else is blank.
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
+def _read_utf8_csv(data: bytes, limits: uploads.Limits) -> list[Row] | None:
+    """`read_csv` in one pass, for a UTF-8 file whose every row is one line within the limits;
+    None for any other file, to be read line by line."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    all_lines = text.split("\n")
+    if "\r" in text:
+        all_lines = [line.rstrip("\r") for line in all_lines]
+    numbered = [(number, line) for number, line in enumerate(all_lines, start=1) if line.strip(_ASCII_WHITESPACE)]
+    if not numbered or (limits.max_rows and len(numbered) > limits.max_rows):
+        return None
+    lines = [line for _, line in numbered]
+    reader = csv.reader(lines, delimiter=uploads.delimiter_of(lines[0]), strict=True)
+    rows = []
+    max_cells, max_characters = limits.max_cells, limits.max_cell_characters
+    try:
+        for count, ((number, line), values) in enumerate(zip(numbered, reader, strict=False), start=1):
+            # Each row must be exactly one line: a quoted value running into the next line, or a
+            # carriage return splitting a line in two, is read line by line instead.
+            if reader.line_num != count:
+                return None
+            # No cell is longer than its line.
+            if (max_cells and len(values) > max_cells) or (max_characters and len(line) > max_characters):
+                uploads.check_cells(number, uploads.trimmed(values), limits)
+            rows.append(Row(number, tuple(values)))
+    except csv.Error:
+        return None
+    if len(rows) != len(lines) or next(reader, None) is not None:
+        return None
     return rows
 
 
@@ -247,15 +297,7 @@ def parse_rows(rows: Iterable[Row], kind: ImportKind) -> tuple[list[OdsRecord], 
     rows = list(rows)
     if not rows:
         return [], [_error(None, "The file has no rows.")]
-    if kind.header_row:
-        records, errors = _parse_icb_names(rows)
-    else:
-        records, errors = [], []
-        for row in rows:
-            record, messages = _parse_extract_row(row, kind)
-            errors.extend(_error(row.line, message) for message in messages)
-            if record is not None:
-                records.append(record)
+    records, errors = _parse_icb_names(rows) if kind.header_row else _parse_extract_rows(rows, kind)
     first_line: dict[str, int] = {}
     for record in records:
         if record.ods_code in first_line:
@@ -265,6 +307,89 @@ def parse_rows(rows: Iterable[Row], kind: ImportKind) -> tuple[list[OdsRecord], 
         else:
             first_line[record.ods_code] = record.line
     errors.sort(key=lambda error: error.line or 0)
+    return records, errors
+
+
+_NOT_READ = object()  # a value not yet in a cache of checked values
+
+
+def _parse_extract_rows(rows: list[Row], kind: ImportKind) -> tuple[list[OdsRecord], list[RowError]]:
+    """`_parse_extract_row` for every row, with the checks of the usual row made in one pass: the
+    dates and the region, ICB and parent codes a file repeats are checked once each. A row that
+    fails any check is read again by `_parse_extract_row`, which says every thing wrong with it."""
+    records: list[OdsRecord] = []
+    errors: list[RowError] = []
+    dates: dict[str, datetime.date | None] = {"": None}  # text -> date; a bad date maps to _NOT_READ
+    codes: dict[str, bool] = {"": True}  # region, ICB or parent code -> whether it is well formed
+    match = ODS_CODE_RE.match
+    organisation_kind, role_codes, parent = kind.organisation_kind, kind.role_codes, kind.parent
+    longest = {name: MAX_LENGTHS[name][0] for name in ("name", "address", "postcode", "phone", "ods_role_codes")}
+    longest_name, longest_address = longest["name"], longest["address"]
+    longest_postcode, longest_phone, longest_roles = longest["postcode"], longest["phone"], longest["ods_role_codes"]
+    for row in rows:
+        record = None
+        if not row.problem and len(row.values) == COLUMN_COUNT:
+            # Only the columns read are stripped.
+            values = row.values
+            code, name = values[CODE].strip(), values[NAME].strip()
+            region_code, icb_code = values[REGION].strip(), values[ICB].strip()
+            opened_text, closed_text = values[OPENED].strip(), values[CLOSED].strip()
+            opened, closed = dates.get(opened_text, _NOT_READ), dates.get(closed_text, _NOT_READ)
+            if opened is _NOT_READ:
+                opened = dates[opened_text] = _check_date(opened_text, "", []) or _NOT_READ
+            if closed is _NOT_READ:
+                closed = dates[closed_text] = _check_date(closed_text, "", []) or _NOT_READ
+            region_ok = region_code in NO_REGION_CODES or codes.get(region_code)
+            if region_ok is None:
+                region_ok = codes[region_code] = bool(match(region_code))
+            icb_ok = codes.get(icb_code)
+            if icb_ok is None:
+                icb_ok = codes[icb_code] = bool(match(icb_code))
+            parent_code = values[PARENT].strip() if parent else None
+            parent_ok = not parent or (match(parent_code) is not None and parent_code != code) or not parent_code
+            if (
+                code
+                and match(code)
+                and name
+                and opened is not _NOT_READ
+                and closed is not _NOT_READ
+                and not (opened and closed and closed < opened)
+                and region_ok
+                and icb_ok
+                and parent_ok
+            ):
+                postcode, phone = values[POSTCODE].strip(), values[PHONE].strip()
+                record_values: dict[str, object] = {
+                    "name": display_name(name),
+                    "kind": organisation_kind,
+                    "address": display_name(", ".join([part for part in map(str.strip, values[ADDRESS]) if part])),
+                    "postcode": postcode,
+                    "opened_on": opened,
+                    "closed_on": closed,
+                    "phone": phone,
+                }
+                if role_codes:
+                    record_values["ods_role_codes"] = values[ROLE_CODES].strip()
+                if (
+                    len(record_values["name"]) <= longest_name
+                    and len(record_values["address"]) <= longest_address
+                    and len(postcode) <= longest_postcode
+                    and len(phone) <= longest_phone
+                    and (not role_codes or len(record_values["ods_role_codes"]) <= longest_roles)
+                ):
+                    record = OdsRecord(
+                        row.line,
+                        code,
+                        record_values,
+                        region_code=region_code,
+                        icb_code=icb_code,
+                        parent_code=parent_code,
+                    )
+        if record is None:
+            record, messages = _parse_extract_row(row, kind)
+            errors.extend(_error(row.line, message) for message in messages)
+        if record is not None:
+            records.append(record)
     return records, errors
 
 
@@ -403,9 +528,45 @@ def display_name(text: str) -> str:
     """
     if text != text.upper():
         return text
+    # Each word's case depends only on the word, on whether it is the name's first and on whether
+    # an apostrophe comes just before it, so the words between two spaces are cased together, once
+    # for each such piece a file repeats ("HIGH", "STREET,", "SURGERY").
+    pieces = text.split(" ")
+    piece = pieces[0]
+    if not piece.isdigit():
+        cased = _FIRST_PIECES.get(piece)
+        if cased is None:
+            if not _HAS_WORD(piece):  # the first word is further on
+                return _case_words(text, first=True)
+            if len(_FIRST_PIECES) >= 50_000:
+                _FIRST_PIECES.clear()
+            cased = _FIRST_PIECES[piece] = _case_words(piece, first=True)
+        pieces[0] = cased
+    cache = _PIECES
+    for i in range(1, len(pieces)):
+        piece = pieces[i]
+        if piece.isdigit():  # a number stays as it is
+            continue
+        cased = cache.get(piece)
+        if cased is None:
+            if len(cache) >= 50_000:
+                cache.clear()
+            cased = cache[piece] = _case_words(piece, first=False)
+        pieces[i] = cased
+    return " ".join(pieces)
+
+
+# A piece of a name between spaces -> its case, as the first piece and as any other.
+_FIRST_PIECES: dict[str, str] = {}
+_PIECES: dict[str, str] = {}
+_HAS_WORD = re.compile(r"[A-Za-z0-9]").search
+
+
+def _case_words(text: str, *, first: bool) -> str:
+    """`display_name` of an upper-case text: its first word is the name's first if `first`."""
     parts = WORD_SPLIT_RE.split(text)  # words at the odd positions, what lies between them at the even
     for i in range(1, len(parts), 2):
-        parts[i] = _word_case(parts[i], i == 1, parts[i - 1].endswith("'"))
+        parts[i] = _word_case(parts[i], first and i == 1, parts[i - 1].endswith("'"))
     return "".join(parts)
 
 

@@ -5,8 +5,11 @@ reporting in the portal's one import vocabulary (msonet.reports.ImportReport): t
 command, the lead's import jobs (imports.services) and the admin's import screen all call it.
 """
 
+import gc
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import PurePath
 
 from django.db import transaction
@@ -14,7 +17,7 @@ from django.db.models import Count
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from msonet.bulk import create_with_history
+from msonet.bulk import create_rows_with_history, update_rows_with_history
 from msonet.history import change_reason
 from msonet.reports import CHANGED, NEW, ImportReport, Progress, Row, RowError
 from msonet.uploads import CSV, UploadRefused
@@ -74,23 +77,25 @@ def ods_import(
     kind = KINDS[kind] if isinstance(kind, str) else kind
     file_name = PurePath(file_name).name
     report = ImportReport(dataset="organisations", file_name=file_name, dry_run=dry_run)
-    if data is not None:
-        try:
-            if file_format == CSV:
-                check_ods_file(data)
-            rows = read_rows(data, file_format, header_row=kind.header_row, progress=progress)
-        except UploadRefused as exc:
-            return report.refuse(str(exc))
-    records, report.errors = parse_rows(rows, kind)
-    if report.errors:
-        lines_with_errors = report.lines_with_errors
-        records = [record for record in records if record.line not in lines_with_errors]
-        if not records:
-            return report
-    with transaction.atomic():
-        _OdsApply(records, report, kind=kind, user=user, reason=change_reason(f"ODS import {file_name}".strip())).run()
-        if dry_run or report.errors:
-            transaction.set_rollback(True)
+    with _without_cycle_collection():
+        if data is not None:
+            try:
+                if file_format == CSV:
+                    check_ods_file(data)
+                rows = read_rows(data, file_format, header_row=kind.header_row, progress=progress)
+            except UploadRefused as exc:
+                return report.refuse(str(exc))
+        records, report.errors = parse_rows(rows, kind)
+        if report.errors:
+            lines_with_errors = report.lines_with_errors
+            records = [record for record in records if record.line not in lines_with_errors]
+            if not records:
+                return report
+        reason = change_reason(f"ODS import {file_name}".strip())
+        with transaction.atomic():
+            _OdsApply(records, report, kind=kind, user=user, reason=reason).run()
+            if dry_run or report.errors:
+                transaction.set_rollback(True)
     report.rows.sort(key=lambda row: row.line or 0)
     return report
 
@@ -111,14 +116,33 @@ ODS_FIELDS = (
 )
 
 
-def _is_placeholder(current: dict, ods_code: str) -> bool:
+_FIELD_INDEX = {name: index for index, name in enumerate(ODS_FIELDS)}
+_KIND, _NAME, _CLOSED_ON = _FIELD_INDEX["kind"], _FIELD_INDEX["name"], _FIELD_INDEX["closed_on"]
+
+
+def _is_placeholder(current: tuple, ods_code: str) -> bool:
     """A pharmacy company known only by its code (created for a pharmacy file's head-office code)."""
-    return current["kind"] == Organisation.Kind.PHARMACY_COMPANY and current["name"] == ods_code
+    return current[_KIND] == Organisation.Kind.PHARMACY_COMPANY and current[_NAME] == ods_code
+
+
+@contextmanager
+def _without_cycle_collection():
+    """The import makes hundreds of thousands of small objects and no reference cycles: Python's
+    cycle collector, run again and again over all of them as they are made, is held off until
+    the import is done (it then runs as usual)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _OdsApply:
-    """Applies checked records. One query loads the ODS fields of every organisation; the
-    differences are worked out in Python; the writes go in bulk, each with its history."""
+    """Applies checked records. One query reads the ODS fields of every organisation, as tuples;
+    the differences are worked out in Python by comparing tuples; only the new and changed rows are
+    written, in bulk, each with its history (on PostgreSQL with COPY, building no model instance)."""
 
     def __init__(self, records: list[OdsRecord], report: ImportReport, *, kind: ImportKind, user, reason: str):
         self.records = records
@@ -127,17 +151,24 @@ class _OdsApply:
         self.user = user
         self.reason = reason
         self.now = timezone.now()
-        self.regions = {region.code: region for region in Region.objects.all()}
-        self.region_names = {region.pk: region.name for region in self.regions.values()}
-        # ODS code -> the organisation's current ODS fields (and pk), as a dict.
-        self.current = {row["ods_code"]: row for row in Organisation.objects.values("pk", "ods_code", *ODS_FIELDS)}
-        self.icb_ids = {code: row["pk"] for code, row in self.current.items() if row["kind"] == Organisation.Kind.ICB}
+        regions = list(Region.objects.all())
+        self.region_ids = {region.code: region.pk for region in regions}
+        self.region_names = {region.pk: region.name for region in regions}
+        # ODS code -> the organisation's pk, and its current ODS fields as a tuple (in ODS_FIELDS order).
+        self.ids: dict[str, int] = {}
+        self.current: dict[str, tuple] = {}
+        for code, pk, *values in Organisation.objects.order_by().values_list("ods_code", "pk", *ODS_FIELDS):
+            self.ids[code] = pk
+            self.current[code] = tuple(values)
+        self.icb_ids = {
+            code: self.ids[code] for code, values in self.current.items() if values[_KIND] == Organisation.Kind.ICB
+        }
         self.codes_by_id: dict[int, str] | None = None  # built when a change to a parent is described
 
     def run(self) -> None:
         targets = [(record, self._target(record)) for record in self.records]
-        new = [(record, values) for record, values in targets if record.ods_code not in self.current]
-        existing = [(record, values) for record, values in targets if record.ods_code in self.current]
+        new = [(record, values) for record, values in targets if record.ods_code not in self.ids]
+        existing = [(record, values) for record, values in targets if record.ods_code in self.ids]
         self._create_placeholder_companies()
         self._create(new)
         self._update(existing)
@@ -149,23 +180,19 @@ class _OdsApply:
     def _target(self, record: OdsRecord) -> dict[str, object]:
         """The field values the record asks for, with codes resolved to ids (warning when unknown)."""
         values = dict(record.values)
-        if record.region_code is not None:
-            region = self.regions.get(record.region_code)
-            values["region_id"] = region.pk if region else None
-            if record.region_code in NO_REGION_CODES:
+        region_code = record.region_code
+        if region_code is not None:
+            values["region_id"] = region_id = self.region_ids.get(region_code)
+            if region_code in NO_REGION_CODES:
                 if self.kind.regional:
                     self._warn(record, NO_REGION_WARNING)
-            elif region is None:
-                self._warn(record, f"region code {record.region_code} is not known; no region set")
+            elif region_id is None:
+                self._warn(record, f"region code {region_code} is not known; no region set")
         if record.icb_code is not None:
-            values["parent_icb_id"] = self.icb_ids.get(record.icb_code)
-            if record.icb_code and values["parent_icb_id"] is None:
+            values["parent_icb_id"] = icb_id = self.icb_ids.get(record.icb_code)
+            if record.icb_code and icb_id is None:
                 self._warn(record, f"ICB code {record.icb_code} is not known; parent ICB left empty")
         return values
-
-    def _id_of(self, code: str) -> int | None:
-        row = self.current.get(code)
-        return row["pk"] if row else None
 
     def _create_placeholder_companies(self) -> None:
         """A pharmacy's head-office company that is not known yet is created under its code."""
@@ -173,132 +200,119 @@ class _OdsApply:
         first_lines: dict[str, OdsRecord] = {}
         for record in self.records:
             code = record.parent_code
-            if code and code not in self.current and code not in file_codes and code not in first_lines:
+            if code and code not in self.ids and code not in file_codes and code not in first_lines:
                 first_lines[code] = record
                 self._warn(
                     record,
                     f"head-office company {code} is not known: created a placeholder pharmacy company named {code}",
                     kind=PLACEHOLDER_WARNING,
                 )
-        placeholders = [
-            Organisation(ods_code=code, name=code, kind=Organisation.Kind.PHARMACY_COMPANY) for code in first_lines
-        ]
-        self._bulk_create(placeholders, [first_lines[code].line for code in first_lines])
-        if placeholders:
-            count = len(placeholders)
-            self.report.notes.append(
-                f"Created {count} placeholder pharmacy compan{'y' if count == 1 else 'ies'}, named after "
-                f"{'its code' if count == 1 else 'their codes'}: until the ODS pharmacy head-office file "
-                f"(epharmacyhq) is imported, {'it is' if count == 1 else 'they are'} shown as "
-                f"'{placeholders[0].display_name}'."
-            )
+        if not first_lines:
+            return
+        kind = Organisation.Kind.PHARMACY_COMPANY
+        self._bulk_create(
+            ("ods_code", "name", "kind"),
+            [(code, code, kind) for code in first_lines],
+            [record.line for record in first_lines.values()],
+        )
+        count = len(first_lines)
+        shown = Organisation(ods_code=next(iter(first_lines)), name=next(iter(first_lines)), kind=kind).display_name
+        self.report.notes.append(
+            f"Created {count} placeholder pharmacy compan{'y' if count == 1 else 'ies'}, named after "
+            f"{'its code' if count == 1 else 'their codes'}: until the ODS pharmacy head-office file "
+            f"(epharmacyhq) is imported, {'it is' if count == 1 else 'they are'} shown as '{shown}'."
+        )
 
     def _create(self, targets: list[tuple[OdsRecord, dict[str, object]]]) -> None:
         # A parent must exist before its children are created; parents listed in the same file
         # are created first. Parents that refer to each other in a loop are left empty.
         pending = targets
         while pending:
-            ready = [(r, v) for r, v in pending if not r.parent_code or r.parent_code in self.current]
+            ready = [(r, v) for r, v in pending if not r.parent_code or r.parent_code in self.ids]
             if not ready:
                 ready = pending
                 for record, _ in ready:
                     self._warn(record, f"head-office company {record.parent_code} loops back; parent left empty")
             ready_codes = {record.ods_code for record, _ in ready}
-            organisations = []
+            # The records of one file set the same fields; any that set others are written apart.
+            by_fields: dict[tuple[str, ...], tuple[list[tuple], list[int]]] = defaultdict(lambda: ([], []))
             for record, values in ready:
                 if record.parent_code is not None:
-                    values["parent_id"] = self._id_of(record.parent_code)
-                organisations.append(Organisation(ods_code=record.ods_code, **values))
-            self._bulk_create(organisations, [record.line for record, _ in ready])
+                    values["parent_id"] = self.ids.get(record.parent_code)
+                rows, lines = by_fields[("ods_code", *values)]
+                rows.append((record.ods_code, *values.values()))
+                lines.append(record.line)
+            for fields, (rows, lines) in by_fields.items():
+                self._bulk_create(fields, rows, lines)
             pending = [(r, v) for r, v in pending if r.ods_code not in ready_codes]
 
-    def _bulk_create(self, organisations: list[Organisation], lines: list[int]) -> None:
-        if not organisations:
+    def _bulk_create(self, fields: tuple[str, ...], rows: list[tuple], lines: list[int]) -> None:
+        if not rows:
             return
-        created = create_with_history(organisations, Organisation, user=self.user, reason=self.reason)
-        for line, organisation in zip(lines, created, strict=True):
-            self.current[organisation.ods_code] = {"pk": organisation.pk, "kind": organisation.kind}
-            what = f"new organisation: {organisation.name} ({Organisation.Kind(organisation.kind).label})"
-            self.report.rows.append(Row(line, kind=NEW, key=organisation.ods_code, description=what))
-        self.report.new += len(created)
+        pks = create_rows_with_history(Organisation, fields, rows, user=self.user, reason=self.reason)
+        code_at, name_at, kind_at = (fields.index(name) for name in ("ods_code", "name", "kind"))
+        labels = {kind.value: kind.label for kind in Organisation.Kind}
+        report_rows = self.report.rows
+        for line, pk, row in zip(lines, pks, rows, strict=True):
+            code = row[code_at]
+            self.ids[code] = pk
+            what = f"new organisation: {row[name_at]} ({labels[row[kind_at]]})"
+            report_rows.append(Row(line, kind=NEW, key=code, description=what))
+        self.report.new += len(rows)
 
     def _update(self, targets: list[tuple[OdsRecord, dict[str, object]]]) -> None:
-        differences_by_code: dict[str, tuple[OdsRecord, dict[str, tuple]]] = {}
-        named_placeholders = 0
+        # The record's values and the organisation's are compared as tuples of the same fields.
+        getters: dict[tuple[str, ...], operator.itemgetter] = {}
+        changed: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+        named_placeholders = unchanged = 0
         for record, values in targets:
             current = self.current[record.ods_code]
             if record.parent_code is not None:
-                values["parent_id"] = self._id_of(record.parent_code)
-            differences = {name: (current[name], value) for name, value in values.items() if current[name] != value}
-            if differences:
-                differences_by_code[record.ods_code] = (record, differences)
-                named_placeholders += "name" in differences and _is_placeholder(current, record.ods_code)
-            else:
-                self.report.unchanged += 1
+                values["parent_id"] = self.ids.get(record.parent_code)
+            fields = tuple(values)
+            getter = getters.get(fields)
+            if getter is None:
+                # Two fields at least (the name and the type), so the getter gives a tuple.
+                getter = getters[fields] = operator.itemgetter(*(_FIELD_INDEX[name] for name in fields))
+            wanted = tuple(values.values())
+            if getter(current) == wanted:
+                unchanged += 1
+                continue
+            differences = {
+                name: (current[_FIELD_INDEX[name]], value)
+                for name, value in values.items()
+                if current[_FIELD_INDEX[name]] != value
+            }
+            named_placeholders += "name" in differences and _is_placeholder(current, record.ods_code)
+            self._describe_changes(record, current, differences)
+            changed[fields].append((self.ids[record.ods_code], *wanted))
+        self.report.unchanged += unchanged
         if named_placeholders:
             one = named_placeholders == 1
             self.report.notes.append(
                 f"Named {named_placeholders} pharmacy compan{'y' if one else 'ies'} known until now only by "
                 f"{'its code' if one else 'their codes'} (placeholder{'' if one else 's'} from a pharmacy file)."
             )
-        if not differences_by_code:
-            return
-        # Only the changed organisations are loaded whole: their history records need every field.
-        pks = [self.current[code]["pk"] for code in differences_by_code]
-        same_change: dict[tuple, list[Organisation]] = defaultdict(list)
-        for organisation in Organisation.objects.in_bulk(pks).values():
-            record, differences = differences_by_code[organisation.ods_code]
-            self._apply_changes(record, organisation, differences)
-            fields = tuple(sorted(differences))
-            same_change[fields, tuple(differences[name][1] for name in fields)].append(organisation)
-        # Many organisations given the same new values (a new ICB after a merger, say) take one UPDATE;
-        # the rest are written in groups that changed the same fields. Either way with their history.
-        by_fields: dict[tuple[str, ...], list[Organisation]] = defaultdict(list)
-        for (fields, values), organisations in same_change.items():
-            if len(organisations) == 1:
-                by_fields[fields].extend(organisations)
-                continue
-            for start in range(0, len(organisations), BATCH_SIZE):
-                batch = organisations[start : start + BATCH_SIZE]
-                Organisation.objects.filter(pk__in=[o.pk for o in batch]).update(
-                    **dict(zip(fields, values, strict=True)), updated_at=self.now
-                )
-            Organisation.history.bulk_history_create(
-                organisations,
-                batch_size=BATCH_SIZE,
-                update=True,
-                default_user=self.user,
-                default_change_reason=self.reason,
-            )
-        for fields, organisations in by_fields.items():
-            bulk_update_with_history(
-                organisations,
-                Organisation,
-                fields=[*fields, "updated_at"],
-                batch_size=BATCH_SIZE,
-                default_user=self.user,
-                default_change_reason=self.reason,
-            )
-        self.report.changed += len(differences_by_code)
+        for fields, rows in changed.items():
+            update_rows_with_history(Organisation, fields, rows, user=self.user, reason=self.reason, now=self.now)
+            self.report.changed += len(rows)
 
-    def _apply_changes(self, record: OdsRecord, organisation: Organisation, differences: dict[str, tuple]) -> None:
-        if "kind" in differences and organisation.kind != Organisation.Kind.OTHER:
+    def _describe_changes(self, record: OdsRecord, current: tuple, differences: dict[str, tuple]) -> None:
+        current_kind = current[_KIND]
+        if "kind" in differences and current_kind != Organisation.Kind.OTHER:
             self._warn(
                 record,
-                f"the type changes from {organisation.get_kind_display()} to "
+                f"the type changes from {Organisation.Kind(current_kind).label} to "
                 f"{Organisation.Kind(differences['kind'][1]).label}",
             )
-        if organisation.closed_on is None and differences.get("closed_on", (None, None))[1] is not None:
+        if current[_CLOSED_ON] is None and differences.get("closed_on", (None, None))[1] is not None:
             self.report.closed += 1
-        for name, (_, value) in differences.items():
-            setattr(organisation, name, value)
-        organisation.updated_at = self.now
         self.report.rows.append(
             Row(
                 record.line,
                 kind=CHANGED,
-                key=organisation.ods_code,
-                description=organisation.name,
+                key=record.ods_code,
+                description=differences["name"][1] if "name" in differences else current[_NAME],
                 changes=[
                     (self._label(name), self._display(name, before), self._display(name, after))
                     for name, (before, after) in differences.items()
@@ -358,7 +372,7 @@ class _OdsApply:
             return self.region_names.get(value, str(value))
         if name in ("parent_icb_id", "parent_id"):
             if self.codes_by_id is None:
-                self.codes_by_id = {row["pk"]: code for code, row in self.current.items()}
+                self.codes_by_id = {pk: code for code, pk in self.ids.items()}
             return self.codes_by_id.get(value, str(value))
         if name == "kind":
             return Organisation.Kind(value).label
