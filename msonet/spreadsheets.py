@@ -230,7 +230,7 @@ def write_xlsx(headers: list, rows: Iterable, title: str, progress: Callable[[in
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS_XML)
         archive.writestr("xl/styles.xml", _STYLES_XML)
         sheet = _SheetWriter()
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as stream:
+        with archive.open("xl/worksheets/sheet1.xml", "w") as stream:
             chunk = [_SHEET_START, sheet.row(1, headers)]
             for count, row in enumerate(rows, start=1):
                 chunk.append(sheet.row(count + 1, row))
