@@ -426,8 +426,9 @@ def _insert_rows(rows: list[tuple]) -> None:
 
 
 def export_create(*, user, dataset: str, file_format: str) -> tuple[ExportJob, bytes | None]:
-    """Record an export and write it: now for a small one (the content is returned, not kept),
-    in the background for a large one (the content is kept on the job until downloaded)."""
+    """Record an export and write it: now for one of at most settings.EXPORT_BACKGROUND_ROWS rows
+    (the content is returned, not kept), in the background for a larger one (the content is kept on
+    the job until downloaded)."""
     spec = DATASETS[dataset]
     rows_total = spec.export_count()
     job = ExportJob.objects.create(
@@ -435,7 +436,7 @@ def export_create(*, user, dataset: str, file_format: str) -> tuple[ExportJob, b
         dataset=dataset,
         file_format=file_format,
         rows_total=rows_total,
-        in_background=rows_total > settings.IMPORT_BACKGROUND_ROWS,
+        in_background=rows_total > settings.EXPORT_BACKGROUND_ROWS,
     )
     if job.in_background:
         _queue("export", job.pk)

@@ -391,11 +391,16 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Every admin's CSV and XLSX, written by the portal's one writer (no cell runs as a formula).
 IMPORT_EXPORT_FORMATS = EXPORT_FORMATS = spreadsheets.FORMATS
-# Imports and exports of more rows than this are checked, imported and written by a Celery task,
-# with their progress on the job's page; smaller ones run in the request.
+# Imports of more rows than this are checked and imported by a Celery task, with their progress on
+# the job's page; smaller ones run in the request.
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=3000)
 if IMPORT_BACKGROUND_ROWS < 0:
     raise environ.ImproperlyConfigured("IMPORT_BACKGROUND_ROWS cannot be negative.")
+# Exports of more rows than this are written by a Celery task; smaller ones in the request (10,000
+# organisations are written in under a second: bench/spreadsheets.py, README "Performance").
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=10_000)
+if EXPORT_BACKGROUND_ROWS < 0:
+    raise environ.ImproperlyConfigured("EXPORT_BACKGROUND_ROWS cannot be negative.")
 # A background import or export job that has not moved (been taken up, read or written another
 # batch of rows) for this many seconds has stopped: its worker was killed, or its task never
 # delivered. It is marked failed by beat (imports.tasks.fail_stale_jobs) and when its page is shown.

@@ -95,7 +95,7 @@ def test_a_small_file_is_checked_in_the_request(client, world, django_capture_on
 def test_a_large_export_is_written_by_a_task_and_downloaded_from_its_page(
     client, world, settings, django_capture_on_commit_callbacks
 ):
-    settings.IMPORT_BACKGROUND_ROWS = 1
+    settings.EXPORT_BACKGROUND_ROWS = 1
     client.force_login(world.lead)
 
     with django_capture_on_commit_callbacks(execute=True) as queued:

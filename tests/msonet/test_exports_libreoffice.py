@@ -98,10 +98,10 @@ def bulk_export(client, dataset: str, file_format: str) -> bytes:
 
 def background_export(client, settings, on_commit, dataset: str, file_format: str) -> bytes:
     """A large export, written by the Celery task (run eagerly here) and downloaded from its page."""
-    rows, settings.IMPORT_BACKGROUND_ROWS = settings.IMPORT_BACKGROUND_ROWS, 0
+    rows, settings.EXPORT_BACKGROUND_ROWS = settings.EXPORT_BACKGROUND_ROWS, 0
     with on_commit(execute=True):
         client.post(reverse("imports:export", args=[dataset, file_format]))
-    settings.IMPORT_BACKGROUND_ROWS = rows
+    settings.EXPORT_BACKGROUND_ROWS = rows
     job = ExportJob.objects.latest("pk")
     assert (job.in_background, job.status) == (True, ExportJob.Status.DONE)
     return download(client.get(reverse("imports:export-download", args=[job.pk])))
