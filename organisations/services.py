@@ -302,7 +302,7 @@ class _OdsApply:
         if "kind" in differences and current_kind != Organisation.Kind.OTHER:
             self._warn(
                 record,
-                f"the type changes from {Organisation.Kind(current_kind).label} to "
+                f"the type changes from {dict(Organisation.Kind.choices).get(current_kind, current_kind)} to "
                 f"{Organisation.Kind(differences['kind'][1]).label}",
             )
         if current[_CLOSED_ON] is None and differences.get("closed_on", (None, None))[1] is not None:

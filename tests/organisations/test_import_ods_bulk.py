@@ -167,3 +167,16 @@ def test_changed_organisations_are_written_in_bulk_each_with_every_field_and_a_h
     row = next(row for row in report.rows if row.key == "RZZ15")
     assert row.description == "Renamed Trust 15"
     assert ("switchboard telephone", "0161 000000", "0161 000015") in row.changes
+
+
+@pytest.mark.django_db
+def test_an_organisation_whose_type_the_file_changes_is_warned_about_unless_it_had_none():
+    rows = [ods_row("RZZ01", "WAS A PRACTICE", c3="Y56"), ods_row("RZZ02", "HAD NO TYPE", c3="Y56")]
+    ods_import(data=csv_bytes(rows), kind="gp-practices", file_name="epraccur.csv")
+    Organisation.objects.filter(ods_code="RZZ02").update(kind=Organisation.Kind.OTHER)
+
+    report = ods_import(data=csv_bytes(rows), kind="trusts", file_name="etr.csv")
+
+    assert ods_summary_line(report) == "created=0 updated=2 closed=0 unchanged=0 errors=0"
+    assert [(w.line, w.message) for w in report.warnings] == [(1, "the type changes from GP practice to NHS trust")]
+    assert set(Organisation.objects.values_list("kind", flat=True)) == {Organisation.Kind.NHS_TRUST}
