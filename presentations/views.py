@@ -181,46 +181,63 @@ def offer_review(request, pk):
     return _render_review(request, _offer_for_review(pk))
 
 
-@national_lead_required
-@require_POST
-def offer_accept_view(request, pk):
-    offer = _offer_for_review(pk)
-    form = AcceptForm(request.POST)
+def _decide(request, offer, form, *, form_name: str, decide, success):
+    """The lead's decision on the review page: `decide(cleaned_data)` (the service) when the form is
+    valid, then `success(offer)` (the message and where to go). A refusal about the offer as a whole
+    (decided meanwhile, their own offer) is shown on the review page; one about a field, on the form."""
     if form.is_valid():
         try:
-            offer = offer_accept(offer=offer, meeting=form.cleaned_data["meeting"], user=request.user)
+            offer = decide(form.cleaned_data)
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 messages.error(request, " ".join(error.messages))
                 return redirect("presentations:review", pk=offer.pk)
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                f"Offer accepted: {offer.person.full_name} presents “{offer.title}” at {offer.meeting}. "
-                "They have been told by email.",
-            )
-            return redirect("presentations:queue")
-    return _render_review(request, offer, accept_form=form)
+            return success(offer)
+    return _render_review(request, offer, **{form_name: form})
+
+
+@national_lead_required
+@require_POST
+def offer_accept_view(request, pk):
+    offer = _offer_for_review(pk)
+
+    def accepted(offer):
+        messages.success(
+            request,
+            f"Offer accepted: {offer.person.full_name} presents “{offer.title}” at {offer.meeting}. "
+            "They have been told by email.",
+        )
+        return redirect("presentations:queue")
+
+    return _decide(
+        request,
+        offer,
+        AcceptForm(request.POST),
+        form_name="accept_form",
+        decide=lambda data: offer_accept(offer=offer, meeting=data["meeting"], user=request.user),
+        success=accepted,
+    )
 
 
 @national_lead_required
 @require_POST
 def offer_decline_view(request, pk):
     offer = _offer_for_review(pk)
-    form = DeclineForm(request.POST)
-    if form.is_valid():
-        try:
-            offer_decline(offer=offer, reason=form.cleaned_data["reason"], user=request.user)
-        except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                messages.error(request, " ".join(error.messages))
-                return redirect("presentations:review", pk=offer.pk)
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Offer declined: {offer.person.full_name} has been told why.")
-            return redirect("presentations:queue")
-    return _render_review(request, offer, decline_form=form)
+
+    def declined(offer):
+        messages.success(request, f"Offer declined: {offer.person.full_name} has been told why.")
+        return redirect("presentations:queue")
+
+    return _decide(
+        request,
+        offer,
+        DeclineForm(request.POST),
+        form_name="decline_form",
+        decide=lambda data: offer_decline(offer=offer, reason=data["reason"], user=request.user),
+        success=declined,
+    )
 
 
 @national_lead_required
@@ -229,22 +246,21 @@ def offer_move_view(request, pk):
     """Move an accepted offer to another upcoming webinar (its own was cancelled, or the date no longer suits)."""
     offer = _offer_for_review(pk)
     previous = offer.meeting
-    form = MoveForm(request.POST, current=previous)
-    if form.is_valid():
-        try:
-            offer = offer_move(offer=offer, meeting=form.cleaned_data["meeting"], user=request.user)
-        except ValidationError as error:
-            if not hasattr(error, "error_dict"):
-                messages.error(request, " ".join(error.messages))
-                return redirect("presentations:review", pk=offer.pk)
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                f"Offer moved: {offer.person.full_name} now presents “{offer.title}” at {offer.meeting.title} on "
-                f"{date_format(offer.meeting.held_on, 'j F Y')}. They have been told by email.",
-            )
-            return redirect(
-                f"{reverse('presentations:queue')}?status={'cancelled' if previous.is_cancelled else 'accepted'}"
-            )
-    return _render_review(request, offer, move_form=form)
+
+    def moved(offer):
+        messages.success(
+            request,
+            f"Offer moved: {offer.person.full_name} now presents “{offer.title}” at {offer.meeting.title} on "
+            f"{date_format(offer.meeting.held_on, 'j F Y')}. They have been told by email.",
+        )
+        shown = "cancelled" if previous.is_cancelled else "accepted"
+        return redirect(f"{reverse('presentations:queue')}?status={shown}")
+
+    return _decide(
+        request,
+        offer,
+        MoveForm(request.POST, current=previous),
+        form_name="move_form",
+        decide=lambda data: offer_move(offer=offer, meeting=data["meeting"], user=request.user),
+        success=moved,
+    )
