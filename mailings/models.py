@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -90,6 +91,11 @@ class Message(models.Model):
                 condition=~Q(subject=""),
                 name="message_subject_not_empty",
                 violation_error_message="Enter a subject.",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThan(Length("body"), 0) & LessThanOrEqual(Length("body"), BODY_MAX_LENGTH),
+                name="message_body_within_limit",
+                violation_error_message=f"Enter a message of at most {BODY_MAX_LENGTH:,} characters.",
             ),
         ]
 

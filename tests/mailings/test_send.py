@@ -7,14 +7,14 @@ import uuid
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from emails.models import OutboundEmail
 from mailings.audience import Audience
 from mailings.models import BODY_MAX_LENGTH, Message, Recipient
 from mailings.services import LARGE_MESSAGE, message_retry_failed, message_send
 from officers.models import Appointment, Person
-from tests.factories import AppointmentFactory, OrganisationFactory
+from tests.factories import AppointmentFactory, MessageFactory, OrganisationFactory
 
 BODY = "Dear colleagues,\n\nThe new alert is at https://www.england.nhs.uk/alerts/.\n\nThank you."
 
@@ -218,3 +218,11 @@ def test_the_audience_is_described_in_words(world):
     )
     chair_message = send(world.chair_a, Audience(copy_mailboxes=False))
     assert chair_message.audience_description == "Every current member of London MSO network"
+
+
+@pytest.mark.parametrize("body", ["", "x" * (BODY_MAX_LENGTH + 1)])
+def test_the_database_refuses_a_message_body_empty_or_over_the_limit(world, body):
+    message = MessageFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.filter(pk=message.pk).update(body=body)
+    Message.objects.filter(pk=message.pk).update(body="x" * BODY_MAX_LENGTH)  # the limit itself is allowed
