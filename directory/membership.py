@@ -21,10 +21,12 @@ from organisations.models import Duty, Organisation
 from . import exports
 
 
-def membership_list(network: Network, user):
+def membership_list(network: Network, user, *, coverage: bool = True):
     """The network's organisations for its membership page and export, by name: each with its
     named MSO and MDSO (and their person) prefetched, its coverage (`with_coverage`: expected,
-    named, covered, for each duty) and `open_flag_count` (the open compliance flags the user may see)."""
+    named, covered, for each duty) and `open_flag_count` (the open compliance flags the user may see).
+    A page that shows some of them leaves out the coverage (`coverage=False`) and adds it to its
+    rows (`add_coverage`)."""
     open_flags = (
         Flag.objects.visible_to(user)
         .open()
@@ -34,11 +36,13 @@ def membership_list(network: Network, user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        with_coverage(network.member_organisations().prefetch_related(named_officers()))
+    organisations = (
+        network.member_organisations()
+        .prefetch_related(named_officers())
         .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
         .by_name()
     )
+    return with_coverage(organisations) if coverage else organisations
 
 
 def mso_coverage(network: Network) -> dict | None:

@@ -9,6 +9,7 @@ from django.views.generic import DetailView, ListView
 
 from access import scopes
 from audit.services import contact_views_record
+from compliance.coverage import add_coverage
 from meetings.active_members import active_member_ids, is_active_member
 from meetings.models import ExportLog
 from msonet import spreadsheets
@@ -104,8 +105,9 @@ def membership(request, slug):
     contact details, MHRA registration and open flags; searchable, filterable, paginated."""
     network = _get_network_for_membership(request.user, slug)
     form = MembershipFilterForm(request.GET or None)
-    organisations = form.filter(membership_list(network, request.user))
+    organisations = form.filter(membership_list(network, request.user, coverage=False))
     page_obj = Paginator(organisations, ORGANISATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page_obj.object_list = add_coverage(list(page_obj.object_list))
     people = [a.person for organisation in page_obj for a in organisation.named_appointments]
     chairs_network = scopes.chairs(request.user, network)
     contact_visible = scopes.contact_visible_ids(request.user, people)

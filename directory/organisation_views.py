@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
-from compliance.coverage import with_coverage
+from compliance.coverage import add_coverage
 from officers.models import named_officers
 from organisations.models import Organisation
 
@@ -21,7 +21,13 @@ class DirectoryView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         self.form = DirectorySearchForm(self.request.GET or None)
         organisations = Organisation.objects.visible_to(self.request.user).select_related("region")
-        return with_coverage(self.form.filter(organisations).prefetch_related(named_officers()))
+        return self.form.filter(organisations).prefetch_related(named_officers())
+
+    def paginate_queryset(self, queryset, page_size):
+        """The page's organisations with their coverage (`add_coverage`: one query for the page)."""
+        paginator, page, organisations, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = add_coverage(list(organisations))
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, **kwargs)

@@ -15,7 +15,7 @@ from django.views.generic import DetailView
 
 from access import scopes
 from audit.services import contact_views_record
-from compliance.coverage import organisation_coverage, with_coverage
+from compliance.coverage import add_coverage, organisation_coverage
 from compliance.models import Flag
 from handovers.models import Handover
 from handovers.services import handover_can_start
@@ -40,14 +40,12 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
 
     def get_object(self, queryset=None):
         user = self.request.user
-        organisations = with_coverage(
-            Organisation.objects.visible_to(user).select_related(
-                "region", "parent_icb", "parent", "successor", "committee"
-            ),
-            timezone.localdate(),
+        organisations = Organisation.objects.visible_to(user).select_related(
+            "region", "parent_icb", "parent", "successor", "committee"
         )
         organisations = scopes.with_profile_access(organisations, user)
-        return get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
+        organisation = get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
+        return add_coverage([organisation])[0]
 
     def get_context_data(self, **kwargs):
         organisation = self.object

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from compliance.coverage import missing, with_coverage
+from compliance import coverage
+from compliance.coverage import add_coverage, missing, with_coverage
 from compliance.models import Flag
 from compliance.services import compliance_scan
 from dashboard import queries
@@ -148,6 +149,43 @@ def test_an_officer_at_the_covering_body_covers_the_small_companies_everywhere_a
     assert queries.coverage().total.counts["mso"] == 3
     small = with_coverage(Organisation.objects.all()).get(pk=o.small.pk)
     assert small.mso_status == "covered"
+
+
+def test_coverage_added_to_fetched_organisations_is_the_querysets_for_every_organisation_in_one_query(
+    network_map, django_assert_num_queries
+):
+    names = list(coverage.annotations(timezone.localdate()))
+    expected = {
+        organisation.pk: [getattr(organisation, name) for name in names]
+        for organisation in with_coverage(Organisation.objects.all())
+    }
+    organisations = list(Organisation.objects.all())
+    with django_assert_num_queries(1):
+        add_coverage(organisations)
+    assert {organisation.pk: [getattr(organisation, name) for name in names] for organisation in organisations} == (
+        expected
+    )
+    statuses = {organisation.ods_code: organisation.mso_status for organisation in organisations}
+    assert (statuses["RT1"], statuses["RT2"], statuses["PSML"], statuses["7A1"]) == (
+        "named",
+        "missing",
+        "cover without an officer",
+        "outside England",
+    )
+
+
+def test_coverage_added_to_fetched_organisations_reads_the_data_of_the_moment_from_a_statement_kept_for_the_day(
+    network_map,
+):
+    o = network_map
+    coverage._coverage_statement.cache_clear()
+    assert add_coverage([Organisation.objects.get(pk=o.t2.pk)])[0].mso_status == "missing"
+    AppointmentFactory(organisation=o.t2, role=Appointment.Role.MSO)
+    assert add_coverage([Organisation.objects.get(pk=o.t2.pk)])[0].mso_status == "named"
+    assert coverage._coverage_statement.cache_info().misses == 1
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    add_coverage([Organisation.objects.get(pk=o.t4.pk)], yesterday)
+    assert coverage._coverage_statement.cache_info().misses == 2
 
 
 def _lead():

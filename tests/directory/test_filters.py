@@ -8,12 +8,10 @@ import pytest
 from django.urls import reverse
 
 from officers.models import Appointment
+from tests.directory.test_queries import DIRECTORY_QUERIES
 from tests.factories import AppointmentFactory, CommitteeFactory, OrganisationFactory
 
 DIRECTORY = reverse("directory:organisations")
-# As tests/directory/test_queries.py: session, user, two-factor check, the count, the header's navigation
-# (chaired networks, person record), the regions of the filter, the page and its named officers.
-DIRECTORY_QUERIES = 9
 
 
 @pytest.fixture

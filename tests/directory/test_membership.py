@@ -27,9 +27,10 @@ from tests.factories import (
 )
 
 # Session, user, the header's navigation (chaired networks, person record), the two-factor check,
-# then the network, the count, the page of organisations, their named officers, contact visibility
-# and the log of the contact details shown (the export: its ExportLog too).
-MEMBERSHIP_QUERIES = 12
+# then the network, the count, the page of organisations, their named officers, their coverage
+# (add_coverage), contact visibility and the log of the contact details shown (the export: its
+# ExportLog too, and its coverage in the organisations' query).
+MEMBERSHIP_QUERIES = 13
 
 
 def membership_url(network):
