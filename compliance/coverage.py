@@ -23,13 +23,17 @@ build them, and a filter or count over them is one query whatever the data size.
 
 import datetime
 import functools
+import itertools
 import json
+import weakref
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections, router
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from psycopg2.extensions import AsIs
 
 from committees.models import Committee
 from officers.models import Appointment
@@ -135,6 +139,30 @@ def _coverage_statement(day: datetime.date, alias: str) -> tuple[str, tuple, int
     return sql, tuple(params), position, names
 
 
+# The coverage statements prepared on each raw connection, by day (a connection is closed and
+# opened again after CONN_MAX_AGE, and its statements with it).
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_statement_numbers = itertools.count(1)
+
+
+def _execute_prepared(cursor, day: datetime.date, sql: str, params: tuple, position: int, ids: list[int]) -> None:
+    """Run the coverage statement of `day` for `ids` as a statement prepared on the connection:
+    PostgreSQL parses and plans its many subqueries once per connection instead of on every page
+    (about 3 ms of each). The first use prepares and runs it in one round trip, so a page's
+    queries are as many either way. A prepared statement outlives a failed transaction, so a
+    failed first use leaves its name unused and the next use prepares under a new one."""
+    statements = _prepared.setdefault(cursor.db.connection, {})
+    if day in statements:
+        cursor.execute(f"EXECUTE {statements[day]}(%s)", [ids])
+        return
+    name = f"msonet_coverage_{next(_statement_numbers)}"
+    constants = list(params)
+    constants[position] = AsIs("$1")
+    text = cursor.cursor.mogrify(sql, constants).decode()
+    cursor.execute(f"PREPARE {name}(bigint[]) AS {text.replace('%', '%%')}; EXECUTE {name}(%s)", [ids])
+    statements[day] = name
+
+
 def add_coverage(organisations: list[Organisation], day: datetime.date | None = None) -> list[Organisation]:
     """Give organisations already fetched (a page of a list, one organisation) the annotations of
     `with_coverage` on `day` (today), in one query, and return them. The same definition as
@@ -144,10 +172,14 @@ def add_coverage(organisations: list[Organisation], day: datetime.date | None = 
     alias = router.db_for_read(Organisation)
     sql, params, position, names = _coverage_statement(day or timezone.localdate(), alias)
     ids = [organisation.pk for organisation in organisations]
-    params = list(params)
-    params[position] = ids if connections[alias].vendor == "postgresql" else json.dumps(ids)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and settings.PG_PREPARED_STATEMENTS:
+            _execute_prepared(cursor, day or timezone.localdate(), sql, params, position, ids)
+        else:
+            params = list(params)
+            params[position] = ids if connection.vendor == "postgresql" else json.dumps(ids)
+            cursor.execute(sql, params)
         found = {row[0]: row[1:] for row in cursor.fetchall()}
     for organisation in organisations:
         for name, value in zip(names, found[organisation.pk], strict=True):

@@ -99,6 +99,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (PG_JIT=true turns it back on).
     if not env.bool("PG_JIT", default=False):
         DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# The coverage of a page's organisations (compliance.coverage.add_coverage) runs as a statement
+# prepared once on each PostgreSQL connection. A connection pooler that shares server connections
+# between clients in transaction mode (PgBouncer's pool_mode=transaction) does not keep prepared
+# statements: set PG_PREPARED_STATEMENTS=false behind one.
+PG_PREPARED_STATEMENTS = env.bool("PG_PREPARED_STATEMENTS", default=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

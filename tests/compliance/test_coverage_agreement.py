@@ -6,6 +6,8 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance import coverage
@@ -186,6 +188,48 @@ def test_coverage_added_to_fetched_organisations_reads_the_data_of_the_moment_fr
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     add_coverage([Organisation.objects.get(pk=o.t4.pk)], yesterday)
     assert coverage._coverage_statement.cache_info().misses == 2
+
+
+def _coverage_of(organisations):
+    names = list(coverage.annotations(timezone.localdate()))
+    return {organisation.pk: [getattr(organisation, name) for name in names] for organisation in organisations}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_the_coverage_statement_is_prepared_once_per_connection_and_answers_as_the_queryset(
+    network_map, settings
+):
+    expected = _coverage_of(with_coverage(Organisation.objects.all()))
+    coverage._prepared.clear()
+    runs = []
+    for _ in range(2):
+        organisations = list(Organisation.objects.all())
+        with CaptureQueriesContext(connection) as ctx:
+            add_coverage(organisations)
+        runs.append(ctx.captured_queries[0]["sql"])
+        assert _coverage_of(organisations) == expected
+    assert runs[0].startswith("PREPARE msonet_coverage_") and "; EXECUTE msonet_coverage_" in runs[0]
+    assert runs[1].startswith("EXECUTE msonet_coverage_")
+
+    settings.PG_PREPARED_STATEMENTS = False
+    organisations = list(Organisation.objects.all())
+    with CaptureQueriesContext(connection) as ctx:
+        add_coverage(organisations)
+    assert ctx.captured_queries[0]["sql"].startswith("SELECT")
+    assert _coverage_of(organisations) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_coverage_statement_the_server_kept_but_the_process_lost_is_prepared_again_under_a_new_name(
+    network_map,
+):
+    organisations = list(Organisation.objects.all())
+    add_coverage(organisations)
+    # A prepared statement outlives a failed transaction: the server holds a name the process no longer records.
+    coverage._prepared.clear()
+    again = list(Organisation.objects.all())
+    add_coverage(again)
+    assert _coverage_of(again) == _coverage_of(organisations)
 
 
 def _lead():
