@@ -296,6 +296,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 # A worker started while Redis is down waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Where beat records when each periodic job last ran (a file it rewrites: the folder must be
+# writable by beat's user; deploy/systemd/msonet-beat.service uses /var/lib/msonet).
+CELERY_BEAT_SCHEDULE_FILENAME = env("BEAT_SCHEDULE_FILE", default=str(BASE_DIR / "celerybeat-schedule"))
+if not CELERY_BEAT_SCHEDULE_FILENAME.strip():
+    raise environ.ImproperlyConfigured("BEAT_SCHEDULE_FILE must name a file in a folder beat can write to.")
 # The schedule of the periodic jobs, run by `celery -A msonet beat`; each is also a management command.
 CELERY_BEAT_SCHEDULE = {
     # Emails whose task was lost (Redis down) or gave up (mail server down).
