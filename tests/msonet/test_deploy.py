@@ -220,6 +220,40 @@ def test_the_procfile_runs_web_worker_and_beat_and_honcho_accepts_it():
         assert 'DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-msonet.settings.production}"' in processes[name]
 
 
+def test_honcho_starts_the_procfiles_web_server_on_the_port_it_gives(tmp_path):
+    honcho = BIN / "honcho"
+    if not honcho.exists():
+        pytest.skip("honcho is not installed")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key not in GUNICORN_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="msonet.settings.test", WEB_CONCURRENCY="1")
+    log = tmp_path / "honcho.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [str(honcho), "-f", str(DEPLOY / "Procfile"), "-d", str(ROOT), "start", "-p", str(port), "web"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, log.read_text()
+                time.sleep(0.2)
+        assert get(f"http://127.0.0.1:{port}/no-such-page/", {}) == 404
+    finally:
+        process.terminate()  # honcho passes TERM on to gunicorn
+        process.wait(timeout=60)
+    text = log.read_text()
+    assert f"Listening at: http://0.0.0.0:{port}" in text
+    assert '"GET /no-such-page/" 404 ' in text
+
+
 def unit(name):
     """The unit's [Service] settings: each name with its last value, and "Environment" with all of them."""
     service, section = {"Environment": []}, None
