@@ -102,6 +102,21 @@ def test_gunicorn_refuses_a_bad_number_naming_the_variable(monkeypatch, name, va
     assert str(stopped.value) == f"gunicorn.conf.py: {name} must be a whole number of at least 1, not {value!r}."
 
 
+def test_gunicorn_itself_stops_with_that_message_and_no_traceback():
+    env = {key: value for key, value in os.environ.items() if key not in GUNICORN_VARIABLES}
+    env.update(WEB_THREADS="lots")
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), "--config", str(GUNICORN_CONF), "--check-config", "msonet.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "gunicorn.conf.py: WEB_THREADS must be a whole number of at least 1, not 'lots'."
+
+
 def test_the_access_log_has_no_query_string_client_address_or_user(monkeypatch):
     log_format = gunicorn_settings(monkeypatch)["access_log_format"]
     for atom in ("%(m)s", "%(U)s", "%(s)s", "%(B)s", "%(M)s", "%({x-request-id}i)s"):
