@@ -179,6 +179,14 @@ if not 60 <= SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
         "SESSION_IDLE_TIMEOUT must be at least 60 seconds and no more than SESSION_ABSOLUTE_TIMEOUT."
     )
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+# Where sessions are kept, from SESSION_ENGINE: "db" (the default: the database, which every web
+# server shares), "cached_db" (the database, read through the cache) or "cache" (the cache alone: a
+# restart of the cache signs everyone out). The last two need a shared cache (CACHE_URL, checked
+# below).
+SESSION_STORE = env("SESSION_ENGINE", default="db")
+if SESSION_STORE not in ("db", "cached_db", "cache"):
+    raise environ.ImproperlyConfigured(f"SESSION_ENGINE must be db, cached_db or cache, not {SESSION_STORE!r}.")
+SESSION_ENGINE = f"django.contrib.sessions.backends.{SESSION_STORE}"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -220,11 +228,20 @@ ACCOUNT_ADAPTER = "users.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
-# The cache holds allauth's rate-limit counters and the TOTP codes already used. By default a
-# local-memory cache: it needs nothing running, and an outage of a shared cache cannot stop people
-# signing in. Its counters are per process, so with several web processes set CACHE_URL (for
-# example redis://host:6379/1) to share them; REDIS_URL alone does not switch the cache.
+# The cache holds allauth's rate-limit counters and the TOTP codes already used (and the sessions,
+# with SESSION_ENGINE cache or cached_db). By default a local-memory cache: it needs nothing running,
+# and an outage of a shared cache cannot stop people signing in. But it is per process: each gunicorn
+# worker of each web server counts its own wrong passwords (10 per account become 10 per process)
+# and knows only the TOTP codes used through it. In production set CACHE_URL (for example
+# redis://host:6379/1, a database number apart from the broker's) so that every process shares
+# them; REDIS_URL alone does not switch the cache.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+if SESSION_STORE != "db" and CACHES["default"]["BACKEND"] in _PROCESS_CACHES:
+    raise environ.ImproperlyConfigured(
+        f"SESSION_ENGINE={SESSION_STORE} keeps sessions in the cache: set CACHE_URL to a shared cache "
+        "(redis://...), or each web process would know only its own sessions."
+    )
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -239,10 +256,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 NHSUK_FRONTEND_DIST = BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist"
 if NHSUK_FRONTEND_DIST.is_dir():
     STATICFILES_DIRS.append(("nhsuk", NHSUK_FRONTEND_DIST))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 # Private files (committees' terms of reference): outside MEDIA_ROOT and the static files, never
@@ -253,6 +266,57 @@ _private = Path(PRIVATE_MEDIA_ROOT).resolve()
 for _public in (Path(path).resolve() for path in _public_roots):
     if _private == _public or _public in _private.parents or _private in _public.parents:
         raise environ.ImproperlyConfigured("PRIVATE_MEDIA_ROOT must be outside MEDIA_ROOT and the static files.")
+# Uploaded files: FILE_STORAGE says where they are kept (msonet.storage). Every web server and
+# worker must reach the same files, so with two or more web servers the folders are one shared mount
+# or the files are in object storage. Import and export jobs keep their files in the database.
+# - "filesystem" (the default): public files under MEDIA_ROOT, private ones (committees' terms of
+#   reference) under PRIVATE_MEDIA_ROOT.
+# - "s3": in the bucket AWS_STORAGE_BUCKET_NAME of S3 or S3-compatible object storage (django-storages;
+#   AWS_S3_ENDPOINT_URL for one that is not Amazon's, AWS_S3_REGION_NAME), public files under
+#   media/, private ones under private/, every object with a private ACL. Private files get no
+#   signed URL: the portal reads each one and sends it through the view that checks access. The
+#   credentials are read from the environment as boto3 reads them (AWS_ACCESS_KEY_ID and
+#   AWS_SECRET_ACCESS_KEY, or the machine's role), never from these settings.
+FILE_STORAGE = env("FILE_STORAGE", default="filesystem")
+if FILE_STORAGE == "filesystem":
+    _file_storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "msonet.storage.PrivateFileSystemStorage"},
+    }
+elif FILE_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise environ.ImproperlyConfigured("FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME, the bucket's name.")
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None
+    if AWS_S3_ENDPOINT_URL and not AWS_S3_ENDPOINT_URL.startswith(("https://", "http://")):
+        raise environ.ImproperlyConfigured("AWS_S3_ENDPOINT_URL must start with https:// or http://.")
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="") or None
+    _bucket = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": AWS_S3_ENDPOINT_URL,
+        "region_name": AWS_S3_REGION_NAME,
+        "default_acl": "private",
+        "file_overwrite": False,
+    }
+    _file_storages = {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_bucket, "location": "media", "querystring_auth": True},
+        },
+        "private": {
+            "BACKEND": "msonet.storage.PrivateS3Storage",
+            "OPTIONS": {**_bucket, "location": "private", "querystring_auth": False},
+        },
+    }
+else:
+    raise environ.ImproperlyConfigured(
+        f"FILE_STORAGE must be filesystem (the MEDIA_ROOT and PRIVATE_MEDIA_ROOT folders) or s3 "
+        f"(S3-compatible object storage), not {FILE_STORAGE!r}."
+    )
+STORAGES = {
+    **_file_storages,
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 # The largest terms of reference accepted (checked before the file is stored).
 TERMS_OF_REFERENCE_MAX_BYTES = env.int("TERMS_OF_REFERENCE_MAX_BYTES", default=10 * 1024 * 1024)
 if TERMS_OF_REFERENCE_MAX_BYTES <= 0:
@@ -301,6 +365,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 # A worker started while Redis is down waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Where beat records when each periodic job last ran (a file it rewrites: the folder must be
+# writable by beat's user; deploy/systemd/msonet-beat.service uses /var/lib/msonet).
+CELERY_BEAT_SCHEDULE_FILENAME = env("BEAT_SCHEDULE_FILE", default=str(BASE_DIR / "celerybeat-schedule"))
+if not CELERY_BEAT_SCHEDULE_FILENAME.strip():
+    raise environ.ImproperlyConfigured("BEAT_SCHEDULE_FILE must name a file in a folder beat can write to.")
 # The schedule of the periodic jobs, run by `celery -A msonet beat`; each is also a management command.
 CELERY_BEAT_SCHEDULE = {
     # Emails whose task was lost (Redis down) or gave up (mail server down).

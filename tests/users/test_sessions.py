@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests.factories import TOTPAuthenticatorFactory, UserFactory
 from users.models import User, UserSession
-from users.services import sessions_clear_expired
+from users.services import sessions_clear_expired, user_sessions_end
 from users.tasks import clear_expired_sessions
 
 PASSWORD = "correct horse battery staple"
@@ -215,6 +215,19 @@ def test_deactivating_a_user_in_the_admin_ends_their_sessions_for_good(client, w
     stale.cookies[settings.SESSION_COOKIE_NAME] = old_cookie
     assert signed_out_to_login(stale.get(HOME))
     assert is_signed_in(client)  # the lead's own session is untouched
+
+
+@pytest.mark.parametrize("engine", ["db", "cached_db", "cache"])
+def test_ending_a_users_sessions_ends_them_in_every_session_store(client, db, settings, engine):
+    # With cached_db a session lives in the cache as well as the database: both copies must go.
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+    officer = confirmed_user("moving.officer@nhs.net")
+    sign_in(client, officer)
+    assert is_signed_in(client)
+
+    assert user_sessions_end(users=[officer]) == 1
+    assert signed_out_to_login(client.get(HOME))
+    assert not UserSession.objects.filter(user=officer).exists()
 
 
 def test_other_admin_changes_to_a_user_leave_their_sessions_alone(client, world):
