@@ -296,6 +296,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = TIME_ZONE
 # A worker started while Redis is down waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The compliance scan runs every night at 02:00; COMPLIANCE_SCAN_EVERY (seconds) runs it at that
+# interval instead (a smoke test sets a few seconds, to see beat and the worker at work).
+COMPLIANCE_SCAN_EVERY = env.int("COMPLIANCE_SCAN_EVERY", default=None)
+if COMPLIANCE_SCAN_EVERY is not None and COMPLIANCE_SCAN_EVERY < 1:
+    raise environ.ImproperlyConfigured("COMPLIANCE_SCAN_EVERY must be a positive number of seconds.")
+_COMPLIANCE_SCAN_INTERVAL = COMPLIANCE_SCAN_EVERY or 24 * 60 * 60
 # The schedule of the periodic jobs, run by `celery -A msonet beat`; each is also a management command.
 CELERY_BEAT_SCHEDULE = {
     # Emails whose task was lost (Redis down) or gave up (mail server down).
@@ -310,11 +316,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 60},
     },
-    # Open and resolve compliance flags (no MSO, lapsed handover...), every night.
+    # Open and resolve compliance flags (no MSO, lapsed handover...), every night (or every
+    # COMPLIANCE_SCAN_EVERY seconds); a run not started before the next is due is dropped.
     "scan-compliance": {
         "task": "compliance.tasks.scan_compliance",
-        "schedule": crontab(hour=2, minute=0),
-        "options": {"expires": 6 * 60 * 60},
+        "schedule": COMPLIANCE_SCAN_EVERY or crontab(hour=2, minute=0),
+        "options": {"expires": min(6 * 60 * 60, _COMPLIANCE_SCAN_INTERVAL)},
     },
     # The open flags to the national lead (all) and each chair (their networks), on Monday mornings.
     "send-flag-digests": {
@@ -365,6 +372,25 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 60 * 60},
     },
 }
+
+# Readiness (/readyz/, msonet.health): the portal is not ready when the last compliance scan
+# finished longer ago than this many seconds (with no scan yet, since the scan's record was created
+# by its migration). By default its interval and a margin: 26 hours for the nightly scan, twice
+# COMPLIANCE_SCAN_EVERY and a minute when that is set. Longer than the interval, or never ready.
+READINESS_SCAN_MAX_AGE = env.int(
+    "READINESS_SCAN_MAX_AGE",
+    default=2 * COMPLIANCE_SCAN_EVERY + 60 if COMPLIANCE_SCAN_EVERY else 26 * 60 * 60,
+)
+if READINESS_SCAN_MAX_AGE <= _COMPLIANCE_SCAN_INTERVAL:
+    raise environ.ImproperlyConfigured(
+        "READINESS_SCAN_MAX_AGE must be longer than the compliance scan's interval "
+        f"({_COMPLIANCE_SCAN_INTERVAL} seconds)."
+    )
+# Nor when an email has waited to be sent (unsent, not refused for good) for longer than this many
+# seconds: its task and the pending-email job (every 5 minutes, for emails a minute old) both failed.
+READINESS_EMAIL_MAX_AGE = env.int("READINESS_EMAIL_MAX_AGE", default=15 * 60)
+if READINESS_EMAIL_MAX_AGE < 1:
+    raise environ.ImproperlyConfigured("READINESS_EMAIL_MAX_AGE must be a positive number of seconds.")
 
 # Handovers: a handover is due this many days after the outgoing officer's leaving date.
 HANDOVER_DUE_DAYS = env.int("HANDOVER_DUE_DAYS", default=28)
