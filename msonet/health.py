@@ -41,12 +41,25 @@ def database_ok() -> bool:
         return False
 
 
-def redis_ok() -> bool:
+def redis_ping(url: str, *, timeout: float = 2) -> bool:
+    """Whether the Redis at `url` answers a PING within `timeout` seconds; raises when it cannot."""
     import redis
 
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    return bool(client.ping())
+
+
+def redis_answers(url: str, *, timeout: float = 2) -> bool:
+    """redis_ping, quietly: False for any failure (the start-up refusal says it in a line of its own)."""
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-        return bool(client.ping())
+        return redis_ping(url, timeout=timeout)
+    except Exception:
+        return False
+
+
+def redis_ok() -> bool:
+    try:
+        return redis_ping(settings.REDIS_URL)
     except Exception:
         logger.exception("Health check: Redis unreachable")
         return False

@@ -12,7 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY")
+# Required: the local settings give a development key; the production settings refuse to start
+# without a strong one (msonet.startup); Django refuses an empty one when it is first used.
+SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -294,7 +296,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
 }
 CELERY_TIMEZONE = TIME_ZONE
-# A worker started while Redis is down waits for it instead of exiting.
+# A worker or beat started while Redis does not answer stops at once with one line (msonet.startup);
+# one whose Redis stops answering after that check, while it connects, waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The compliance scan runs every night at 02:00; COMPLIANCE_SCAN_EVERY (seconds) runs it at that
 # interval instead (a smoke test sets a few seconds, to see beat and the worker at work).
@@ -463,6 +466,9 @@ if UPLOAD_MAX_UNPACKED_PART_BYTES > UPLOAD_MAX_UNPACKED_BYTES:
 
 # Demo data may be loaded only where a settings module allows it.
 DEMO_DATA_ALLOWED = False
+# Whether processes refuse to start without a production configuration (msonet.startup): only the
+# production settings turn it on.
+CHECK_PRODUCTION_CONFIGURATION = False
 
 LOGGING = {
     "version": 1,
