@@ -183,3 +183,60 @@ def test_readyz_is_503_when_a_messages_emails_wait_and_none_was_sent_within_the_
     # The bulk sender is at work: it sent one a minute ago, and the rest wait their turn.
     OutboundEmailFactory(created_at=ago(minutes=40), bulk=True, sent_at=ago(minutes=1))
     assert readyz(client) == (200, READY)
+
+
+SCHEDULE_PROBE = """
+import json
+from django.conf import settings
+scan = settings.CELERY_BEAT_SCHEDULE["scan-compliance"]
+print(json.dumps({"schedule": repr(scan["schedule"]), "expires": scan["options"]["expires"],
+                  "max_age": settings.READINESS_SCAN_MAX_AGE}))
+"""
+
+
+def settings_process(command: list[str], **variables) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("READINESS_", "COMPLIANCE_"))}
+    env.update(DJANGO_SETTINGS_MODULE="msonet.settings.test", **variables)
+    return subprocess.run(
+        [sys.executable, *command], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=30
+    )
+
+
+def scan_schedule(**variables) -> dict:
+    result = settings_process(["-c", SCHEDULE_PROBE], **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_beat_runs_the_scan_nightly_and_readiness_allows_26_hours_by_default():
+    assert scan_schedule() == {
+        "schedule": "<crontab: 0 2 * * * (m/h/dM/MY/d)>",
+        "expires": 6 * 60 * 60,
+        "max_age": 26 * 60 * 60,
+    }
+
+
+def test_compliance_scan_every_runs_it_at_that_interval_and_readiness_allows_twice_and_a_minute():
+    assert scan_schedule(COMPLIANCE_SCAN_EVERY="5") == {"schedule": "5", "expires": 5, "max_age": 70}
+    assert scan_schedule(COMPLIANCE_SCAN_EVERY="5", READINESS_SCAN_MAX_AGE="30")["max_age"] == 30
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        ({"COMPLIANCE_SCAN_EVERY": "0"}, "COMPLIANCE_SCAN_EVERY must be a positive number of seconds."),
+        (
+            {"READINESS_SCAN_MAX_AGE": "86400"},
+            "READINESS_SCAN_MAX_AGE must be longer than the compliance scan's interval (86400 seconds).",
+        ),
+        (
+            {"COMPLIANCE_SCAN_EVERY": "60", "READINESS_SCAN_MAX_AGE": "60"},
+            "READINESS_SCAN_MAX_AGE must be longer than the compliance scan's interval (60 seconds).",
+        ),
+        ({"READINESS_EMAIL_MAX_AGE": "0"}, "READINESS_EMAIL_MAX_AGE must be a positive number of seconds."),
+    ],
+)
+def test_the_readiness_settings_refuse_a_limit_that_could_never_be_met(variables, line):
+    result = settings_process(["manage.py", "check"], **variables)
+    assert result.returncode != 0
+    assert result.stderr.splitlines() == [f"Configuration error: {line}"]
