@@ -9,7 +9,19 @@ from msonet import spreadsheets
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+
+class Env(environ.Env):
+    """django-environ, whose refusal of a malformed value (DEBUG=maybe, IMPORT_MAX_ROWS=many) is an
+    ImproperlyConfigured naming the variable, so that start-up says it in one line (msonet.startup)."""
+
+    def get_value(self, var, *args, **kwargs):
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except ValueError as exc:
+            raise environ.ImproperlyConfigured(f"{var} has a value that cannot be read ({exc}).") from exc
+
+
+env = Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Required: the local settings give a development key; the production settings refuse to start

@@ -97,6 +97,15 @@ def test_a_settings_validation_is_the_same_one_line(production_env):
     assert line == "Configuration error: RETENTION_YEARS must be at least 1."
 
 
+def test_a_value_that_is_not_a_number_is_one_line_naming_its_variable(production_env):
+    production_env["IMPORT_MAX_ROWS"] = "many"
+    line = assert_refused_in_one_line(manage_check(production_env), "IMPORT_MAX_ROWS")
+    assert line == (
+        "Configuration error: IMPORT_MAX_ROWS has a value that cannot be read "
+        "(invalid literal for int() with base 10: 'many')."
+    )
+
+
 def test_each_problem_has_a_line_of_its_own(production_env):
     del production_env["SECRET_KEY"]
     production_env["DEBUG"] = "true"
