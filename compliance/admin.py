@@ -4,7 +4,7 @@ from django.utils.html import format_html
 
 from msonet.admin import NationalLeadAdmin
 
-from .models import Flag
+from .models import Flag, ScanRun
 
 
 class FlagStatusFilter(admin.SimpleListFilter):
@@ -50,6 +50,26 @@ class FlagAdmin(NationalLeadAdmin):
     def board_page(self, obj):
         url = reverse("compliance:board") + f"?q={obj.organisation.ods_code}&status=all"
         return format_html('<a href="{}">See the flag on the flag board</a>', url)
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScanRun)
+class ScanRunAdmin(NationalLeadAdmin):
+    """The record of the compliance scan's latest runs: when each started and finished and what it
+    changed; read-only (the scan writes and prunes them)."""
+
+    list_display = ("finished_at", "started_at", "opened", "resolved", "open", "lapsed_handovers")
+    date_hierarchy = "finished_at"
+    fields = list_display
+    readonly_fields = fields
 
     def has_add_permission(self, request, *args, **kwargs):
         return False

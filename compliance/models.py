@@ -118,3 +118,45 @@ class Flag(models.Model):
     @property
     def resolution(self) -> str:
         return self.RESOLUTIONS[self.kind]
+
+
+class ScanRunQuerySet(models.QuerySet):
+    def latest_finished_at(self) -> datetime.datetime | None:
+        """When the last scan finished (None before the first): the readiness check's measure of
+        whether beat still runs the scan."""
+        return self.order_by("-finished_at").values_list("finished_at", flat=True).first()
+
+
+class ScanRun(models.Model):
+    """One completed run of the compliance scan, with what it changed. Written in the scan's own
+    transaction, so a scan that fails leaves no record; the scan keeps only the latest runs."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    opened = models.PositiveIntegerField(help_text="Flags opened by this run.")
+    resolved = models.PositiveIntegerField(help_text="Flags resolved by this run.")
+    open = models.PositiveIntegerField(help_text="Flags open after this run.")
+    lapsed_handovers = models.PositiveIntegerField(help_text="Handovers this run marked as lapsed.")
+
+    objects = ScanRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-finished_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finished_at__gte=models.F("started_at")),
+                name="scanrun_finished_not_before_started",
+                violation_error_message="A scan cannot finish before it started.",
+            ),
+            models.CheckConstraint(
+                condition=Q(opened__gte=0, resolved__gte=0, open__gte=0, lapsed_handovers__gte=0),
+                name="scanrun_counts_not_negative",
+                violation_error_message="A scan's counts cannot be negative.",
+            ),
+        ]
+        indexes = [models.Index(fields=["finished_at"], name="scanrun_finished_idx")]
+
+    def __str__(self):
+        return (
+            f"Scan of {self.finished_at:%Y-%m-%d %H:%M}: opened={self.opened} resolved={self.resolved} open={self.open}"
+        )

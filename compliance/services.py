@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,12 +23,14 @@ from organisations.models import Duty, Organisation
 from users.models import User
 
 from .coverage import to_flag
-from .models import Flag
+from .models import Flag, ScanRun
 
 # An MSO has this long from their start date to register with the MHRA.
 MHRA_REGISTRATION_PERIOD = datetime.timedelta(days=30)
 # Any number that no other advisory lock in the database uses: "MSOF" in ASCII.
 SCAN_LOCK_ID = 0x4D534F46
+# The scan keeps the record of this many of its latest runs (over a year of nightly runs).
+SCAN_RUNS_KEPT = 500
 # The digest lists at most this many flags, oldest first; the counts cover them all.
 DIGEST_LIST_LIMIT = 20
 
@@ -172,10 +174,13 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
 
     Idempotent: a second run on the same day changes nothing. A fixed number of queries: the lock,
     the handovers that lapse (3), one per kind (7), the open flags (1), then the new flags and their
-    history (2) and the resolved flags, read back, and their history (3).
+    history (2) and the resolved flags, read back, and their history (3); last, the record of the
+    run and the pruning of the oldest records (2), in the same transaction, so that only a scan
+    that completed is recorded (the readiness check reads when the last one finished).
     """
     today = today or timezone.localdate()
     report = ScanReport()
+    started_at = timezone.now()
     with transaction.atomic():
         _lock_scan()
         report.lapsed_handovers = handovers_lapse(today=today)
@@ -204,10 +209,27 @@ def compliance_scan(*, today: datetime.date | None = None) -> ScanReport:
                 resolved, update=True, default_date=now, default_change_reason="Resolved by the scan"
             )
 
-    report.opened = len(new_flags)
-    report.resolved = len(ended)
-    report.open = len(open_flags) - len(ended) + len(new_flags)
+        report.opened = len(new_flags)
+        report.resolved = len(ended)
+        report.open = len(open_flags) - len(ended) + len(new_flags)
+        scan_run_record(report=report, started_at=started_at)
     return report
+
+
+def scan_run_record(*, report: ScanReport, started_at: datetime.datetime) -> ScanRun:
+    """Record a completed scan and delete the records beyond the latest SCAN_RUNS_KEPT (one query
+    whatever their number)."""
+    run = ScanRun.objects.create(
+        started_at=started_at,
+        finished_at=timezone.now(),
+        opened=report.opened,
+        resolved=report.resolved,
+        open=report.open,
+        lapsed_handovers=report.lapsed_handovers,
+    )
+    oldest_kept = ScanRun.objects.order_by("-pk").values("pk")[SCAN_RUNS_KEPT - 1 : SCAN_RUNS_KEPT]
+    ScanRun.objects.filter(pk__lt=Subquery(oldest_kept)).delete()
+    return run
 
 
 def organisation_flags_resolve(

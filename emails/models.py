@@ -13,6 +13,10 @@ class OutboundEmailQuerySet(models.QuerySet):
     def unsent(self):
         return self.filter(sent_at__isnull=True)
 
+    def waiting(self):
+        """Unsent emails still to be sent: all but those the mail server refused for good."""
+        return self.unsent().filter(failed_at__isnull=True)
+
     def failing(self):
         """Unsent emails whose last attempt failed."""
         return self.unsent().filter(attempts__gt=0)

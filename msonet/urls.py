@@ -14,6 +14,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
     path("accounts/", include("users.urls")),
     path("accounts/", include("audit.urls")),
     path("accounts/", include("allauth.urls")),

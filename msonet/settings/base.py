@@ -9,10 +9,24 @@ from msonet import spreadsheets
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+
+class Env(environ.Env):
+    """django-environ, whose refusal of a malformed value (DEBUG=maybe, IMPORT_MAX_ROWS=many) is an
+    ImproperlyConfigured naming the variable, so that start-up says it in one line (msonet.startup)."""
+
+    def get_value(self, var, *args, **kwargs):
+        try:
+            return super().get_value(var, *args, **kwargs)
+        except ValueError as exc:
+            raise environ.ImproperlyConfigured(f"{var} has a value that cannot be read ({exc}).") from exc
+
+
+env = Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY")
+# Required: the local settings give a development key; the production settings refuse to start
+# without a strong one (msonet.startup); Django refuses an empty one when it is first used.
+SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -363,13 +377,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
 }
 CELERY_TIMEZONE = TIME_ZONE
-# A worker started while Redis is down waits for it instead of exiting.
+# A worker or beat started while Redis does not answer stops at once with one line (msonet.startup);
+# one whose Redis stops answering after that check, while it connects, waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Where beat records when each periodic job last ran (a file it rewrites: the folder must be
 # writable by beat's user; deploy/systemd/msonet-beat.service uses /var/lib/msonet).
 CELERY_BEAT_SCHEDULE_FILENAME = env("BEAT_SCHEDULE_FILE", default=str(BASE_DIR / "celerybeat-schedule"))
 if not CELERY_BEAT_SCHEDULE_FILENAME.strip():
     raise environ.ImproperlyConfigured("BEAT_SCHEDULE_FILE must name a file in a folder beat can write to.")
+# The compliance scan runs every night at 02:00; COMPLIANCE_SCAN_EVERY (seconds) runs it at that
+# interval instead (a smoke test sets a few seconds, to see beat and the worker at work).
+COMPLIANCE_SCAN_EVERY = env.int("COMPLIANCE_SCAN_EVERY", default=None)
+if COMPLIANCE_SCAN_EVERY is not None and COMPLIANCE_SCAN_EVERY < 1:
+    raise environ.ImproperlyConfigured("COMPLIANCE_SCAN_EVERY must be a positive number of seconds.")
+_COMPLIANCE_SCAN_INTERVAL = COMPLIANCE_SCAN_EVERY or 24 * 60 * 60
 # The schedule of the periodic jobs, run by `celery -A msonet beat`; each is also a management command.
 CELERY_BEAT_SCHEDULE = {
     # Emails whose task was lost (Redis down) or gave up (mail server down).
@@ -384,11 +405,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 60},
     },
-    # Open and resolve compliance flags (no MSO, lapsed handover...), every night.
+    # Open and resolve compliance flags (no MSO, lapsed handover...), every night (or every
+    # COMPLIANCE_SCAN_EVERY seconds); a run not started before the next is due is dropped.
     "scan-compliance": {
         "task": "compliance.tasks.scan_compliance",
-        "schedule": crontab(hour=2, minute=0),
-        "options": {"expires": 6 * 60 * 60},
+        "schedule": COMPLIANCE_SCAN_EVERY or crontab(hour=2, minute=0),
+        "options": {"expires": min(6 * 60 * 60, _COMPLIANCE_SCAN_INTERVAL)},
     },
     # The open flags to the national lead (all) and each chair (their networks), on Monday mornings.
     "send-flag-digests": {
@@ -439,6 +461,25 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 60 * 60},
     },
 }
+
+# Readiness (/readyz/, msonet.health): the portal is not ready when the last compliance scan
+# finished longer ago than this many seconds (with no scan yet, since the scan's record was created
+# by its migration). By default its interval and a margin: 26 hours for the nightly scan, twice
+# COMPLIANCE_SCAN_EVERY and a minute when that is set. Longer than the interval, or never ready.
+READINESS_SCAN_MAX_AGE = env.int(
+    "READINESS_SCAN_MAX_AGE",
+    default=2 * COMPLIANCE_SCAN_EVERY + 60 if COMPLIANCE_SCAN_EVERY else 26 * 60 * 60,
+)
+if READINESS_SCAN_MAX_AGE <= _COMPLIANCE_SCAN_INTERVAL:
+    raise environ.ImproperlyConfigured(
+        "READINESS_SCAN_MAX_AGE must be longer than the compliance scan's interval "
+        f"({_COMPLIANCE_SCAN_INTERVAL} seconds)."
+    )
+# Nor when an email has waited to be sent (unsent, not refused for good) for longer than this many
+# seconds: its task and the pending-email job (every 5 minutes, for emails a minute old) both failed.
+READINESS_EMAIL_MAX_AGE = env.int("READINESS_EMAIL_MAX_AGE", default=15 * 60)
+if READINESS_EMAIL_MAX_AGE < 1:
+    raise environ.ImproperlyConfigured("READINESS_EMAIL_MAX_AGE must be a positive number of seconds.")
 
 # Handovers: a handover is due this many days after the outgoing officer's leaving date.
 HANDOVER_DUE_DAYS = env.int("HANDOVER_DUE_DAYS", default=28)
@@ -511,6 +552,9 @@ if UPLOAD_MAX_UNPACKED_PART_BYTES > UPLOAD_MAX_UNPACKED_BYTES:
 
 # Demo data may be loaded only where a settings module allows it.
 DEMO_DATA_ALLOWED = False
+# Whether processes refuse to start without a production configuration (msonet.startup): only the
+# production settings turn it on.
+CHECK_PRODUCTION_CONFIGURATION = False
 
 LOGGING = {
     "version": 1,

@@ -3,9 +3,13 @@
 from .base import *  # noqa: F403
 from .base import STORAGES, env
 
-DEBUG = False
-SECRET_KEY = env("SECRET_KEY")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Required, and checked before any process starts (msonet.startup: one line naming the setting, no
+# traceback): a strong SECRET_KEY, ALLOWED_HOSTS, DEBUG off, storage folders that exist and take files.
+CHECK_PRODUCTION_CONFIGURATION = True
+SECRET_KEY = env("SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+# Read only to be refused when on: production never runs with DEBUG.
+DEBUG = env.bool("DEBUG", default=False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

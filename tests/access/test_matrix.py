@@ -86,6 +86,7 @@ TABLE_TEXT = """
 # URL name                              anonymous lead      mso       other_mso chair_a   chair_b   no_role
 directory:home                          login     200       200       200       200       200       200
 healthz                                 200       200       200       200       200       200       200
+readyz                                  200       200       200       200       200       200       200
 admin:index                             admin     200       admin     admin     admin     admin     admin
 # Accounts (the portal's own pages beside allauth's)
 users:resend-confirmation               200       200       200       200       200       200       200

@@ -386,13 +386,14 @@ def test_scan_runs_the_same_number_of_queries_whatever_the_number_of_organisatio
     lock = 1 if connection.vendor == "postgresql" else 0
     # The savepoint and its release (the test runs in a transaction), the lock (PostgreSQL), the
     # handovers to lapse, marking them and their history (3), one query per kind (7), the open
-    # flags, the new flags and their history (2).
-    with django_assert_num_queries(15 + lock):
+    # flags, the new flags and their history (2), the record of the run and the pruning of old ones (2).
+    with django_assert_num_queries(17 + lock):
         report = scan(datetime.date(2026, 3, 2))
     assert report.opened >= 3 * size
     Organisation.objects.update(closed_on=datetime.date(2026, 3, 3))
     Appointment.objects.update(status=Appointment.Status.ENDED, end_date=datetime.date(2026, 3, 3))
-    # Nothing left to lapse (1), and the open flags resolve: the update, reading them back, their history (3).
-    with django_assert_num_queries(14 + lock):
+    # Nothing left to lapse (1), and the open flags resolve: the update, reading them back, their history
+    # (3); the record and the pruning (2).
+    with django_assert_num_queries(16 + lock):
         report = scan(datetime.date(2026, 3, 3))
     assert report.open == 0 and report.resolved == Flag.objects.count() >= 3 * size

@@ -2,7 +2,7 @@
 importable from here. Files to upload are built by tests/factories/files.py."""
 
 from .committees import CommitteeFactory, CommitteeMemberFactory
-from .compliance import FlagFactory
+from .compliance import FlagFactory, ScanRunFactory
 from .emails import OutboundEmailFactory
 from .handovers import HandoverFactory
 from .imports import ImportJobFactory, ImportRowFactory
@@ -63,6 +63,7 @@ __all__ = [
     "RecipientFactory",
     "RegionFactory",
     "RegistrationRequestFactory",
+    "ScanRunFactory",
     "ScheduledMeetingFactory",
     "ScheduledWebinarFactory",
     "TOTPAuthenticatorFactory",
