@@ -10,7 +10,6 @@ progress get graceful_timeout seconds to finish); HUP starts new workers with th
 settings and then stops the old ones gracefully, without refusing a request.
 """
 
-import importlib
 import multiprocessing
 import os
 import sys
@@ -96,14 +95,8 @@ wsgi_app = "msonet.wsgi:application"
 
 
 def on_starting(server):
-    """Before the first worker starts: the portal's start-up checks for a web server, where the
-    portal has them (msonet.startup.check_or_exit stops gunicorn with a message when one fails)."""
-    try:
-        startup = importlib.import_module("msonet.startup")
-    except ModuleNotFoundError as error:
-        if error.name != "msonet.startup":
-            raise
-        return
-    check_or_exit = getattr(startup, "check_or_exit", None)
-    if check_or_exit is not None:
-        check_or_exit("web")
+    """Before the first worker starts: the portal's start-up checks for a web server
+    (msonet.startup.check_or_exit stops gunicorn with one line per problem when one fails)."""
+    from msonet.startup import check_or_exit
+
+    check_or_exit("web")

@@ -126,25 +126,14 @@ def test_the_access_log_has_no_query_string_client_address_or_user(monkeypatch):
         assert atom not in log_format
 
 
-def test_on_starting_runs_the_start_up_checks_only_where_the_portal_has_them(monkeypatch):
+def test_on_starting_runs_the_web_servers_start_up_checks(monkeypatch):
     on_starting = gunicorn_settings(monkeypatch)["on_starting"]
-    monkeypatch.delitem(sys.modules, "msonet.startup", raising=False)
-    if importlib_finds("msonet.startup"):
-        pytest.skip("msonet.startup exists: its own tests cover it")
-    on_starting(server=None)  # no msonet.startup: nothing to run, gunicorn starts
-
     checked = []
     startup = types.ModuleType("msonet.startup")
     startup.check_or_exit = checked.append
     monkeypatch.setitem(sys.modules, "msonet.startup", startup)
     on_starting(server=None)
     assert checked == ["web"]
-
-
-def importlib_finds(name):
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
 
 
 def free_port():
