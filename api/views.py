@@ -61,9 +61,22 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
 
     def get_page_size(self, request):
-        self.max_page_size = settings.API_PAGE_SIZE
-        self.page_size = settings.API_PAGE_SIZE
-        return super().get_page_size(request)
+        """API_PAGE_SIZE, or fewer when `page_size` asks (a whole number from 1 to API_PAGE_SIZE)."""
+        self.max_page_size = self.page_size = settings.API_PAGE_SIZE
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not re.fullmatch(r"[0-9]{1,4}", asked) or not 1 <= int(asked) <= self.max_page_size:
+            message = f"Give a whole number of rows from 1 to {self.max_page_size}."
+            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": settings.API_PAGE_SIZE}
+        return parameters
 
 
 class NetworkCursor(Cursor):

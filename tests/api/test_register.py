@@ -178,3 +178,9 @@ def test_a_page_takes_the_same_number_of_queries_whatever_the_data_size(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = get(client, contacts_key, name, page_size=100).json()
     assert body["results"]
+
+
+def test_a_page_size_outside_the_bounds_is_refused(client, world, register_key):
+    for page_size in ("0", "1001", "ten", "²"):
+        response = get(client, register_key, "api:organisations", page_size=page_size)
+        assert response.status_code == 400 and "page_size" in response.json()["errors"], page_size
