@@ -21,12 +21,17 @@ CODES = {
 logger = logging.getLogger(__name__)
 
 
-def _message(detail) -> str:
+def _messages(detail) -> list[str]:
     if isinstance(detail, list):
-        return " ".join(_message(item) for item in detail)
+        return [message for item in detail for message in _messages(item)]
     if isinstance(detail, dict):
-        return " ".join(_message(item) for item in detail.values())
-    return str(detail)
+        return [message for item in detail.values() for message in _messages(item)]
+    return [str(detail)]
+
+
+def _message(detail) -> str:
+    """Every message in `detail`, each once."""
+    return " ".join(dict.fromkeys(_messages(detail)))
 
 
 def exception_handler(exc, context):

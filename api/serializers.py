@@ -1,6 +1,8 @@
 """What the API answers, field by field (the OpenAPI schema is drawn from these). The contact
 fields are present only for a key with the contacts scope."""
 
+import re
+
 from rest_framework import serializers
 
 from networks.models import Membership, Network
@@ -89,12 +91,26 @@ class CoverageSerializer(serializers.Serializer):
     open_outside_england = serializers.IntegerField(help_text="Open organisations outside England, never counted.")
 
 
+REGION_PATTERN = r"^(?:[Yy][0-9]{2}|none)$"
+ODS_CODES_PATTERN = r"^[A-Za-z0-9]{3,9}(?:,[A-Za-z0-9]{3,9}){0,99}$"
+
+
 class OrganisationFiltersSerializer(serializers.Serializer):
     """The organisations list's query parameters."""
 
-    region = serializers.CharField(required=False, help_text='A region\'s ODS code, or "none" for no region.')
+    region = serializers.RegexField(
+        REGION_PATTERN,
+        required=False,
+        trim_whitespace=False,
+        help_text='A region\'s ODS code (Y56 to Y63), or "none" for the organisations with no region.',
+    )
     type = serializers.ChoiceField(required=False, choices=Organisation.Kind.values)
-    ods_code = serializers.CharField(required=False, help_text="One ODS code, or several separated by commas.")
+    ods_code = serializers.RegexField(
+        ODS_CODES_PATTERN,
+        required=False,
+        trim_whitespace=False,
+        help_text="One ODS code, or up to 100 separated by commas.",
+    )
     updated_since = serializers.DateTimeField(
         required=False,
         help_text="Only organisations whose record, named officers (including officers who left) or covers "
@@ -102,13 +118,14 @@ class OrganisationFiltersSerializer(serializers.Serializer):
     )
 
     def validate_region(self, value):
-        return value.strip().upper() if value.strip().lower() != "none" else "none"
+        if not re.fullmatch(REGION_PATTERN.strip("^$"), value):  # "$" would let a final newline through
+            raise serializers.ValidationError('Give a region\'s ODS code, such as Y56, or "none".')
+        return value if value == "none" else value.upper()
 
     def validate_ods_code(self, value):
-        codes = [code.strip().upper() for code in value.split(",") if code.strip()]
-        if not codes or len(codes) > 100:
-            raise serializers.ValidationError("Give between 1 and 100 ODS codes separated by commas.")
-        return codes
+        if not re.fullmatch(ODS_CODES_PATTERN.strip("^$"), value):
+            raise serializers.ValidationError("Give one ODS code, or up to 100 separated by commas.")
+        return [code.upper() for code in value.split(",")]
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -76,6 +76,8 @@ class Cursor(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] |= {"minimum": 1, "maximum": settings.API_PAGE_SIZE}
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["schema"] |= {"minLength": 1}
         return parameters
 
 
@@ -85,6 +87,21 @@ class NetworkCursor(Cursor):
 
 class PartnerView(generics.GenericAPIView):
     required_scope = Scope.REGISTER
+    # The query parameters the address takes; any other is refused (400), so that a misspelt
+    # filter cannot pass for no filter.
+    query_parameters: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - set(self.query_parameters))
+        if unknown:
+            known = ", ".join(self.query_parameters) or "none"
+            message = f"This address takes no such query parameter (it takes: {known})."
+            raise exceptions.ValidationError({name[:100]: [message] for name in unknown[:10]})
+        empty = sorted(name for name, values in request.query_params.lists() if "" in values)
+        if empty:
+            message = "Give this parameter a value, or leave it out."
+            raise exceptions.ValidationError({name: [message] for name in empty})
 
     @property
     def contacts(self) -> bool:
@@ -125,6 +142,7 @@ class PartnerView(generics.GenericAPIView):
 class OrganisationList(PartnerView, generics.ListAPIView):
     serializer_class = OrganisationSerializer
     pagination_class = Cursor
+    query_parameters = ("region", "type", "ods_code", "updated_since", "cursor", "page_size")
 
     def get_queryset(self):
         filters = OrganisationFiltersSerializer(data=self.request.query_params)
@@ -148,7 +166,7 @@ class OrganisationList(PartnerView, generics.ListAPIView):
     summary="One organisation",
     description="One organisation by its ODS code. Scope: register (contacts adds contact details).",
     parameters=[CORRELATION_HEADER],
-    responses={200: OrganisationSerializer, **errors(401, 403, 404, 429)},
+    responses={200: OrganisationSerializer, **errors(400, 401, 403, 404, 429)},
 )
 class OrganisationDetail(PartnerView, generics.RetrieveAPIView):
     serializer_class = OrganisationSerializer
@@ -167,11 +185,12 @@ class OrganisationDetail(PartnerView, generics.RetrieveAPIView):
     description="The national, regional, local and specialised networks, with their current chair and vice-chairs. "
     "Scope: register (contacts adds the chairs' work email and telephone).",
     parameters=[CORRELATION_HEADER],
-    responses={200: NetworkSerializer(many=True), **errors(401, 403, 404, 429)},
+    responses={200: NetworkSerializer(many=True), **errors(400, 401, 403, 404, 429)},
 )
 class NetworkList(PartnerView, generics.ListAPIView):
     serializer_class = NetworkSerializer
     pagination_class = NetworkCursor
+    query_parameters = ("cursor", "page_size")
 
     def get_queryset(self):
         return register.networks()
@@ -188,7 +207,7 @@ class NetworkList(PartnerView, generics.ListAPIView):
     description="Open organisations in England by region and by type, and how many meet each coverage measure: the "
     "national coverage dashboard's figures. Scope: coverage.",
     parameters=[CORRELATION_HEADER],
-    responses={200: CoverageSerializer, **errors(401, 403, 429)},
+    responses={200: CoverageSerializer, **errors(400, 401, 403, 429)},
 )
 class CoverageView(PartnerView):
     required_scope = Scope.COVERAGE

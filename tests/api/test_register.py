@@ -184,3 +184,9 @@ def test_a_page_size_outside_the_bounds_is_refused(client, world, register_key):
     for page_size in ("0", "1001", "ten", "²"):
         response = get(client, register_key, "api:organisations", page_size=page_size)
         assert response.status_code == 400 and "page_size" in response.json()["errors"], page_size
+
+
+def test_an_unknown_query_parameter_is_refused_rather_than_ignored(client, world, register_key):
+    response = get(client, register_key, "api:organisations", updatedSince="2026-01-01T00:00:00Z")
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"updatedSince"}
+    assert get(client, register_key, "api:coverage", region="Y56").status_code == 403
