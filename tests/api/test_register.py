@@ -190,3 +190,11 @@ def test_an_unknown_query_parameter_is_refused_rather_than_ignored(client, world
     response = get(client, register_key, "api:organisations", updatedSince="2026-01-01T00:00:00Z")
     assert response.status_code == 400 and set(response.json()["errors"]) == {"updatedSince"}
     assert get(client, register_key, "api:coverage", region="Y56").status_code == 403
+
+
+def test_an_officer_sees_in_their_own_data_which_key_read_their_contact_details(client, world, contacts_key):
+    from audit.personal_data import personal_data
+
+    get(client, contacts_key, "api:organisation", "RAL")
+    [view] = personal_data(world.mso)["contact_details_viewed_by"]
+    assert view["viewer"] == f"API key {contacts_key.prefix}" and view["page"] == "/api/v1/organisations/RAL/"
