@@ -22,12 +22,12 @@ class ReadOnlyAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
 class ContactViewAdmin(ReadOnlyAdmin):
     """Who saw whose contact details, when and on which page."""
 
-    list_display = ("viewed_at", "viewer", "person", "path")
+    list_display = ("viewed_at", "viewer", "api_key", "person", "path")
     list_filter = ("viewed_at",)
     list_select_related = ("viewer", "person")
-    search_fields = ("viewer__email", "person__first_name", "person__last_name", "person__work_email")
+    search_fields = ("viewer__email", "api_key", "person__first_name", "person__last_name", "person__work_email")
     date_hierarchy = "viewed_at"
-    fields = ("viewed_at", "viewer", "person", "path")
+    fields = ("viewed_at", "viewer", "api_key", "person", "path")
     readonly_fields = fields
 
 

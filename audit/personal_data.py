@@ -95,8 +95,8 @@ def personal_data(user: User) -> dict:
         contact_views = [
             {
                 "viewed_at": view.viewed_at,
-                "viewer": view.viewer.get_full_name(),
-                "viewer_email": view.viewer.email,
+                "viewer": view.viewer.get_full_name() if view.viewer_id else view.viewer_label,
+                "viewer_email": view.viewer.email if view.viewer_id else "",
                 "page": view.path,
             }
             for view in ContactView.objects.filter(person=person).select_related("viewer").order_by("viewed_at")

@@ -51,16 +51,21 @@ def contact_details_reveal(*, viewer: User, person: Person, path: str) -> bool:
         return cursor.rowcount == 1
 
 
-def contact_views_record(*, viewer: User, people, path: str) -> int:
-    """Logs that `viewer` saw the contact details of each of `people` on the page at `path` (a page
-    listing several people's details, such as a network's membership), in one insert, leaving out
-    the viewer's own record. Pass only the people whose details the page showed (those whose ids
-    `access.scopes.contact_visible_ids` returned). Returns how many views were logged."""
+def contact_views_record(*, viewer: User | None = None, api_key: str = "", people, path: str) -> int:
+    """Logs that `viewer` (a signed-in user) or the partner system holding the API key whose prefix is
+    `api_key` saw the contact details of each of `people` on the page or API address at `path` (a
+    response listing several people's details, such as a network's membership), in one insert,
+    leaving out the viewer's own record. Pass only the people whose details the response showed
+    (for a user, those whose ids `access.scopes.contact_visible_ids` returned). Returns how many
+    views were logged."""
+    if (viewer is None) == (not api_key):
+        raise ValueError("A contact view is by a signed-in user or by an API key, one of the two.")
     now = timezone.now()
+    own = viewer.pk if viewer is not None else None
     views = [
-        ContactView(viewer=viewer, person_id=person.pk, viewed_at=now, path=path[:500])
+        ContactView(viewer=viewer, api_key=api_key, person_id=person.pk, viewed_at=now, path=path[:500])
         for person in {person.pk: person for person in people}.values()
-        if person.user_id != viewer.pk
+        if own is None or person.user_id != own
     ]
     if views:
         ContactView.objects.bulk_create(views)

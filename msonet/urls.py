@@ -34,6 +34,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("messages/", include("mailings.urls")),
     path("presentations/", include("presentations.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

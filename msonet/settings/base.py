@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "import_export",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
     "users",
     "organisations",
     "officers",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "mailings",
     "presentations",
     "directory",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -549,6 +552,46 @@ for _name in (
         raise environ.ImproperlyConfigured(f"{_name} must be a positive number.")
 if UPLOAD_MAX_UNPACKED_PART_BYTES > UPLOAD_MAX_UNPACKED_BYTES:
     raise environ.ImproperlyConfigured("UPLOAD_MAX_UNPACKED_PART_BYTES cannot be more than UPLOAD_MAX_UNPACKED_BYTES.")
+
+# The partner API (/api/v1/, the api app): read-only JSON for partner systems, which authenticate
+# with an API key the national lead issues (never with a portal session), each key limited to its
+# scopes. Errors are JSON with a code and a message.
+# API_RATE_LIMIT: the requests one key may make, as "<number>/<second|minute|hour|day>"; beyond it
+# the API answers 429 with Retry-After. Counted in the cache (CACHE_URL), so with several web
+# processes set CACHE_URL to a shared cache for the limit to hold across them.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/minute")
+_rate_number, _, _rate_period = API_RATE_LIMIT.partition("/")
+if not (_rate_number.isdigit() and int(_rate_number) > 0 and _rate_period in {"second", "minute", "hour", "day"}):
+    raise environ.ImproperlyConfigured(
+        'API_RATE_LIMIT must be a positive number of requests per second, minute, hour or day, such as "600/minute".'
+    )
+# API_PAGE_SIZE: the organisations (or networks) in one page of a list; a partner may ask for fewer
+# with ?page_size=.
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=100)
+if not 1 <= API_PAGE_SIZE <= 1000:
+    raise environ.ImproperlyConfigured("API_PAGE_SIZE must be between 1 and 1000.")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.PartnerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PartnerKeyThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "UNAUTHENTICATED_TOKEN": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MSO Network partner API",
+    "DESCRIPTION": "The national register of NHS Medication Safety Officers, read-only, for partner systems.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # Demo data may be loaded only where a settings module allows it.
 DEMO_DATA_ALLOWED = False

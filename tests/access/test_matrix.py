@@ -234,6 +234,16 @@ presentations:review                    login     200       404       404       
 presentations:accept                    login     405       404       404       404       404       404
 presentations:decline                   login     405       404       404       404       404       404
 presentations:move                      login     405       404       404       404       404       404
+# The partner API: API keys only, never a portal session (401 for every signed-in user; its own
+# outcome table, keys and scopes included, is tests/api/test_access.py); its schema and
+# documentation are public, and any other address under it is a JSON 404.
+api:organisations                       401       401       401       401       401       401       401
+api:organisation                        401       401       401       401       401       401       401
+api:networks                            401       401       401       401       401       401       401
+api:coverage                            401       401       401       401       401       401       401
+api:schema                              200       200       200       200       200       200       200
+api:docs                                200       200       200       200       200       200       200
+api:not-found                           404       404       404       404       404       404       404
 """
 
 
@@ -426,6 +436,7 @@ KWARGS = {
     "item": lambda s: "national-workspace",
     "token": lambda s: s.calendar_feed.token,
     "draft": lambda s: "0b6f1a2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
+    "rest": lambda s: "no-such-resource/",
 }
 # Pages whose `ods_code` names another organisation of the scene than organisation A.
 ODS_CODE = {

@@ -1,6 +1,7 @@
 """One factory per model, each in the module of its app (tests/factories/<app>.py); all of them
 importable from here. Files to upload are built by tests/factories/files.py."""
 
+from .api import PartnerKeyFactory
 from .committees import CommitteeFactory, CommitteeMemberFactory
 from .compliance import FlagFactory, ScanRunFactory
 from .emails import OutboundEmailFactory
@@ -34,6 +35,7 @@ from .users import TOTPAuthenticatorFactory, UserFactory
 from .workspace import ChecklistHiddenFactory, ProgressFactory, seed_default_applicability
 
 __all__ = [
+    "PartnerKeyFactory",
     "AppointmentFactory",
     "AttendanceFactory",
     "CalendarFeedFactory",
