@@ -2,10 +2,23 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from msonet import logs  # noqa: F401 (its receivers write one line per task)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msonet.settings.local")
 
 app = Celery("msonet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _use_the_portals_logging(**kwargs):
+    """The worker and beat log as the web processes do (settings.LOGGING: LOG_FORMAT, LOG_LEVEL),
+    not in Celery's own format; --loglevel is not used."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
