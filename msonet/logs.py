@@ -113,7 +113,10 @@ class TextFormatter(logging.Formatter):
     """The development format: one readable line, scrubbed like the JSON lines."""
 
     def __init__(self):
-        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            defaults={"request_id": None},
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         return scrub_text(super().format(record))

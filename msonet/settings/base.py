@@ -451,8 +451,7 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise environ.ImproperlyConfigured("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
-# The Celery worker keeps these logs (msonet.celery) instead of setting up its own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The Celery worker and beat keep this LOGGING instead of setting up their own (msonet.celery).
 
 # Error reports to Sentry (msonet.sentry), only when SENTRY_DSN is set, with personal data removed;
 # SENTRY_ENVIRONMENT names the environment in them, SENTRY_TRACES_SAMPLE_RATE (0 to 1, default 0)
