@@ -12,8 +12,9 @@ import phonenumbers
 
 EMAIL_PLACEHOLDER = "[email]"
 PHONE_PLACEHOLDER = "[phone]"
-# Anything shaped like an address: something@domain.tld (the local part as RFC 5322 allows it unquoted).
-EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# Anything shaped like an address: something@domain.tld (the local part as RFC 5322 allows it
+# unquoted; the top-level domain of letters, so that "user:**@127.0.0.1" in a URL is not one).
+EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@(?:[\w-]+\.)+[A-Za-z]{2,}\b")
 # A UK number has at least 10 digits; text with fewer is not read for one (phonenumbers is slow).
 _DIGITS = re.compile(r"\d")
 _MIN_PHONE_DIGITS = 10

@@ -1,12 +1,13 @@
 """Error reports to Sentry, when SENTRY_DSN is set (the settings call `init` once, as Sentry's
 Django documentation advises; the Celery worker loads the same settings, so its tasks report too).
 
-Nothing personal is sent: the SDK sends no user details, cookies, request bodies or local
-variables (send_default_pii=False, max_request_body_size="never", include_local_variables=False),
-and `before_send` takes out what it would still send: the user (but its id), the query string
-(searches carry people's names) of the request and of every URL, the request's headers but a few
-harmless ones, SQL parameters and task arguments, then scrubs every remaining message, exception,
-breadcrumb and tag of email addresses and telephone numbers (msonet.personal_data).
+Nothing personal is sent: the SDK is told to collect no user details, cookies, request bodies,
+query strings, SQL parameters, task arguments or local variables (`data_collection`, which replaces
+send_default_pii in sentry-sdk 2.75), and `before_send` takes out whatever it would still send: the
+user (but its id), the query string (searches carry people's names) of the request and of every URL,
+the request's headers but a few harmless ones, SQL parameters and task arguments, then scrubs every
+remaining message, exception, breadcrumb and tag of email addresses and telephone numbers
+(msonet.personal_data).
 """
 
 from urllib.parse import urlsplit, urlunsplit
@@ -33,8 +34,19 @@ def init(*, dsn: str, environment: str, traces_sample_rate: float) -> bool:
         dsn=dsn,
         environment=environment or None,
         traces_sample_rate=traces_sample_rate,
-        send_default_pii=False,
-        include_local_variables=False,
+        # What the SDK collects (sentry-sdk's successor of send_default_pii=False, stricter):
+        # no user details, cookies, request bodies, query strings, SQL parameters, task arguments
+        # or local variables; of the request headers only KEPT_HEADERS.
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "http_headers": {"request": {"mode": "allowlist", "terms": sorted(KEPT_HEADERS)}},
+            "http_bodies": [],
+            "url_query_params": {"mode": "off"},
+            "database_query_data": False,
+            "queues": False,
+            "stack_frame_variables": False,
+        },
         max_request_body_size="never",
         integrations=[DjangoIntegration(), CeleryIntegration()],
         before_send=before_send,

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import path
 
-from msonet import logs
+from msonet import logs, personal_data
 from msonet import urls as site_urls
 from msonet.celery import app as celery_app
 
@@ -217,3 +217,21 @@ def test_development_writes_text_lines_and_production_json():
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
         formats[module] = result.stdout.strip()
     assert formats == {"local": "text", "production": "json"}
+
+
+def test_email_addresses_and_uk_telephone_numbers_are_replaced_and_ids_kept():
+    text = (
+        f"to {EMAIL} or Amina.Okafor@sub.nhs.uk, on 020 7946 0321, +44 (0)20 7946 0321 or 07712 345678; "
+        "task 550e8400-e29b-41d4-a716-446655440000, person 1234567890, 1234567890123 ms, redis://:**@127.0.0.1:6379/2"
+    )
+    assert personal_data.scrub_text(text) == (
+        "to [email] or [email], on [phone], [phone] or [phone]; "
+        "task 550e8400-e29b-41d4-a716-446655440000, person 1234567890, 1234567890123 ms, redis://:**@127.0.0.1:6379/2"
+    )
+
+
+def test_development_text_lines_are_scrubbed_too():
+    record = logging.LogRecord("imports", logging.WARNING, __file__, 1, "refused %s", (EMAIL,), None)
+    logs.ContextFilter().filter(record)
+    line = logs.TextFormatter().format(record)
+    assert line.endswith("WARNING imports [None] refused [email]")
