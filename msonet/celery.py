@@ -14,11 +14,15 @@ app.autodiscover_tasks()
 
 
 @signals.setup_logging.connect
-def _use_the_portals_logging(**kwargs):
-    """The worker and beat log as the web processes do (settings.LOGGING: LOG_FORMAT, LOG_LEVEL),
-    not in Celery's own format; --loglevel is not used."""
+def _use_the_portals_logging(loglevel=None, **kwargs):
+    """The worker and beat log as the web processes do (settings.LOGGING), not in Celery's own
+    format. In JSON (production) the level is LOG_LEVEL; in text (development and the tests'
+    workers) --loglevel sets it, and Celery's own line per task is kept."""
+    import logging
     import logging.config
 
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if settings.LOG_FORMAT == "text" and loglevel:
+        logging.getLogger().setLevel(loglevel)

@@ -13,9 +13,9 @@
 - `JsonFormatter` writes each record as one line of JSON; it keeps only the record's own fields
   and the portal's (Django and Celery attach the request object and task arguments to some of
   theirs) and scrubs email addresses and telephone numbers out of messages and tracebacks.
-- `logging_config` is the LOGGING of the settings: it quiets the lines of Django and Celery that
-  repeat these (runserver's and the worker's per-request and per-task lines, which print query
-  strings and task results) or carry a request's query string.
+- `logging_config` is the LOGGING of the settings: it quiets the lines of Django that repeat these
+  (runserver's line per request, with its query string; a line per 4xx response) and, in JSON
+  (production), the worker's per-task lines, which print task results and arguments.
 """
 
 import contextvars
@@ -125,6 +125,18 @@ class TextFormatter(logging.Formatter):
 def logging_config(*, log_format: str, level: str) -> dict:
     """The LOGGING setting: every line to standard error, as JSON (`json`) or text (`text`)."""
     quiet = {"handlers": [], "propagate": False, "level": "CRITICAL"}
+    loggers = {
+        # Django's line for each 4xx response repeats the request's line; its errors (5xx, with
+        # the traceback) are kept. Its `request` attribute is never written (JsonFormatter).
+        "django.request": {"level": "ERROR"},
+        # runserver's line per request repeats the request's line with its query string.
+        "django.server": quiet,
+    }
+    if log_format == "json":
+        # The worker's lines per task received and done repeat the task's line; the latter prints
+        # the task's result, and its failure line the arguments. Development (text) keeps them.
+        loggers["celery.worker.strategy"] = {"level": "WARNING"}
+        loggers["celery.app.trace"] = {"level": "CRITICAL"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -137,17 +149,7 @@ def logging_config(*, log_format: str, level: str) -> dict:
             "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["context"]},
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {
-            # Django's line for each 4xx response repeats the request's line; its errors (5xx, with
-            # the traceback) are kept. Its `request` attribute is never written (JsonFormatter).
-            "django.request": {"level": "ERROR"},
-            # runserver's line per request repeats the request's line with its query string.
-            "django.server": quiet,
-            # The worker's lines per task received and done repeat the task's line; the latter
-            # prints the task's result, and its failure line the arguments.
-            "celery.worker.strategy": {"level": "WARNING"},
-            "celery.app.trace": {"level": "CRITICAL"},
-        },
+        "loggers": loggers,
     }
 
 
