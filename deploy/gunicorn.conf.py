@@ -77,11 +77,12 @@ if os.path.isdir(_SHARED_MEMORY):
 # comma-separated, or * when only the load balancer can reach the web servers.
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", default="127.0.0.1,::1")
 
-# The access log, on standard output: no query string (search terms, email addresses and tokens are
-# sent in it), no client address, user, referrer or user agent. Time, method, path, status, bytes
-# sent, duration in milliseconds and the load balancer's request id (X-Request-ID), which ties a line
-# to the load balancer's log.
-accesslog = "-"
+# The portal writes its own line per request (msonet.logs: JSON, with the user's number and the request
+# id), so gunicorn's access log is off unless WEB_ACCESS_LOG=true. When on, on standard output: no
+# query string (search terms, email addresses and tokens are sent in it), no client address, user,
+# referrer or user agent. Time, method, path, status, bytes sent, duration in milliseconds and the
+# load balancer's request id (X-Request-ID), which ties a line to the load balancer's log.
+accesslog = "-" if env.bool("WEB_ACCESS_LOG", default=False) else None
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}i)s'
 

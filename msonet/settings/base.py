@@ -5,7 +5,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
-from msonet import spreadsheets
+from msonet import logs, sentry, spreadsheets
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its line has every response's status and time, and every line its request id.
+    "msonet.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "msonet.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -599,9 +601,30 @@ DEMO_DATA_ALLOWED = False
 # production settings turn it on.
 CHECK_PRODUCTION_CONFIGURATION = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+# Logs (msonet.logs): every line to standard error, one per request and one per task, with its
+# request or task id and no names, email addresses or telephone numbers. LOG_FORMAT `json` (one JSON
+# object a line, for a log collector; the default here and in production) or `text` (the default in
+# development); LOG_LEVEL the root level.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "text"):
+    raise environ.ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise environ.ImproperlyConfigured("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# The Celery worker and beat keep this LOGGING instead of setting up their own (msonet.celery).
+
+# Error reports to Sentry (msonet.sentry), only when SENTRY_DSN is set, with personal data removed;
+# SENTRY_ENVIRONMENT names the environment in them, SENTRY_TRACES_SAMPLE_RATE (0 to 1, default 0)
+# the share of requests and tasks whose timings are sent too.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN and not SENTRY_DSN.startswith(("http://", "https://")):
+    raise environ.ImproperlyConfigured("SENTRY_DSN must be a Sentry DSN, starting with https://.")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="")
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", default="0"))
+except ValueError:
+    SENTRY_TRACES_SAMPLE_RATE = -1.0
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise environ.ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.")
+sentry.init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)

@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "django-insecure-development-only-key-not-for-production")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("LOG_FORMAT", "text")
 
 from .base import *  # noqa: E402,F403
 from .base import env  # noqa: E402

@@ -30,6 +30,7 @@ GUNICORN_VARIABLES = {
     "WEB_KEEPALIVE",
     "WEB_MAX_REQUESTS",
     "FORWARDED_ALLOW_IPS",
+    "WEB_ACCESS_LOG",
 }
 
 
@@ -117,6 +118,11 @@ def test_gunicorn_itself_stops_with_that_message_and_no_traceback():
     assert result.stderr.strip() == "gunicorn.conf.py: WEB_THREADS must be a whole number of at least 1, not 'lots'."
 
 
+def test_gunicorns_access_log_is_off_unless_asked_for_as_the_portal_logs_each_request_itself(monkeypatch):
+    assert gunicorn_settings(monkeypatch)["accesslog"] is None
+    assert gunicorn_settings(monkeypatch, WEB_ACCESS_LOG="true")["accesslog"] == "-"
+
+
 def test_the_access_log_has_no_query_string_client_address_or_user(monkeypatch):
     log_format = gunicorn_settings(monkeypatch)["access_log_format"]
     for atom in ("%(m)s", "%(U)s", "%(s)s", "%(B)s", "%(M)s", "%({x-request-id}i)s"):
@@ -147,7 +153,12 @@ def gunicorn(tmp_path):
     """A real gunicorn with deploy/gunicorn.conf.py on a free port, the test settings and database."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in GUNICORN_VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="msonet.settings.test", BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    env.update(
+        DJANGO_SETTINGS_MODULE="msonet.settings.test",
+        BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        WEB_ACCESS_LOG="true",
+    )
     log = tmp_path / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(
@@ -230,7 +241,7 @@ def test_honcho_starts_the_procfiles_web_server_on_the_port_it_gives(tmp_path):
         pytest.skip("honcho is not installed")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in GUNICORN_VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="msonet.settings.test", WEB_CONCURRENCY="1")
+    env.update(DJANGO_SETTINGS_MODULE="msonet.settings.test", WEB_CONCURRENCY="1", WEB_ACCESS_LOG="true")
     log = tmp_path / "honcho.log"
     with log.open("w") as output:
         process = subprocess.Popen(
