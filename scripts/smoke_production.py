@@ -24,7 +24,7 @@ Settings (environment):
     SMOKE_REDIS_URL      Redis database for the Celery broker and the shared cache, emptied at the
                          start (default redis://127.0.0.1:6379/4)
     SMOKE_PORTS          the two gunicorns' and the SMTP server's ports (default 18401,18402,18425)
-    SMOKE_TIMEOUT        seconds before the whole run is aborted (default 240)
+    SMOKE_TIMEOUT        seconds before the whole run is aborted (default 300)
 """
 
 import base64
@@ -64,7 +64,7 @@ DATABASE_NAME = os.environ.get("SMOKE_DATABASE_NAME", "msonet_smoke")
 PG_HOST = os.environ.get("SMOKE_PG_HOST", "127.0.0.1")
 REDIS_URL = os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/4")
 WEB_A, WEB_B, SMTP_PORT = (int(port) for port in os.environ.get("SMOKE_PORTS", "18401,18402,18425").split(","))
-TIMEOUT = int(os.environ.get("SMOKE_TIMEOUT", "240"))
+TIMEOUT = int(os.environ.get("SMOKE_TIMEOUT", "300"))
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 
 LEAD_EMAIL = "lead@england.nhs.uk"
@@ -149,27 +149,35 @@ class Processes:
         process.wait(timeout=10)
 
     def stop(self, name: str, grace: float = 10) -> None:
-        process = self.running.pop(name)
-        if process.poll() is None:
+        self.stop_group([name], grace)
+
+    def stop_group(self, names: list[str], grace: float = 10) -> None:
+        """SIGTERM to each (at once, so that they shut down side by side), SIGKILL to any group
+        still there after `grace` seconds."""
+        stopping = [(name, self.running.pop(name)) for name in names]
+        for _, process in stopping:
+            self.stopped.append(process.pid)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + grace
+        for name, process in stopping:
+            while not exited(process) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if not exited(process):
                 log(f"{name} (PID {process.pid}) did not stop within {grace:.0f}s of SIGTERM: SIGKILL")
-        # Whatever is left of its group (a worker the master left behind) goes too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+            # Whatever is left of its group (a worker the master left behind) goes too, while the
+            # unreaped leader still holds the group's id, so that it cannot name anyone else's.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
     def stop_all(self) -> list[int]:
         """Stop every process still running; the process groups left behind (none, normally)."""
         groups = [process.pid for process in self.running.values()] + self.stopped
-        for name in reversed(list(self.running)):
-            try:
-                self.stop(name)
-            except Exception as error:  # stop the others whatever happened to this one
-                log(f"stopping {name}: {error}")
+        try:
+            self.stop_group(list(self.running))
+        except Exception as error:  # the rest are killed below whatever happened
+            log(f"stopping: {error}")
         deadline = time.monotonic() + 5  # for the orphans' exits to be collected
         while (left := [pid for pid in groups if group_alive(pid)]) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -180,6 +188,13 @@ class Processes:
         if not path.exists():
             return ""
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def exited(process: subprocess.Popen) -> bool:
+    """Whether the process has exited, without reaping it (its PID stays reserved)."""
+    if process.returncode is not None:
+        return True
+    return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
 def group_alive(pgid: int) -> bool:
@@ -453,6 +468,13 @@ class MailServer:
         )
         return found[0].message
 
+    def check_each_once(self) -> None:
+        with self.handler.lock:
+            ids = [str(item.message["Message-ID"]) for item in self.handler.delivered]
+        twice = sorted({message_id for message_id in ids if ids.count(message_id) > 1})
+        check(not twice, f"delivered more than once: {twice}")
+        log(f"  {len(ids)} emails, each delivered once")
+
     def summary(self) -> list:
         with self.handler.lock:
             return [(item.to, item.subject) for item in self.handler.delivered]
@@ -530,9 +552,23 @@ def prepare(env: dict, secret: str) -> None:
     with step("empty database and Redis"):
         recreate_database()
         empty_redis()
-    with step("migrate and collectstatic"):
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
+    with step("migrate and collectstatic (side by side)"):
+        static = subprocess.Popen(
+            [str(PYTHON), "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            manage(env, "migrate", "--noinput")
+            _, errors = static.communicate(timeout=180)
+        finally:
+            if static.poll() is None:
+                static.kill()
+                static.wait()
+        check(static.returncode == 0, f"manage.py collectstatic exited {static.returncode}:\n{errors[-3000:]}")
     with step("load NHS trusts from the ODS extracts, the lead (with an authenticator) and a second account"):
         manage(env, "import_ods", "data/ods/icb_names_codes_dec_2024.csv", "--kind", "icbs")
         manage(env, "import_ods", "data/ods/etr.csv", "--kind", "trusts")
@@ -662,6 +698,9 @@ def lead_signs_in(browser: Browser, secret: str) -> None:
         page = expect_page(browser.get(WEB_A, "/accounts/login/"), "Sign in")
         page = browser.submit(WEB_A, page, login=LEAD_EMAIL, password=LEAD_PASSWORD)
         expect_page(page, "Enter your security code")
+        # A code of another hour is refused: the code is checked, with no bypass code in production.
+        page = browser.submit(WEB_A, page, code=totp_code(secret, at=time.time() - 3600))
+        check("The code is not right" in page.text, f"a wrong code was not refused: {page.status} '{heading(page)}'")
         page = browser.submit(WEB_A, page, code=fresh_totp_code(secret))
         expect_page(page, f"Welcome, {LEAD_NAME}")
 
@@ -826,6 +865,8 @@ def run(folder: Path, processes: Processes, mail: MailServer) -> None:
     gunicorn_worker_killed(processes, lead)
     celery_worker_killed(processes, env, mail)
     beat_runs_the_scan(processes, lead)
+    with step("no email reached the SMTP server twice"):
+        mail.check_each_once()
 
 
 def on_alarm(signum, frame):
@@ -848,6 +889,7 @@ def main() -> int:
         failure = f"the smoke test took longer than {TIMEOUT}s and was aborted"
     finally:
         signal.alarm(0)
+        began = time.monotonic()
         left = processes.stop_all()
         if left and not failure:
             failure = f"processes still running after the stop: groups {left}"
@@ -856,6 +898,7 @@ def main() -> int:
         drop_database()
         with contextlib.suppress(Exception):
             empty_redis()
+        log(f"stopped every process it started, dropped its database ({time.monotonic() - began:.1f}s)")
     if failure:
         for name in ("gunicorn-a", "gunicorn-b", "celery-worker", "celery-beat"):
             tail = processes.log_tail(name)
