@@ -39,11 +39,11 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -626,8 +626,6 @@ def start_beat(processes: Processes, env: dict) -> None:
 
 
 def check_ports_free() -> None:
-    import socket
-
     for port in (WEB_A, WEB_B, SMTP_PORT):
         with socket.socket() as probe:
             check(probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} is already in use")
@@ -771,31 +769,46 @@ def form_radio(page: Response, name: str, value: str) -> str:
 # ---------------------------------------------------------------- faults
 
 
+def worker_holding(workers: set[int], port: int, client_port: int) -> int | None:
+    """The worker whose open sockets include the server side of the connection from `client_port`."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(f":{port:04X}") and fields[2].endswith(f":{client_port:04X}"):
+            inodes.add(f"socket:[{fields[9]}]")
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            if inodes & {os.readlink(fd) for fd in Path(f"/proc/{worker}/fd").iterdir()}:
+                return worker
+    return None
+
+
 def gunicorn_worker_killed(processes: Processes, browser: Browser) -> None:
     with step("a gunicorn worker SIGKILLed mid-request is replaced; the next request succeeds"):
         master = processes.running["gunicorn-a"].pid
         workers = children_of(master)
         check(len(workers) == 2, f"gunicorn's master has {len(workers)} workers, not 2")
-        victim = min(workers)
-        outcome = {}
-
-        def in_flight():
+        # A request half sent (its headers not finished): the worker that took it waits for the rest.
+        connection = socket.create_connection(("127.0.0.1", WEB_A), timeout=10)
+        with connection:
+            connection.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{WEB_A}\r\nX-Forwarded-Proto: https\r\n".encode())
+            client_port = connection.getsockname()[1]
+            victim = wait_until(
+                lambda: worker_holding(workers, WEB_A, client_port), "no gunicorn worker took the request", 10
+            )
+            os.kill(victim, signal.SIGKILL)
             try:
-                outcome["status"] = browser.get(WEB_A, "/").status
-            except OSError as error:
-                outcome["error"] = error
-
-        request = threading.Thread(target=in_flight)
-        request.start()
-        os.kill(victim, signal.SIGKILL)
-        request.join(timeout=35)
-        log(f"  the request in flight: {outcome.get('status') or outcome.get('error')}")
+                answer = connection.recv(1024)
+            except OSError as error:  # reset
+                answer = f"{error}".encode()
+        check(not answer.startswith(b"HTTP/"), f"the killed worker's request was answered: {answer[:80]!r}")
+        log(f"  worker {victim} SIGKILLed holding the request; the client saw {answer[:40]!r} and no answer")
         replaced = wait_until(
             lambda: (now := children_of(master)) and len(now) == 2 and victim not in now and now,
             f"gunicorn did not replace worker {victim}",
             timeout=30,
         )
-        log(f"  worker {victim} killed, workers now {sorted(replaced)}")
+        log(f"  gunicorn's workers now {sorted(replaced)}")
         for _ in range(4):  # both workers answer
             expect_page(browser.get(WEB_A, "/"), f"Welcome, {LEAD_NAME}")
 
