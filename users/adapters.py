@@ -41,6 +41,15 @@ class AccountAdapter(DefaultAccountAdapter):
         added.add(message_template)
         super().add_message(request, level, message_template, message_context, extra_tags, message)
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The per-account sign-in counter is the account's alone. allauth keys it by the site and the
+        address tried; without the sites framework its site is the request's Host header, port
+        included, so each Host (another allowed name, any port: "portal:1", "portal:2") would count
+        afresh and every web server addressed by its own name would keep its own count. Also the key
+        a password reset clears, so the reset still unlocks the account."""
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"account:{login}"
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """allauth asks for the password again before a sensitive change (the email address, the
         password, two-factor authentication) unless it was entered again in the last few minutes;

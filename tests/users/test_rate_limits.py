@@ -2,14 +2,17 @@
 from, which one trust's thousands of staff share."""
 
 import datetime
+import re
 
 import time_machine
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
 
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
+NEW_PASSWORD = "a new long passphrase 2026"
 LOCKED = "This account is locked for up to 15 minutes because the wrong password was entered too many times."
 SHARED_ADDRESS = "203.0.113.7"  # one trust's staff, all behind the same address
 
@@ -83,3 +86,41 @@ def test_the_tenth_wrong_password_locks_the_account(client, db):
 
     assert LOCKED in response.content.decode()
     assert not is_signed_in(client)
+
+
+def test_the_lock_holds_whatever_host_and_port_the_requests_name(client, db):
+    make_user("a.officer@nhs.net")
+    for attempt in range(10):
+        host = ("testserver", "localhost", "127.0.0.1")[attempt % 3]
+        client.post(
+            reverse("account_login"),
+            {"login": "a.officer@nhs.net", "password": "a wrong password"},
+            REMOTE_ADDR=SHARED_ADDRESS,
+            HTTP_HOST=f"{host}:{8000 + attempt}",
+        )
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": "a.officer@nhs.net", "password": PASSWORD},
+        REMOTE_ADDR=SHARED_ADDRESS,
+        HTTP_HOST="testserver:9999",
+    )
+
+    assert LOCKED in response.content.decode()
+    assert not is_signed_in(client)
+
+
+def test_a_password_reset_still_unlocks_the_account(committing_client, db):
+    client = committing_client
+    make_user("a.officer@nhs.net")
+    for _ in range(10):
+        sign_in(client, "a.officer@nhs.net", "a wrong password")
+    assert LOCKED in sign_in(client, "a.officer@nhs.net").content.decode()
+
+    client.post(reverse("account_reset_password"), {"email": "a.officer@nhs.net"})
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)", mail.outbox[-1].body).group(1)
+    form_url = client.get(link).url  # allauth moves the key out of the address before showing the form
+    client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+
+    sign_in(client, "a.officer@nhs.net", NEW_PASSWORD)
+    assert is_signed_in(client)
