@@ -55,6 +55,7 @@ LINE_FIELDS = (
     "task",
     "state",
     "status_code",
+    "worker",
 )
 # Free text that can hold anything: scrubbed of email addresses and telephone numbers.
 FREE_TEXT_FIELDS = ("message", "exc_info", "stack_info", "path")
@@ -194,6 +195,14 @@ def _user_id(request) -> int | None:
     if getattr(user, "is_authenticated", False) is True:
         return user.pk
     return None
+
+
+# A worker that has connected to the broker and takes tasks says so once (Celery's own line for
+# it is not written in JSON): what an operator, or a script starting one, waits for.
+@signals.worker_ready.connect
+def _worker_ready(sender=None, **kwargs):
+    hostname = getattr(sender, "hostname", None) or getattr(getattr(sender, "controller", None), "hostname", "")
+    logging.getLogger("msonet.worker").info("%s ready.", hostname, extra={"worker": hostname})
 
 
 # Celery: one line per task run, from its start (task_prerun) to its end (task_postrun, which

@@ -5,7 +5,8 @@ Two gunicorns (2 workers each), a Celery worker and beat on Redis, PostgreSQL, a
 confirmation email, registering as an MSO, the national lead signing in with a code computed from
 their authenticator secret and approving, the approval email), checks that the two web servers share
 sessions, sign-in limits and uploaded files, then survives faults: a gunicorn worker killed, the
-Celery worker killed while emails wait, and beat running the compliance scan.
+Celery worker killed while emails wait; last, with no scan yet and the readiness check reporting it
+(503), beat is started and runs the compliance scan, and the readiness check turns green (200).
 
     .venv/bin/python scripts/smoke_production.py
 
@@ -21,8 +22,10 @@ only on such requests, as a browser sends them only over HTTPS.
 Settings (environment):
     SMOKE_DATABASE_NAME  PostgreSQL database it creates and drops (default msonet_smoke)
     SMOKE_PG_HOST        PostgreSQL on 127.0.0.1:5432, user postgres, trust authentication
-    SMOKE_REDIS_URL      Redis database for the Celery broker and the shared cache, emptied at the
-                         start (default redis://127.0.0.1:6379/4)
+    SMOKE_REDIS_URL      Redis database for the Celery broker, emptied at the start and the end
+                         (default redis://127.0.0.1:6379/4)
+    SMOKE_CACHE_URL      Redis database for the web servers' shared cache, likewise
+                         (default redis://127.0.0.1:6379/3)
     SMOKE_PORTS          the two gunicorns' and the SMTP server's ports (default 18401,18402,18425)
     SMOKE_TIMEOUT        seconds before the whole run is aborted (default 300)
 """
@@ -63,9 +66,14 @@ PYTHON = BIN / "python"
 DATABASE_NAME = os.environ.get("SMOKE_DATABASE_NAME", "msonet_smoke")
 PG_HOST = os.environ.get("SMOKE_PG_HOST", "127.0.0.1")
 REDIS_URL = os.environ.get("SMOKE_REDIS_URL", "redis://127.0.0.1:6379/4")
+CACHE_URL = os.environ.get("SMOKE_CACHE_URL", "redis://127.0.0.1:6379/3")
 WEB_A, WEB_B, SMTP_PORT = (int(port) for port in os.environ.get("SMOKE_PORTS", "18401,18402,18425").split(","))
 TIMEOUT = int(os.environ.get("SMOKE_TIMEOUT", "300"))
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+# Beat runs the compliance scan every SCAN_EVERY seconds; the readiness check wants one within
+# READINESS_SCAN_MAX_AGE seconds (of the last scan, or of the install before the first).
+SCAN_EVERY = 5
+READINESS_SCAN_MAX_AGE = 20
 
 LEAD_EMAIL = "lead@england.nhs.uk"
 LEAD_NAME = "Nadia Lead"
@@ -499,16 +507,17 @@ def production_environment(folder: Path) -> dict:
         SECURE_SSL_REDIRECT="false",
         DATABASE_URL=f"postgres://postgres@{PG_HOST}:5432/{DATABASE_NAME}",
         REDIS_URL=REDIS_URL,
-        # The web servers share the sign-in counters (and the TOTP codes used) in Redis. The cache's
-        # keys (":1:...") and the broker's ("celery", "_kombu...", "unacked") never meet.
-        CACHE_URL=REDIS_URL,
+        # The web servers share the sign-in counters (and the TOTP codes used) in Redis, in a
+        # database apart from the broker's.
+        CACHE_URL=CACHE_URL,
         EMAIL_URL=f"smtp://127.0.0.1:{SMTP_PORT}",
         EMAIL_TIMEOUT="5",
         MEDIA_ROOT=str(folder / "media"),
         PRIVATE_MEDIA_ROOT=str(folder / "private-media"),
         SITE_URL=f"https://127.0.0.1:{WEB_A}",
-        COMPLIANCE_SCAN_EVERY="5",
-        LOG_LEVEL="WARNING",
+        COMPLIANCE_SCAN_EVERY=str(SCAN_EVERY),
+        READINESS_SCAN_MAX_AGE=str(READINESS_SCAN_MAX_AGE),
+        LOG_LEVEL="INFO",
     )
     return env
 
@@ -527,7 +536,8 @@ def drop_database() -> None:
 def empty_redis() -> None:
     import redis
 
-    redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+    for url in (REDIS_URL, CACHE_URL):
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
 
 
 CREATE_ACCOUNTS = """
@@ -584,9 +594,7 @@ def prepare(env: dict, secret: str) -> None:
 
 
 def start_gunicorn(processes: Processes, env: dict, name: str, port: int) -> None:
-    argv = [str(BIN / "gunicorn")]
-    if GUNICORN_CONF.exists():
-        argv += ["-c", str(GUNICORN_CONF)]
+    argv = [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF)]
     # Each server's control socket in the run's folder: two masters on one default path would clash.
     control = processes.folder / f"{name}.ctl"
     argv += ["--bind", f"127.0.0.1:{port}", "--workers", "2", "--control-socket", str(control), "msonet.wsgi"]
@@ -834,19 +842,40 @@ def celery_worker_killed(processes: Processes, env: dict, mail: MailServer) -> N
             check(count == 1, f"{count} password reset emails reached {address}, not 1")
 
 
-def beat_runs_the_scan(processes: Processes, browser: Browser) -> None:
-    with step("beat runs the compliance scan and the readiness check turns green"):
-        check(processes.running["celery-beat"].poll() is None, f"beat exited:\n{processes.log_tail('celery-beat')}")
-        first = browser.get(WEB_A, "/readyz/")
-        if first.status == 404:
-            log("  skipped: /readyz/ not found")
-            return
+def scans_recorded() -> int:
+    import psycopg2
+
+    with psycopg2.connect(host=PG_HOST, user="postgres", dbname=DATABASE_NAME) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM compliance_scanrun")
+        return cursor.fetchone()[0]
+
+
+def beat_runs_the_scan(processes: Processes, env: dict, browser: Browser) -> None:
+    with step("before beat: no scan has run and the readiness check says so (503)"):
+        check(scans_recorded() == 0, "a compliance scan ran before beat was started")
         wait_until(
-            lambda: browser.get(WEB_A, "/readyz/").status == 200,
-            f"/readyz/ did not answer 200 (last: {browser.get(WEB_A, '/readyz/').text[:300]})",
+            lambda: browser.get(WEB_A, "/readyz/").status == 503,
+            f"/readyz/ did not report the missing scan (last: {browser.get(WEB_A, '/readyz/').text[:300]})",
+            timeout=READINESS_SCAN_MAX_AGE + 10,
+            interval=1,
+        )
+        answer = json.loads(browser.get(WEB_A, "/readyz/").text)
+        check(answer.get("compliance_scan") != "ok", f"/readyz/ is 503 for another reason: {answer}")
+    with step(f"beat (COMPLIANCE_SCAN_EVERY={SCAN_EVERY}) runs the scan and the readiness check turns green"):
+        start_beat(processes, env)
+        wait_until(
+            lambda: scans_recorded() > 0,
+            f"beat ran no compliance scan:\n{processes.log_tail('celery-beat')}\n{processes.log_tail('celery-worker')}",
             timeout=60,
             interval=1,
         )
+        wait_until(
+            lambda: browser.get(WEB_A, "/readyz/").status == 200,
+            f"/readyz/ did not answer 200 (last: {browser.get(WEB_A, '/readyz/').text[:300]})",
+            timeout=30,
+            interval=1,
+        )
+        check(processes.running["celery-beat"].poll() is None, f"beat exited:\n{processes.log_tail('celery-beat')}")
 
 
 # ---------------------------------------------------------------- the run
@@ -860,10 +889,9 @@ def run(folder: Path, processes: Processes, mail: MailServer) -> None:
     with step("ports free"):
         check_ports_free()
     prepare(env, secret)
-    with step("start the SMTP server, two gunicorns (2 workers each), the Celery worker and beat"):
+    with step("start the SMTP server, two gunicorns (2 workers each) and the Celery worker (beat comes last)"):
         mail.start()
         start_worker(processes, env)
-        start_beat(processes, env)
         start_gunicorn(processes, env, "gunicorn-a", WEB_A)
         start_gunicorn(processes, env, "gunicorn-b", WEB_B)
     applicant = Browser()
@@ -877,7 +905,7 @@ def run(folder: Path, processes: Processes, mail: MailServer) -> None:
     terms_of_reference_on_both(lead)
     gunicorn_worker_killed(processes, lead)
     celery_worker_killed(processes, env, mail)
-    beat_runs_the_scan(processes, lead)
+    beat_runs_the_scan(processes, env, lead)
     with step("no email reached the SMTP server twice"):
         mail.check_each_once()
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from celery import signals
 from django.test import Client
 from django.urls import path
 
@@ -170,6 +171,20 @@ def test_a_task_logs_one_json_line_without_its_arguments_or_result(db, productio
     assert record["state"] == "SUCCESS"
     assert isinstance(record["duration_ms"], float)
     assert EMAIL not in "\n".join(lines)
+
+
+def test_a_worker_ready_for_tasks_says_so_in_one_json_line(production_logs):
+    class Consumer:
+        hostname = "worker-1@web-01"
+
+    signals.worker_ready.send(sender=Consumer())
+
+    (record,) = map(json.loads, production_logs())
+    assert (record["logger"], record["message"], record["worker"]) == (
+        "msonet.worker",
+        "worker-1@web-01 ready.",
+        "worker-1@web-01",
+    )
 
 
 def test_a_failed_task_logs_one_json_line_with_its_traceback_scrubbed(db, production_logs):
