@@ -1,8 +1,8 @@
 """Benchmark of the spreadsheets the lead uploads and downloads: the check of an XLSX (and CSV)
 upload of 25,000 rows and the export of 50,000 rows as XLSX and CSV, each with its peak memory.
 
-Builds a scratch PostgreSQL database (msonet_bench_sheets, dropped at the end; BENCH_KEEP_DATABASE=1
-keeps it) with 50,000 GP practices imported through `organisations.services.ods_import`, then
+Builds a scratch PostgreSQL database (msonet_bench_sheets, or BENCH_DATABASE; dropped at the end,
+BENCH_KEEP_DATABASE=1 keeps it) with 50,000 GP practices imported through `organisations.services.ods_import`, then
 runs each measurement in a child process of its own (`--step NAME`), so that its peak memory
 (ru_maxrss: the whole process, Django included) is its own. Each child runs what the page runs:
 
@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bulk_import import admin_dsn, csv_data, ods_rows, run_sql, xlsx_data  # noqa: E402
 
-BENCH_DB = "msonet_bench_sheets"
+# The scratch database (dropped and created again): BENCH_DATABASE names another.
+BENCH_DB = os.environ.get("BENCH_DATABASE", "msonet_bench_sheets")
 CHECK_ROWS = int(os.environ.get("BENCH_CHECK_ROWS", 25_000))
 EXPORT_ORGANISATIONS = int(os.environ.get("BENCH_EXPORT_ORGANISATIONS", 50_000))
 # What a request may take: an export that writes in less stays in the request.
@@ -113,7 +114,8 @@ def step_check(folder: Path, which: str) -> None:
     read_seconds = time.perf_counter() - start
     start = time.perf_counter()
     uploaded = SimpleUploadedFile(name, data)
-    rows_total = read_import_file(uploaded, file_format, dataset="organisations", ods_kind="gp-practices")
+    read = read_import_file(uploaded, file_format, dataset="organisations", ods_kind="gp-practices")
+    rows_total = read.rows_total
     form_seconds = time.perf_counter() - start
     job = import_job_create(
         user=lead,
@@ -123,6 +125,7 @@ def step_check(folder: Path, which: str) -> None:
         data=data,
         ods_kind="gp-practices",
         rows_total=rows_total,
+        table=read.table,
     )
     seconds = time.perf_counter() - start
     job.refresh_from_db()

@@ -48,13 +48,15 @@ import codecs
 import contextlib
 import copy
 import csv
+import datetime
 import functools
 import io
+import json
 import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from defusedxml.common import DefusedXmlException
@@ -546,7 +548,12 @@ def read_table(
 ) -> Table:
     """The file as a Table: the first row with a value holds the column names; a row with values
     beyond the last of them is refused (`extra_cells_message`)."""
-    rows = iter_rows(data, file_format, limits, guess_encoding=guess_encoding)
+    return table_of(iter_rows(data, file_format, limits, guess_encoding=guess_encoding), progress=progress)
+
+
+def table_of(rows: Iterable[tuple[int, list]], *, progress: Callable[[int], None] | None = None) -> Table:
+    """`read_table` of rows already read (`iter_rows`, or `unpack_rows` of them)."""
+    rows = iter(rows)
     try:
         header_line, headers = next(rows)
     except StopIteration:
@@ -563,6 +570,48 @@ def read_table(
     if progress is not None:
         progress(len(table.rows))
     return table
+
+
+# Rows read once ------------------------------------------------------------------------------------
+
+# The types of the values `iter_rows` gives beside text, numbers and booleans, by the tag they are
+# packed under (the subclass first: a datetime is a date).
+_PACKED_TYPES = (
+    ("datetime", datetime.datetime),
+    ("date", datetime.date),
+    ("time", datetime.time),
+)
+
+
+def _pack_value(value):
+    if isinstance(value, datetime.timedelta):
+        return {"$": "timedelta", "v": [value.days, value.seconds, value.microseconds]}
+    for tag, kind in _PACKED_TYPES:
+        if isinstance(value, kind):
+            return {"$": tag, "v": value.isoformat()}
+    raise TypeError(f"A cell of type {type(value).__name__} cannot be kept.")
+
+
+def _unpack_value(packed: dict):
+    tag, value = packed.get("$"), packed.get("v")
+    if tag == "timedelta":
+        return datetime.timedelta(*value)
+    return dict(_PACKED_TYPES)[tag].fromisoformat(value)
+
+
+def pack_rows(rows: Iterable[tuple[int, list]]) -> bytes:
+    """Rows as `iter_rows` gives them (line, cells), kept as bytes (JSON, deflated), so that a file
+    read once within the limits is read again from them rather than parsed a second time: a
+    workbook's check and import read the rows its upload form read. `unpack_rows` gives them back,
+    each value of the same type and value."""
+    text = json.dumps(list(rows), default=_pack_value, ensure_ascii=False, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def unpack_rows(packed: bytes) -> list[tuple[int, list]]:
+    """The rows `pack_rows` kept, as (line, cells)."""
+    rows = json.loads(zlib.decompress(packed).decode("utf-8"), object_hook=_unpack_value)
+    return [(line, cells) for line, cells in rows]
 
 
 def spreadsheet_format(name: str, data: bytes, limits: Limits, *, expected: str, require_suffix: bool = False) -> str:

@@ -152,6 +152,18 @@ def test_the_workbook_reader_reads_values_as_openpyxl_does(data):
     assert list(uploads.iter_rows(data, "xlsx", uploads.import_limits())) == expected
 
 
+def test_rows_kept_after_reading_come_back_with_the_same_lines_values_and_types():
+    read = list(uploads.iter_rows(sample_workbook(), "xlsx", uploads.import_limits()))
+    read.append((12, ["x", -3, 1e300, False, datetime.date(2024, 2, 29), datetime.timedelta(days=-1, seconds=5)]))
+
+    kept = uploads.unpack_rows(uploads.pack_rows(read))
+
+    assert kept == read
+    assert [[type(value) for value in cells] for _, cells in kept] == [
+        [type(value) for value in cells] for _, cells in read
+    ]
+
+
 def test_a_huge_shared_strings_table_is_bounded_by_the_part_limit(bombs):
     name, data = bombs["huge shared strings"]
     with pytest.raises(uploads.UploadRefused, match=r"sharedStrings.xml\) unpacks to 100.0\xa0MB"):
