@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from msonet import uploads
 from msonet.import_export import check_import_file
 from msonet.spreadsheets import CONTENT_TYPES, XLSX
-from organisations.ods import KIND_CHOICES, KINDS, read_rows, workbook_rows
+from organisations.ods import KIND_CHOICES, KINDS, read_rows
 
 XLSX_CONTENT_TYPE = CONTENT_TYPES[XLSX]
 
@@ -34,11 +34,9 @@ def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str 
         table = uploads.pack_rows(read) if read is not None else b""
         if dataset == "organisations":
             header_row = KINDS[ods_kind].header_row if ods_kind in KINDS else False
-            if read is None:
-                rows = read_rows(data, file_format, header_row=header_row)
-            else:
-                rows = workbook_rows(read, header_row=header_row)
-            unread = [row for row in rows if row.problem]  # not UTF-8, or not valid CSV
+            # A workbook's rows are the ODS import's rows one for one (organisations.ods.workbook_rows).
+            rows = read_rows(data, file_format, header_row=header_row) if read is None else read
+            unread = [row for row in rows if read is None and row.problem]  # not UTF-8, or not valid CSV
             if unread:
                 more = f" (and {len(unread) - 3:,} more lines)" if len(unread) > 3 else ""
                 lines = "; ".join(f"line {row.line}: {row.problem}" for row in unread[:3])
