@@ -283,10 +283,15 @@ def workbook_rows(
     rows = []
     width = COLUMN_COUNT
     for count, (line, values) in enumerate(cell_rows, start=1):
-        # Text without a leading quote (nearly every cell) is only stripped (_xlsx_text).
-        cells = [
-            value.strip() if type(value) is str and not value.startswith("'") else _xlsx_text(value) for value in values
-        ]
+        # A row of text without a leading quote (nearly every row) is only stripped (_xlsx_text).
+        try:
+            joined = "\n".join(values)
+        except TypeError:
+            joined = "'"
+        if joined.startswith("'") or "\n'" in joined:
+            cells = [_xlsx_text(value) for value in values]
+        else:
+            cells = list(map(str.strip, values))
         if header_row and count == 1:
             width = len(cells)
         # A workbook's row ends at its last value; the columns after it are empty.

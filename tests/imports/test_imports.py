@@ -518,3 +518,22 @@ def test_a_workbook_with_a_bad_row_is_refused_from_its_rows_read_with_its_line_a
     assert [row.line for row in job.rows.filter(kind=ImportRow.Kind.ERROR)] == [2]
     assert (bytes(job.data), bytes(job.table)) == (b"", b"")
     assert not Organisation.objects.filter(ods_code__in=["RXA", "RXC"]).exists()
+
+
+def test_a_workbooks_cells_are_the_ods_imports_text_whatever_their_type():
+    from organisations.ods import workbook_rows
+
+    read = [
+        (1, ["  RXA ", "FIRST TRUST", "Y56"]),
+        (2, ["RXB", "'=NOT A FORMULA", "'kept quote", 20150401, 2.5, True, datetime.datetime(2015, 4, 1, 9, 30)]),
+        (4, ["RXC", "LINE ONE\n'LINE TWO"]),
+    ]
+
+    rows = workbook_rows(read, header_row=False)
+
+    assert [(row.line, row.values[:7]) for row in rows] == [
+        (1, ("RXA", "FIRST TRUST", "Y56", "", "", "", "")),
+        (2, ("RXB", "=NOT A FORMULA", "'kept quote", "20150401", "2.5", "Yes", "20150401")),
+        (4, ("RXC", "LINE ONE\n'LINE TWO", "", "", "", "", "")),
+    ]
+    assert all(len(row.values) == 27 for row in rows)
