@@ -64,6 +64,9 @@ class ImportJobAdmin(ReadOnlyJobAdmin):
     )
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("table")
+
 
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyJobAdmin):

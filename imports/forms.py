@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -10,22 +12,39 @@ from organisations.ods import KIND_CHOICES, KINDS, read_rows
 XLSX_CONTENT_TYPE = CONTENT_TYPES[XLSX]
 
 
-def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str = "") -> int:
+@dataclass(frozen=True)
+class ReadUpload:
+    """What the upload form read: the number of rows, and a workbook's rows as read
+    (msonet.uploads.pack_rows; empty for CSV), for the check and the import to read again."""
+
+    rows_total: int
+    table: bytes = b""
+
+
+def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str = "") -> ReadUpload:
     """Read the whole file as the import will (msonet.uploads, within the limits: rows, cells,
-    characters, cells beyond the header), keeping nothing; the number of rows read. A refusal is
-    a ValidationError, so the file is refused before anything is stored."""
+    characters, cells beyond the header). A refusal is a ValidationError, so the file is refused
+    before anything is stored. A workbook is parsed here only: its rows are kept (`table`), and the
+    check and the import read them rather than the workbook."""
     try:
         data = uploads.read_upload(uploaded, settings.IMPORT_MAX_UPLOAD_BYTES)
+        read = None
+        if file_format == uploads.XLSX:
+            read = list(uploads.iter_rows(data, file_format, uploads.import_limits()))
+        table = uploads.pack_rows(read) if read is not None else b""
         if dataset == "organisations":
             header_row = KINDS[ods_kind].header_row if ods_kind in KINDS else False
-            rows = read_rows(data, file_format, header_row=header_row)
-            unread = [row for row in rows if row.problem]  # not UTF-8, or not valid CSV
+            # A workbook's rows are the ODS import's rows one for one (organisations.ods.workbook_rows).
+            rows = read_rows(data, file_format, header_row=header_row) if read is None else read
+            unread = [row for row in rows if read is None and row.problem]  # not UTF-8, or not valid CSV
             if unread:
                 more = f" (and {len(unread) - 3:,} more lines)" if len(unread) > 3 else ""
                 lines = "; ".join(f"line {row.line}: {row.problem}" for row in unread[:3])
                 raise uploads.UploadRefused(f"The file cannot be read: {lines}{more}.")
-            return max(len(rows) - 1, 0) if header_row else len(rows)
-        return len(uploads.read_table(data, file_format, uploads.import_limits()).rows)
+            return ReadUpload(max(len(rows) - 1, 0) if header_row else len(rows), table)
+        if read is None:
+            return ReadUpload(len(uploads.read_table(data, file_format, uploads.import_limits()).rows))
+        return ReadUpload(len(uploads.table_of(read).rows), table)
     except uploads.UploadRefused as exc:
         raise forms.ValidationError(str(exc), code="file_refused") from None
 
@@ -53,6 +72,7 @@ class ImportUploadForm(forms.Form):
         self.dataset = dataset
         self.file_format = ""
         self.rows_total = 0
+        self.table = b""
         text = "UTF-8 or UTF-16 text" if dataset == "organisations" else "UTF-8, UTF-16 or Windows-1252 text"
         self.fields["file"].help_text = (
             f"A CSV file ({text}) or an Excel workbook (.xlsx), at most "
@@ -72,9 +92,10 @@ class ImportUploadForm(forms.Form):
         uploaded = cleaned_data.get("file")
         if uploaded is not None and self.file_format and not self.errors:
             try:
-                self.rows_total = read_import_file(
+                read = read_import_file(
                     uploaded, self.file_format, dataset=self.dataset, ods_kind=cleaned_data.get("ods_kind", "")
                 )
+                self.rows_total, self.table = read.rows_total, read.table
             except forms.ValidationError as error:
                 self.add_error("file", error)
         return cleaned_data

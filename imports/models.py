@@ -71,6 +71,10 @@ class ImportJob(models.Model):
     file_format = models.CharField(max_length=10, choices=FileFormat.choices)
     file_size = models.PositiveIntegerField()
     data = models.BinaryField(editable=False)
+    # A workbook's rows as its upload form read them (msonet.uploads.pack_rows): the check and the
+    # import read them from here rather than parse the workbook again. Empty for CSV, whose text is
+    # read again as fast, and once the file is dropped.
+    table = models.BinaryField(editable=False, default=b"")
     in_background = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)

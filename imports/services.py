@@ -35,6 +35,7 @@ from msonet.reports import ImportReport
 from msonet.spreadsheets import write_table
 from networks.imports import memberships_import
 from officers.imports import people_import
+from organisations.ods import KINDS, workbook_rows
 from organisations.services import ods_import
 
 from .datasets import DATASETS
@@ -110,10 +111,13 @@ def import_job_create(
     data: bytes,
     ods_kind: str = "",
     rows_total: int | None = None,
+    table: bytes = b"",
 ) -> ImportJob:
     """Store an uploaded file (already read through by the upload form: msonet.uploads, within its
     limits) and check it: now for a small file, in the background for a large one. `rows_total` is
-    the number of rows the form read; without it, they are counted here."""
+    the number of rows the form read; without it, they are counted here. `table` is a workbook's
+    rows as the form read them (ReadUpload.table), which the check and the import read instead of
+    parsing the workbook again."""
     if dataset == Dataset.ORGANISATIONS and not ods_kind:
         raise ValueError("An organisations import needs the kind of ODS file.")
     if rows_total is None:
@@ -129,6 +133,7 @@ def import_job_create(
         file_format=file_format,
         file_size=len(data),
         data=data,
+        table=table,
         rows_total=rows_total,
         in_background=rows_total > settings.IMPORT_BACKGROUND_ROWS,
     )
@@ -151,14 +156,14 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
     try:
         report = _run(job, dry_run=True, progress=_progress(job, ImportJob.Status.CHECKING))
     except JobStopped:
-        return ImportJob.objects.defer("data").get(pk=job.pk)
+        return ImportJob.objects.defer("data", "table").get(pk=job.pk)
     except Exception as exc:
         logger.exception("The check of import job %s stopped.", job.pk)
         import_job_fail(job_id=job.pk, message=_failure_message(exc, STOPPED))
-        return ImportJob.objects.defer("data").get(pk=job.pk)
+        return ImportJob.objects.defer("data", "table").get(pk=job.pk)
     with transaction.atomic():
         if not ImportJob.objects.select_for_update().filter(pk=job.pk, status=ImportJob.Status.CHECKING).exists():
-            return ImportJob.objects.defer("data").get(pk=job.pk)  # cancelled, or marked failed, meanwhile
+            return ImportJob.objects.defer("data", "table").get(pk=job.pk)  # cancelled, or marked failed, meanwhile
         job.heartbeat_at = timezone.now()
         _store_report(job, report)
         job.status = ImportJob.Status.INVALID if report.errors else ImportJob.Status.READY
@@ -166,8 +171,8 @@ def import_job_check(*, job_id: int) -> ImportJob | None:
         job.rows_done = job.rows_total
         fields = [*REPORT_FIELDS, "status", "checked_at", "rows_done", "heartbeat_at"]
         if report.errors:
-            job.data = b""  # a file with errors cannot be imported; it is not kept
-            fields.append("data")
+            job.data = job.table = b""  # a file with errors cannot be imported; it is not kept
+            fields += ["data", "table"]
         job.save(update_fields=fields)
     return job
 
@@ -210,7 +215,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     except Exception as exc:
         logger.exception("The import of import job %s stopped.", job.pk)
         import_job_fail(job_id=job.pk, message=_failure_message(exc, STOPPED))
-    return ImportJob.objects.defer("data").get(pk=job.pk)
+    return ImportJob.objects.defer("data", "table").get(pk=job.pk)
 
 
 def _finish_import(job: ImportJob, report: ImportReport) -> None:
@@ -228,10 +233,12 @@ def _finish_import(job: ImportJob, report: ImportReport) -> None:
     else:
         job.status = ImportJob.Status.IMPORTED
         job.imported_at = timezone.now()
-        job.data = b""  # the history keeps what changed; the file is not kept
+        job.data = job.table = b""  # the history keeps what changed; the file is not kept
     job.rows_done = job.rows_total
     job.heartbeat_at = timezone.now()
-    job.save(update_fields=[*REPORT_FIELDS, "status", "message", "imported_at", "data", "rows_done", "heartbeat_at"])
+    job.save(
+        update_fields=[*REPORT_FIELDS, "status", "message", "imported_at", "data", "table", "rows_done", "heartbeat_at"]
+    )
 
 
 def import_job_cancel(*, job_id: int, user=None) -> ImportJob:
@@ -242,10 +249,10 @@ def import_job_cancel(*, job_id: int, user=None) -> ImportJob:
         if not job.can_cancel:
             raise ImportJobError(f"This import cannot be cancelled: it is {job.get_status_display().lower()}.")
         job.status = ImportJob.Status.CANCELLED
-        job.data = b""
+        job.data = job.table = b""
         job.message = CANCELLED.format(name=user.get_full_name() if user else "the national lead")
         job.heartbeat_at = timezone.now()
-        job.save(update_fields=["status", "data", "message", "heartbeat_at"])
+        job.save(update_fields=["status", "data", "table", "message", "heartbeat_at"])
     return job
 
 
@@ -253,7 +260,7 @@ def import_job_fail(*, job_id: int, message: str) -> None:
     """Mark a job whose task stopped (or never started) failed, with why, so its page stops
     waiting; its file is dropped. Does nothing to a job that has finished or was cancelled."""
     ImportJob.objects.filter(pk=job_id, status__in=ImportJob.UNFINISHED).update(
-        status=ImportJob.Status.FAILED, message=message, data=b"", heartbeat_at=timezone.now()
+        status=ImportJob.Status.FAILED, message=message, data=b"", table=b"", heartbeat_at=timezone.now()
     )
 
 
@@ -278,6 +285,7 @@ def jobs_fail_stale() -> tuple[int, int]:
                 status=ImportJob.Status.FAILED,
                 message=message.format(minutes=minutes),
                 data=b"",
+                table=b"",
                 heartbeat_at=timezone.now(),
             )
         )
@@ -300,9 +308,9 @@ def _take_up(job_id: int, *, waiting: str, running: str) -> ImportJob | None:
         if job.status == running:
             job.status = ImportJob.Status.FAILED
             job.message = STALE[running].format(minutes=_minutes(settings.IMPORT_JOB_STALE_AFTER))
-            job.data = b""
+            job.data = job.table = b""
             job.heartbeat_at = timezone.now()
-            job.save(update_fields=["status", "message", "data", "heartbeat_at"])
+            job.save(update_fields=["status", "message", "data", "table", "heartbeat_at"])
             return job
         if job.status != waiting:
             return job
@@ -346,10 +354,14 @@ def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportReport:
     """The job's file through its dataset's own import: the ODS import (organisations), or the
     people or the memberships import of the file read as a table."""
     data = bytes(job.data)
+    # A workbook's rows as its upload form read them; else the file is read (CSV, or a job stored
+    # without them).
+    read = uploads.unpack_rows(bytes(job.table)) if job.table else None
     user = job.imported_by if not dry_run else job.user
     if job.dataset == Dataset.ORGANISATIONS:
+        source = {"data": data} if read is None else {"rows": ods_rows_of(read, job.ods_kind, progress)}
         return ods_import(
-            data=data,
+            **source,
             file_format=job.file_format,
             kind=job.ods_kind,
             file_name=job.file_name,
@@ -359,10 +371,18 @@ def _run(job: ImportJob, *, dry_run: bool, progress=None) -> ImportReport:
         )
     importer = people_import if job.dataset == Dataset.PEOPLE else memberships_import
     try:
-        table = uploads.read_table(data, job.file_format, uploads.import_limits(), progress=progress)
+        if read is None:
+            table = uploads.read_table(data, job.file_format, uploads.import_limits(), progress=progress)
+        else:
+            table = uploads.table_of(read, progress=progress)
     except uploads.UploadRefused as exc:
         return ImportReport(dataset=job.dataset, file_name=job.file_name, dry_run=dry_run).refuse(str(exc))
     return importer(table=table, file_name=job.file_name, user=user, dry_run=dry_run)
+
+
+def ods_rows_of(read: list, ods_kind: str, progress=None) -> list:
+    """The ODS import's rows of a workbook's rows already read (organisations.ods.workbook_rows)."""
+    return workbook_rows(read, header_row=KINDS[ods_kind].header_row, progress=progress)
 
 
 REPORT_FIELDS = ["new_count", "changed_count", "unchanged_count", "error_count", "notes"]

@@ -48,7 +48,7 @@ def national_lead_only(view):
 
 
 def _get_import_job(user, pk: int) -> ImportJob:
-    jobs = ImportJob.objects.visible_to(user).defer("data").select_related("user", "imported_by")
+    jobs = ImportJob.objects.visible_to(user).defer("data", "table").select_related("user", "imported_by")
     return get_object_or_404(jobs, pk=pk)
 
 
@@ -69,7 +69,7 @@ def _get_dataset(key: str):
 @national_lead_only
 def index(request):
     """Choose a dataset to import or export; the imports and exports so far."""
-    jobs = ImportJob.objects.visible_to(request.user).defer("data").select_related("user")
+    jobs = ImportJob.objects.visible_to(request.user).defer("data", "table").select_related("user")
     page_obj = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
     exports = ExportJob.objects.visible_to(request.user).defer("data").select_related("user")[:10]
     return render(
@@ -99,6 +99,7 @@ def upload(request, dataset):
             data=uploaded.read(settings.IMPORT_MAX_UPLOAD_BYTES + 1),
             ods_kind=form.cleaned_data.get("ods_kind", ""),
             rows_total=form.rows_total,
+            table=form.table,
         )
         return redirect(job)
     return render(

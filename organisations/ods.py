@@ -272,10 +272,26 @@ def read_rows(data: bytes, file_format: str, *, header_row: bool, progress: Prog
         if progress is not None:
             progress(len(rows))
         return rows
+    return workbook_rows(uploads.iter_rows(data, file_format, limits), header_row=header_row, progress=progress)
+
+
+def workbook_rows(
+    cell_rows: Iterable[tuple[int, list]], *, header_row: bool, progress: Progress | None = None
+) -> list[Row]:
+    """`read_rows` of a workbook's rows already read (msonet.uploads.iter_rows, or unpack_rows of
+    them): each value as the import's text, each row as wide as the columns."""
     rows = []
     width = COLUMN_COUNT
-    for count, (line, values) in enumerate(uploads.iter_rows(data, file_format, limits), start=1):
-        cells = [_xlsx_text(value) for value in values]
+    for count, (line, values) in enumerate(cell_rows, start=1):
+        # A row of text without a leading quote (nearly every row) is only stripped (_xlsx_text).
+        try:
+            joined = "\n".join(values)
+        except TypeError:
+            joined = "'"
+        if joined.startswith("'") or "\n'" in joined:
+            cells = [_xlsx_text(value) for value in values]
+        else:
+            cells = list(map(str.strip, values))
         if header_row and count == 1:
             width = len(cells)
         # A workbook's row ends at its last value; the columns after it are empty.

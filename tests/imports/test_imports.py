@@ -455,3 +455,85 @@ def test_a_telephone_number_is_checked_when_the_file_sets_it_not_when_it_is_unch
     ]
     report = people_import(table=table(PEOPLE_HEADERS, rows), file_name="people.csv")
     assert [(error.line, error.column) for error in report.errors] == [(3, "Work telephone")]
+
+
+# A workbook is parsed once
+
+
+def counting_workbook_parses(monkeypatch) -> list:
+    """Each parse of a workbook's sheet (msonet.uploads._xlsx_rows), recorded as it starts."""
+    from msonet import uploads
+
+    parses = []
+    parse = uploads._xlsx_rows
+
+    def counted(data, limits):
+        parses.append(len(data))
+        return parse(data, limits)
+
+    monkeypatch.setattr(uploads, "_xlsx_rows", counted)
+    return parses
+
+
+@pytest.mark.parametrize(
+    ("dataset", "name", "fields"),
+    [("people", "deputies.xlsx", {}), ("organisations", "etr.xlsx", {"ods_kind": "trusts"})],
+)
+def test_an_uploaded_workbook_is_parsed_once_by_its_form_then_checked_and_imported_from_the_rows_read(
+    client, world, monkeypatch, dataset, name, fields
+):
+    if dataset == "people":
+        rows = [
+            PEOPLE_HEADERS,
+            person_row("once@nhs.net", "Ola", "Ade", ods="R0A", role="Deputy MSO", start="2025-01-01"),
+        ]
+    else:
+        rows = [ods_row("RXO", "PARSED ONCE NHS TRUST")]
+    parses = counting_workbook_parses(monkeypatch)
+    client.force_login(world.lead)
+
+    upload(client, dataset, xlsx_bytes(rows), name=name, **fields)
+    job = latest_job()
+    assert (job.status, job.new_count, len(parses)) == (ImportJob.Status.READY, 1, 1)
+    client.post(reverse("imports:job-confirm", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert (job.status, len(parses)) == (ImportJob.Status.IMPORTED, 1)
+    assert (bytes(job.data), bytes(job.table)) == (b"", b"")  # neither the file nor its rows are kept
+    if dataset == "people":
+        assert Person.objects.filter(work_email="once@nhs.net").exists()
+    else:
+        assert Organisation.objects.get(ods_code="RXO").name == "Parsed Once NHS Trust"
+
+
+def test_a_workbook_with_a_bad_row_is_refused_from_its_rows_read_with_its_line_and_nothing_kept(
+    client, world, monkeypatch
+):
+    rows = [ods_row("RXA", "FIRST TRUST"), ods_row("rx b", "BAD CODE TRUST"), ods_row("RXC", "LAST TRUST")]
+    parses = counting_workbook_parses(monkeypatch)
+    client.force_login(world.lead)
+    upload(client, "organisations", xlsx_bytes(rows), name="etr.xlsx", ods_kind="trusts")
+    job = latest_job()
+    assert (job.status, len(parses)) == (ImportJob.Status.INVALID, 1)
+    assert [row.line for row in job.rows.filter(kind=ImportRow.Kind.ERROR)] == [2]
+    assert (bytes(job.data), bytes(job.table)) == (b"", b"")
+    assert not Organisation.objects.filter(ods_code__in=["RXA", "RXC"]).exists()
+
+
+def test_a_workbooks_cells_are_the_ods_imports_text_whatever_their_type():
+    from organisations.ods import workbook_rows
+
+    read = [
+        (1, ["  RXA ", "FIRST TRUST", "Y56"]),
+        (2, ["RXB", "'=NOT A FORMULA", "'kept quote", 20150401, 2.5, True, datetime.datetime(2015, 4, 1, 9, 30)]),
+        (4, ["RXC", "LINE ONE\n'LINE TWO"]),
+    ]
+
+    rows = workbook_rows(read, header_row=False)
+
+    assert [(row.line, row.values[:7]) for row in rows] == [
+        (1, ("RXA", "FIRST TRUST", "Y56", "", "", "", "")),
+        (2, ("RXB", "=NOT A FORMULA", "'kept quote", "20150401", "2.5", "Yes", "20150401")),
+        (4, ("RXC", "LINE ONE\n'LINE TWO", "", "", "", "", "")),
+    ]
+    assert all(len(row.values) == 27 for row in rows)

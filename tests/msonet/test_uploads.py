@@ -123,6 +123,15 @@ def test_openpyxl_parses_its_xml_with_defusedxml_too():
     assert functions.fromstring.__module__.startswith("defusedxml")
 
 
+def rows_workbook(rows) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def sample_workbook() -> bytes:
     book = Workbook()
     sheet = book.active
@@ -150,6 +159,107 @@ def test_the_workbook_reader_reads_values_as_openpyxl_does(data):
         if any(value != "" for value in cells):
             expected.append((number, cells))
     assert list(uploads.iter_rows(data, "xlsx", uploads.import_limits())) == expected
+
+
+def test_rows_kept_after_reading_come_back_with_the_same_lines_values_and_types():
+    read = list(uploads.iter_rows(sample_workbook(), "xlsx", uploads.import_limits()))
+    read.append((12, ["x", -3, 1e300, False, datetime.date(2024, 2, 29), datetime.timedelta(days=-1, seconds=5)]))
+
+    kept = uploads.unpack_rows(uploads.pack_rows(read))
+
+    assert kept == read
+    assert [[type(value) for value in cells] for _, cells in kept] == [
+        [type(value) for value in cells] for _, cells in read
+    ]
+
+
+def fast_reads(monkeypatch) -> list:
+    """What each call of the fast reader (uploads._calamine_rows) gave: rows, or None for a workbook
+    it left to the streaming reader."""
+    given = []
+    read = uploads._calamine_rows
+
+    def recorded(*args):
+        given.append(read(*args))
+        return given[-1]
+
+    monkeypatch.setattr(uploads, "_calamine_rows", recorded)
+    return given
+
+
+def streamed(data: bytes, monkeypatch) -> list:
+    with monkeypatch.context() as patch:
+        patch.setattr(uploads, "CALAMINE_MAX_BYTES", 0)
+        return list(uploads.iter_rows(data, "xlsx", uploads.import_limits()))
+
+
+def typed(rows) -> list:
+    return [(line, [(type(value), value) for value in cells]) for line, cells in rows]
+
+
+def plain_workbook() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet["C3"] = "starts at C3"
+    sheet.append([None, None, 1, 2.5, -7, True, False, "  spaces kept  ", None, "after a gap"])
+    sheet["B6"] = "zoë 💊 & <tags>"
+    sheet["A8"] = 10**15
+    sheet["D8"] = "'=quoted"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        plain_workbook(),
+        xlsx_bytes([PEOPLE_HEADERS, person_row("a@nhs.net", start="2025-01-01")]),
+        rows_workbook([[f"B{number:05}", f"NAME {number}", "", "Y56", number] for number in range(300)]),
+    ],
+    ids=["types", "people", "rows"],
+)
+def test_the_fast_reader_reads_a_workbook_as_the_streaming_reader_does(data, monkeypatch):
+    given = fast_reads(monkeypatch)
+
+    rows = list(uploads.iter_rows(data, "xlsx", uploads.import_limits()))
+
+    assert len(given) == 1 and given[0] is not None  # read by calamine
+    assert typed(rows) == typed(streamed(data, monkeypatch))
+
+
+def sparse_workbook() -> bytes:
+    book = Workbook()
+    book.active["A1"] = "first"
+    book.active["XFD1048576"] = "last"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (sample_workbook(), "dates and times, which calamine reads otherwise"),
+        (rows_workbook([["a_x0041_b"]]), "an escaped character, which calamine unescapes"),
+    ],
+    ids=["dates", "escape"],
+)
+def test_the_fast_reader_leaves_to_the_streaming_reader_what_it_would_read_otherwise(data, why, monkeypatch):
+    given = fast_reads(monkeypatch)
+
+    rows = list(uploads.iter_rows(data, "xlsx", uploads.import_limits()))
+
+    assert not any(given), why  # calamine gave no rows
+    assert typed(rows) == typed(streamed(data, monkeypatch))
+
+
+def test_a_sheet_spanning_more_cells_than_the_fast_reader_holds_is_refused_by_the_streaming_reader(monkeypatch):
+    given = fast_reads(monkeypatch)
+
+    with pytest.raises(uploads.UploadRefused, match="Line 1048576 has a value in column XFD; at most 200 columns"):
+        list(uploads.iter_rows(sparse_workbook(), "xlsx", uploads.import_limits()))
+    assert given == [None]  # A1 to XFD1048576 spans 17 billion cells: never given to calamine
 
 
 def test_a_huge_shared_strings_table_is_bounded_by_the_part_limit(bombs):
