@@ -31,9 +31,11 @@ run: setup
 	$(BIN)/python manage.py seed_demo
 	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Run the test suite (DATABASE_URL and REDIS_URL choose PostgreSQL and Redis).
+## Run the test suite (DATABASE_URL and REDIS_URL choose PostgreSQL and Redis), in one process per
+## core (pytest-xdist; TEST_PROCESSES=0 runs it in this one).
+TEST_PROCESSES ?= auto
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS)
 
 ## Lint: ruff (code and format), the import contract between apps, djLint on the templates, migrations.
 lint: setup

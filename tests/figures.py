@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 # Each counter and how the summary line names it, in the order it prints them.
 LABELS = {
     "url_role_cases": "URL × role cases checked",
@@ -69,6 +71,20 @@ def pytest_configure(config) -> None:
 
 def pytest_sessionstart(session) -> None:
     figures.reset()
+
+
+def pytest_sessionfinish(session) -> None:
+    """In a pytest-xdist worker: hand the counts to the controller, which adds them up."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["msonet_figures"] = figures.as_dict()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """In the pytest-xdist controller: a worker's counts, added to the run's."""
+    for key, n in getattr(node, "workeroutput", {}).get("msonet_figures", {}).items():
+        figures.add(key, n)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

@@ -55,3 +55,21 @@ def test_a_test_run_ends_by_printing_the_figures_its_tests_counted(tmp_path):
         "MSO Network figures: URL × role cases checked: 0; bad inputs tried: 7; fault scenarios survived: 0; "
         "pages checked by axe: 1; violations found: 0"
     ) in lines
+
+
+def test_a_run_in_several_processes_prints_the_figures_of_all_of_them(tmp_path):
+    for name, n in (("test_first.py", 3), ("test_second.py", 4)):
+        (tmp_path / name).write_text(
+            f"from tests.figures import figures\n\ndef test_counts():\n    figures.add('bad_inputs', {n})\n"
+        )
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.figures", "-p", "no:django", "-p", "no:cacheprovider", "-q"]
+        + ["-n", "2", "--dist", "loadfile"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "bad inputs tried: 7;" in run.stdout, run.stdout
