@@ -4,14 +4,14 @@ networks with their chairs, and the coverage figures of the dashboard."""
 
 import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 from django.utils import timezone
 
 from compliance.coverage import MEASURES, MEASURES_BY_KEY, add_coverage
 from dashboard import queries as dashboard_queries
 from networks.models import Network
 from officers.models import Appointment, Person, named_officers
-from organisations.models import NO_REGION, Cover, Organisation
+from organisations.models import NO_REGION, Cover, ExpectationOverride, Organisation, TypeExpectation
 
 DUTIES = ("mso", "mdso")
 
@@ -33,24 +33,53 @@ def organisations(*, region: str = "", kind: str = "", ods_codes=(), updated_sin
 
 
 def changed_since(moment: datetime.datetime) -> Q:
-    """Organisations with a history row at or after `moment`: their own record (created, changed,
-    moved, closed), any of their appointments (an officer named, changed, or who left), the person
-    of any of their appointments (a name or contact detail changed), or a cover of them. Read from
-    django-simple-history's tables, so a change saved without touching `updated_at` counts too."""
+    """Organisations whose record or coverage may read differently since `moment`, from
+    django-simple-history's tables (so a change saved without touching `updated_at` counts too) and
+    from the dates that change them by themselves:
+
+    - their own record (created, changed, moved, closed), or its opening or closing date come;
+    - any of their appointments (an officer named, changed, or who left), or the person of one (a
+      name or contact detail changed);
+    - a cover of them (changed, begun or ended), or the officers of the organisation covering them;
+    - an exception to their expectation, or the expectation of their type;
+    - for a pharmacy company: its pharmacies (their number decides whether it names its own
+      officers), and the rule that covers the small companies (changed, begun or ended) or the
+      officers of the organisation giving it.
+    """
+    since, today = timezone.localdate(moment), timezone.localdate()
+    changed_appointments = Appointment.history.filter(history_date__gte=moment).values("organisation_id")
+    covers_changed = Cover.history.filter(history_date__gte=moment)
+    covers_dated = Cover.objects.filter(
+        Q(starts_on__gt=since, starts_on__lte=today) | Q(ends_on__gte=since, ends_on__lt=today)
+    )
+    covers_staffing_changed = Cover.objects.filter(covering__in=changed_appointments)
+    rule = Cover.Rule.SMALL_PHARMACY_COMPANIES
     history = {
         "organisation": Organisation.history.filter(history_date__gte=moment).values("id"),
-        "appointment": Appointment.history.filter(history_date__gte=moment).values("organisation_id"),
+        "dates": Organisation.objects.filter(
+            Q(opened_on__gt=since, opened_on__lte=today) | Q(closed_on__gt=since, closed_on__lte=today)
+        ).values("id"),
+        "appointment": changed_appointments,
         "person": Appointment.objects.filter(
             person__in=Person.history.filter(history_date__gte=moment).values("id")
         ).values("organisation_id"),
-        "cover": Cover.history.filter(history_date__gte=moment, organisation_id__isnull=False).values(
-            "organisation_id"
-        ),
+        "cover": covers_changed.filter(organisation_id__isnull=False).values("organisation_id"),
+        "cover dates": covers_dated.filter(organisation__isnull=False).values("organisation_id"),
+        "covering officers": covers_staffing_changed.filter(organisation__isnull=False).values("organisation_id"),
+        "exception": ExpectationOverride.history.filter(history_date__gte=moment).values("organisation_id"),
+        "pharmacies": Organisation.history.filter(
+            history_date__gte=moment, kind=Organisation.Kind.PHARMACY, parent_id__isnull=False
+        ).values("parent_id"),
     }
-    condition = Q()
+    condition = Q(kind__in=TypeExpectation.history.filter(history_date__gte=moment).values("kind"))
     for ids in history.values():
         condition |= Q(pk__in=ids)
-    return condition
+    rule_changed = (
+        Q(Exists(covers_changed.filter(rule=rule)))
+        | Q(Exists(covers_dated.filter(rule=rule)))
+        | Q(Exists(covers_staffing_changed.filter(rule=rule)))
+    )
+    return condition | (Q(kind=Organisation.Kind.PHARMACY_COMPANY) & rule_changed)
 
 
 def _covering(page: list[Organisation], day: datetime.date) -> dict[tuple[int, str], str]:

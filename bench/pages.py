@@ -20,6 +20,7 @@ import datetime
 import io
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -240,23 +241,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(env: dict, log) -> tuple[subprocess.Popen, int]:
+    """gunicorn as production runs it (deploy/gunicorn.conf.py), with WORKERS sync workers on a free
+    loopback port; its log (the portal's JSON line per request included) to `log`."""
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "msonet.wsgi:application",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--workers",
             str(WORKERS),
             "--bind",
             f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
         ],
         cwd=ROOT,
         env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     for _ in range(100):
         try:
@@ -266,7 +270,8 @@ def start_gunicorn(env: dict) -> tuple[subprocess.Popen, int]:
             time.sleep(0.1)
     else:
         process.terminate()
-        sys.exit("gunicorn did not start")
+        log.flush()
+        sys.exit(f"gunicorn did not start:\n{Path(log.name).read_text()[-3000:]}")
     return process, port
 
 
@@ -281,6 +286,12 @@ def main() -> None:
             cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
             cur.execute(f"CREATE DATABASE {BENCH_DB}")
         conn.close()
+    # The uploads' folders production requires (msonet.startup), in a scratch folder of the run's.
+    scratch = Path(tempfile.mkdtemp(prefix="msonet-bench-pages-"))
+    for name in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"):
+        (scratch / name).mkdir()
+        BENCH_ENV[name] = str(scratch / name)
+    gunicorn_log = (scratch / "gunicorn.log").open("w")
     os.environ.update(BENCH_ENV, DATABASE_URL=dsn)
     import django
 
@@ -299,6 +310,8 @@ def main() -> None:
             start = time.perf_counter()
             build_data_set(dsn)
             print(f"data set built in {time.perf_counter() - start:.0f} s")
+        else:
+            call_command("migrate", interactive=False, verbosity=0)  # a kept database, of an older portal
         call_command("collectstatic", interactive=False, verbosity=0)
         lead, chair, network = create_users()
         print(
@@ -323,7 +336,7 @@ def main() -> None:
             print(f"  {label:36} median {median:6.1f} ms  p95 {p95:6.1f} ms  queries {queries:3d}  status {status}")
 
         env = {**os.environ, **BENCH_ENV, "DATABASE_URL": dsn}
-        gunicorn, port = start_gunicorn(env)
+        gunicorn, port = start_gunicorn(env, gunicorn_log)
         cookies = {pk: client.cookies["sessionid"].value for pk, client in clients.items()}
         print(
             f"gunicorn ({WORKERS} sync workers, 127.0.0.1), {CONNECTIONS} keep-alive connections, "
@@ -348,6 +361,8 @@ def main() -> None:
         if gunicorn is not None:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
+        gunicorn_log.close()
+        shutil.rmtree(scratch, ignore_errors=True)
         from django.db import connections
 
         connections.close_all()

@@ -4,10 +4,12 @@ officers who left included); ETag and If-None-Match; the correlation id; the rat
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
 from officers.models import Appointment
+from organisations.models import Organisation, TypeExpectation
 from tests.factories import (
     AppointmentFactory,
     CoverFactory,
@@ -53,6 +55,36 @@ def test_updated_since_lists_exactly_the_organisations_that_changed(client, worl
     assert changed[person_changed.ods_code]["officers"][0]["name"].endswith("Changed")
     assert untouched.ods_code not in changed and world.org_a.ods_code not in changed
     assert codes(client, key, updated_since=iso(timezone.now())) == {}
+
+
+def test_updated_since_lists_the_organisations_whose_coverage_changed_with_no_change_of_their_own(client, key):
+    today = timezone.localdate()
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=5), tick=False):
+        covering = CoveringBodyFactory()
+        leaving = AppointmentFactory(organisation=covering, role=Appointment.Role.MSO)
+        covered = OrganisationFactory()
+        CoverFactory(covering=covering, organisation=covered, role="mso")
+        cover_begun = OrganisationFactory()
+        CoverFactory(organisation=cover_begun, role="mso", starts_on=today - datetime.timedelta(days=1))
+        hospice = OrganisationFactory(kind=Organisation.Kind.HOSPICE)
+        untouched = OrganisationFactory()
+        expectation, _ = TypeExpectation.objects.get_or_create(kind=Organisation.Kind.HOSPICE)
+    since = timezone.now() - datetime.timedelta(days=2)
+    # The types' expectations as the migrations wrote them, before `since` too.
+    TypeExpectation.history.update(history_date=timezone.now() - datetime.timedelta(days=5))
+    assert set(codes(client, key, updated_since=iso(since))) == {cover_begun.ods_code}
+
+    leaving.status, leaving.end_date = Appointment.Status.ENDED, today
+    leaving.save()
+    expectation.expects_mso = not expectation.expects_mso
+    expectation.save()
+
+    changed = codes(client, key, updated_since=iso(since))
+    # The covering body's officer left (the organisation it covers is no longer covered), and the
+    # expectation of hospices changed; a cover began yesterday.
+    assert set(changed) == {covering.ods_code, covered.ods_code, cover_begun.ods_code, hospice.ods_code}
+    assert changed[covered.ods_code]["mso"]["status"] != "covered"
+    assert untouched.ods_code not in changed
 
 
 def test_an_unchanged_response_is_answered_not_modified_to_its_etag(client, world, key):
