@@ -25,8 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -36,15 +34,6 @@ import pages  # noqa: E402  (the national data set's builder)
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "msonet_bench_api")
 CHANGES = {"renamed": 40, "left": 40, "people": 20}
-
-
-def database_exists(url: str) -> bool:
-    conn = psycopg2.connect(url)
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        found = cur.fetchone() is not None
-    conn.close()
-    return found
 
 
 def sync(client, secret: str, url: str) -> dict:
@@ -113,14 +102,9 @@ def make_changes() -> set[str]:
 def main() -> None:
     url = national_scale.admin_dsn()
     dsn = url.rsplit("/", 1)[0] + "/" + BENCH_DB
-    reuse = os.environ.get("BENCH_REUSE_DATABASE") and database_exists(url)
+    reuse = os.environ.get("BENCH_REUSE_DATABASE") and national_scale.database_exists(url, BENCH_DB)
     if not reuse:
-        conn = psycopg2.connect(url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {BENCH_DB}")
-        conn.close()
+        national_scale.recreate_database(url, BENCH_DB)
     os.environ.update(pages.BENCH_ENV, DATABASE_URL=dsn, API_RATE_LIMIT="1000000/minute")
     import django
 
@@ -183,11 +167,7 @@ def main() -> None:
 
         connections.close_all()
         if not keep:
-            conn = psycopg2.connect(url)
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.close()
+            national_scale.drop_database(url, BENCH_DB)
 
 
 if __name__ == "__main__":

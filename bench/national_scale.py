@@ -54,6 +54,15 @@ def recreate_database(url: str, name: str = BENCH_DB) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def database_exists(url: str, name: str = BENCH_DB) -> bool:
+    conn = psycopg2.connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        found = cur.fetchone() is not None
+    conn.close()
+    return found
+
+
 def drop_database(url: str, name: str = BENCH_DB) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True

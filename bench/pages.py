@@ -29,8 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg2
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -55,15 +53,6 @@ BENCH_ENV = {
 
 def database_url(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
-def database_exists(url: str) -> bool:
-    conn = psycopg2.connect(url)
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        found = cur.fetchone() is not None
-    conn.close()
-    return found
 
 
 def build_data_set(dsn: str) -> None:
@@ -278,14 +267,9 @@ def start_gunicorn(env: dict, log) -> tuple[subprocess.Popen, int]:
 def main() -> None:
     url = national_scale.admin_dsn()
     dsn = database_url(url)
-    reuse = os.environ.get("BENCH_REUSE_DATABASE") and database_exists(url)
+    reuse = os.environ.get("BENCH_REUSE_DATABASE") and national_scale.database_exists(url, BENCH_DB)
     if not reuse:
-        conn = psycopg2.connect(url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {BENCH_DB}")
-        conn.close()
+        national_scale.recreate_database(url, BENCH_DB)
     # The uploads' folders production requires (msonet.startup), in a scratch folder of the run's.
     scratch = Path(tempfile.mkdtemp(prefix="msonet-bench-pages-"))
     for name in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"):
@@ -367,11 +351,7 @@ def main() -> None:
 
         connections.close_all()
         if not keep:
-            conn = psycopg2.connect(url)
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.close()
+            national_scale.drop_database(url, BENCH_DB)
 
 
 if __name__ == "__main__":
