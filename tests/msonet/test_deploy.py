@@ -142,6 +142,19 @@ def test_on_starting_runs_the_web_servers_start_up_checks(monkeypatch):
     assert checked == ["web"]
 
 
+def wait_for_port(port, process, log, seconds=60):
+    """Until something listens on `port`; fails with `log` if `process` exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.2)
+    raise AssertionError(f"nothing listened on port {port} within {seconds} s:\n{log.read_text()}")
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -169,14 +182,7 @@ def gunicorn(tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.2)
+        wait_for_port(port, process, log)
         yield types.SimpleNamespace(process=process, url=f"http://127.0.0.1:{port}", log=log)
     finally:
         if process.poll() is None:
@@ -252,14 +258,7 @@ def test_honcho_starts_the_procfiles_web_server_on_the_port_it_gives(tmp_path):
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                time.sleep(0.2)
+        wait_for_port(port, process, log)
         assert get(f"http://127.0.0.1:{port}/no-such-page/", {}) == 404
     finally:
         process.terminate()  # honcho passes TERM on to gunicorn
