@@ -48,6 +48,7 @@ BENCH_ENV = {
     "SECRET_KEY": "bench-only-secret-key-for-the-loopback-server-0123456789",
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "SECURE_SSL_REDIRECT": "false",
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
 }
 
 

@@ -93,8 +93,22 @@ def production_problems(settings) -> list[str]:
         )
     if settings.DEBUG:
         problems.append("DEBUG is on. Production never runs with DEBUG: unset DEBUG or set DEBUG=false.")
+    problems.append(cache_problem(settings))
     problems += [folder_problem(name, path) for name, path in storage_folders(settings).items()]
     return [problem for problem in problems if problem]
+
+
+def cache_problem(settings) -> str | None:
+    """A cache kept in each process's memory (settings.PROCESS_LOCAL_CACHES), or none: every gunicorn
+    worker would count its own sign-in attempts and remember its own used authenticator codes."""
+    if settings.CACHES["default"]["BACKEND"] not in settings.PROCESS_LOCAL_CACHES:
+        return None
+    return (
+        "CACHE_URL is not set to a shared cache: production counts the sign-in attempts and remembers the "
+        "authenticator codes used in a cache every web process reaches. Set CACHE_URL to Redis "
+        "(redis://host:6379/1, a database apart from the broker's) or to the database "
+        "(dbcache://msonet_cache, after manage.py createcachetable)."
+    )
 
 
 def redis_problem(process: str, url: str) -> str | None:

@@ -248,15 +248,18 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
 # The cache holds allauth's rate-limit counters and the TOTP codes already used (and the sessions,
-# with SESSION_ENGINE cache or cached_db). By default a local-memory cache: it needs nothing running,
-# and an outage of a shared cache cannot stop people signing in. But it is per process: each gunicorn
-# worker of each web server counts its own wrong passwords (10 per account become 10 per process)
-# and knows only the TOTP codes used through it. In production set CACHE_URL (for example
-# redis://host:6379/1, a database number apart from the broker's) so that every process shares
-# them; REDIS_URL alone does not switch the cache.
+# with SESSION_ENGINE cache or cached_db). In development a local-memory cache: it needs nothing
+# running. But it is per process: each gunicorn worker of each web server would count its own wrong
+# passwords (10 per account become 10 per process) and know only the TOTP codes used through it, so
+# production refuses to start with one (msonet.startup): set CACHE_URL (for example
+# redis://host:6379/1, a database number apart from the broker's, or dbcache://msonet_cache after
+# `manage.py createcachetable`) so that every process shares them; REDIS_URL alone does not switch it.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
-if SESSION_STORE != "db" and CACHES["default"]["BACKEND"] in _PROCESS_CACHES:
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+if SESSION_STORE != "db" and CACHES["default"]["BACKEND"] in PROCESS_LOCAL_CACHES:
     raise environ.ImproperlyConfigured(
         f"SESSION_ENGINE={SESSION_STORE} keeps sessions in the cache: set CACHE_URL to a shared cache "
         "(redis://...), or each web process would know only its own sessions."

@@ -209,6 +209,7 @@ def production(tmp_path_factory):
         SECRET_KEY="production-probe-" + "x" * 50,
         ALLOWED_HOSTS="testserver",
         DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('production') / 'probe.sqlite3'}",
+        CACHE_URL=f"filecache://{tmp_path_factory.mktemp('cache')}",
     )
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE],

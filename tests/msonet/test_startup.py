@@ -18,7 +18,16 @@ from tests.msonet.test_healthz import CLOSED_PORT_REDIS_URL
 
 STRONG_KEY = "k7Qv-2mZ_pL9xR4tW8yB1nC6dF3gH0jS5aE2uI7oP4lK9zX1cV8bN3mQ6wT0r"
 # Variables of the test run's environment that would change what the processes see.
-LEFT_OUT = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT"}
+LEFT_OUT = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "MEDIA_ROOT",
+    "PRIVATE_MEDIA_ROOT",
+    "CACHE_URL",
+}
 SECONDS = 10
 
 
@@ -35,6 +44,7 @@ def production_env(tmp_path):
         MEDIA_ROOT=str(tmp_path / "media"),
         PRIVATE_MEDIA_ROOT=str(tmp_path / "private-media"),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CACHE_URL=f"filecache://{tmp_path / 'cache'}",
     )
     return env
 
@@ -80,6 +90,9 @@ def test_manage_py_starts_with_a_good_production_configuration(production_env):
         # A folder no one may create a file in, not even root (the tests may run as root).
         ("MEDIA_ROOT", "/proc", "(/proc) is not writable by the portal"),
         ("EMAIL_URL", "filemail:////nonexistent/outbox", "(/nonexistent/outbox) is not an existing folder"),
+        # Each web process would count its own sign-in attempts.
+        ("CACHE_URL", None, "is not set to a shared cache"),
+        ("CACHE_URL", "locmemcache://", "is not set to a shared cache"),
     ],
 )
 def test_manage_py_refuses_a_bad_production_setting_in_one_line(production_env, setting, value, says):
