@@ -46,7 +46,17 @@ class PartnerKeyAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
     is revoked (for good) with the list's action, and expires at its expiry."""
 
     form = PartnerKeyForm
-    list_display = ("prefix", "name", "partner", "scope_list", "created", "expiry_date", "revoked", "contact_views")
+    list_display = (
+        "prefix",
+        "name",
+        "partner",
+        "scope_list",
+        "created",
+        "expiry_date",
+        "last_used_at",
+        "revoked",
+        "contact_views",
+    )
     list_filter = ("revoked", "scope_contacts", "created")
     search_fields = ("name", "partner", "prefix")
     actions = ["revoke"]
@@ -63,6 +73,7 @@ class PartnerKeyAdmin(NationalLeadPermissionsMixin, admin.ModelAdmin):
         "issued_by",
         "revoked",
         "revoked_at",
+        "last_used_at",
         "contact_views",
     )
 

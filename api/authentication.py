@@ -12,7 +12,8 @@ INVALID = "A valid API key is required in the X-API-Key header."
 
 
 class PartnerKeyAuthentication(authentication.BaseAuthentication):
-    """`request.auth` is the PartnerKey; `request.user` stays anonymous. One query per request."""
+    """`request.auth` is the PartnerKey; `request.user` stays anonymous. One query per request, and one
+    more to note the key's use at most once a minute (PartnerKey.record_use)."""
 
     def authenticate(self, request):
         key = request.headers.get(HEADER, "").strip()
@@ -21,6 +22,7 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
         partner_key = PartnerKey.objects.from_key(key)
         if partner_key is None:
             raise exceptions.AuthenticationFailed(INVALID)
+        partner_key.record_use()
         return AnonymousUser(), partner_key
 
     def authenticate_header(self, request):

@@ -1,8 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework_api_key.crypto import KeyGenerator
+
+# How often a key's use is written down: its last use is known to within this.
+USE_RECORDED_EVERY = datetime.timedelta(minutes=1)
 
 
 class Scope(models.TextChoices):
@@ -73,6 +78,8 @@ class PartnerKey(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the key was last used, to within USE_RECORDED_EVERY (a write at most that often, not one a request).
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
 
     objects = PartnerKeyManager()
 
@@ -95,6 +102,13 @@ class PartnerKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.partner}, {self.prefix})"
+
+    def record_use(self, now=None) -> None:
+        """Note that the key was used now, unless that was noted less than USE_RECORDED_EVERY ago."""
+        now = now or timezone.now()
+        if self.last_used_at is None or now - self.last_used_at >= USE_RECORDED_EVERY:
+            PartnerKey.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
 
     @property
     def scopes(self) -> set[str]:

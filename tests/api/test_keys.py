@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -74,6 +75,27 @@ def test_the_lead_sees_each_keys_reads_of_contact_details(lead_client, world):
     log = lead_client.get(reverse("admin:audit_contactview_changelist") + f"?api_key={key.prefix}").content.decode()
     assert world.mso_person.full_name in log and world.other_person.full_name in log
     assert ContactView.objects.filter(api_key=key.prefix).count() == 2
+
+
+def test_a_keys_last_use_is_noted_at_most_once_a_minute_and_shown_to_the_lead(
+    client, lead_client, world, django_assert_num_queries
+):
+    key = PartnerKeyFactory()
+    headers = {"X-API-Key": key.secret}
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC), tick=False):
+        assert client.get(reverse("api:networks"), headers=headers).status_code == 200
+        key.refresh_from_db()
+        assert key.last_used_at == timezone.now()
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 9, 0, 30, tzinfo=datetime.UTC), tick=False):
+        client.get(reverse("api:networks"), headers=headers)
+        key.refresh_from_db()
+        assert key.last_used_at == datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)  # no write
+    with time_machine.travel(datetime.datetime(2026, 12, 7, 9, 2, tzinfo=datetime.UTC), tick=False):
+        client.get(reverse("api:networks"), headers=headers)
+        key.refresh_from_db()
+        assert key.last_used_at == timezone.now()
+    listing = lead_client.get(reverse("admin:api_partnerkey_changelist")).content.decode()
+    assert '<td class="field-last_used_at nowrap">7 Dec 2026, 9:02 a.m.</td>' in listing
 
 
 def test_nobody_else_reaches_the_keys_in_the_admin(client, world):
