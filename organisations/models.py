@@ -200,6 +200,8 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["region", "kind"]),
             models.Index(Lower("name"), "ods_code", name="organisation_by_name_idx"),
+            # The open organisations counted from the index alone (the directory's and the dashboard's counts).
+            models.Index(fields=["closed_on", "opened_on"], name="organisation_open_dates_idx"),
         ]
 
     def __str__(self):
