@@ -15,15 +15,36 @@ CLOSED_PORT_REDIS_URL = "redis://127.0.0.1:1/0"
 CLOSED_PORT_DATABASE_URL = "postgres://postgres@127.0.0.1:1/nodb"
 
 # Runs in a fresh interpreter, so Django connects to the unreachable database for real.
-HEALTHZ_IN_SUBPROCESS = """
-import json
+PAGE_IN_SUBPROCESS = """
+import json, sys
 import django
 django.setup()
 from django.test import Client
-response = Client().get("/healthz/")
+response = Client().get(sys.argv[1])
 print(json.dumps({"status": response.status_code, "content_type": response["Content-Type"],
                   "body": response.content.decode()}))
 """
+
+
+def get_with_the_database_down(path: str) -> dict:
+    """`path` fetched by a fresh process whose DATABASE_URL points at a closed port (and no Redis):
+    its status, content type and body."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "msonet.settings.test",
+        "DATABASE_URL": CLOSED_PORT_DATABASE_URL,
+        "REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PAGE_IN_SUBPROCESS, path],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def redis_answers(url: str) -> bool:
@@ -64,22 +85,7 @@ def test_healthz_is_503_when_redis_is_unreachable(client, settings):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "msonet.settings.test",
-        "DATABASE_URL": CLOSED_PORT_DATABASE_URL,
-        "REDIS_URL": "",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", HEALTHZ_IN_SUBPROCESS],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = get_with_the_database_down("/healthz/")
     assert outcome["status"] == 503
     assert outcome["content_type"] == "application/json"
     assert json.loads(outcome["body"]) == {"status": "unavailable", "database": "unavailable"}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from compliance.readiness import SCAN_RUNS_MIGRATION
 from msonet import health
 from tests.factories import OutboundEmailFactory, ScanRunFactory
-from tests.msonet.test_healthz import CLOSED_PORT_DATABASE_URL, CLOSED_PORT_REDIS_URL, HEALTHZ_IN_SUBPROCESS
+from tests.msonet.test_healthz import CLOSED_PORT_REDIS_URL, get_with_the_database_down
 
 READY = {
     "status": "ready",
@@ -92,22 +92,7 @@ def test_readyz_is_503_when_redis_is_unreachable(client, settings):
 
 
 def test_readyz_is_503_when_the_database_is_unreachable():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "msonet.settings.test",
-        "DATABASE_URL": CLOSED_PORT_DATABASE_URL,
-        "REDIS_URL": "",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", HEALTHZ_IN_SUBPROCESS.replace("/healthz/", "/readyz/")],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = get_with_the_database_down("/readyz/")
     assert outcome["status"] == 503
     not_checked = "not checked: the database is unavailable"
     assert json.loads(outcome["body"]) == {
