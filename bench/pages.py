@@ -11,7 +11,7 @@ memberships and a chair, then prints in one run:
   the same middleware, measured in the same run; and the ratio of the two.
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/pages.py
-The scratch database (msonet_bench_pages) is created and dropped by the script;
+The scratch database (msonet_bench_pages, or BENCH_DATABASE) is created and dropped by the script;
 BENCH_KEEP_DATABASE=1 keeps it, and BENCH_REUSE_DATABASE=1 measures a kept one without building it again.
 """
 
@@ -39,7 +39,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", 200))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 10))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 4))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
-BENCH_DB = "msonet_bench_pages"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "msonet_bench_pages")
 CHAIR_REGION = "Y62"
 
 # Production settings, served over plain HTTP on the loopback address.
