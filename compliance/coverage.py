@@ -46,9 +46,24 @@ from organisations.coverage import (
     in_england,
     open_on,
 )
-from organisations.models import OFFICER_DUTIES, Cover, Duty, ExpectationOverride, Organisation, TypeExpectation
+from organisations.models import (
+    OFFICER_DUTIES,
+    Cover,
+    Duty,
+    ExpectationOverride,
+    Organisation,
+    Region,
+    TypeExpectation,
+)
 
 ROLE_OF_DUTY = {Duty.MSO: Appointment.Role.MSO, Duty.MDSO: Appointment.Role.MDSO}
+# The generation (msonet.generations) of the tables coverage is read from: a figure cached under it
+# is computed again after any committed write to one of them.
+GENERATION = "coverage"
+TABLES = [
+    model._meta.db_table
+    for model in (Organisation, Region, Appointment, Cover, Committee, TypeExpectation, ExpectationOverride)
+]
 Kind = Organisation.Kind
 
 

@@ -36,6 +36,11 @@ class FlagQuerySet(models.QuerySet):
         return scopes.scoped(self, user, lambda: scopes.in_chaired_regions(user))
 
 
+# The generation (msonet.generations) of the flags table: figures of flags cached under it are
+# counted again after any committed write to it.
+FLAGS_GENERATION = "flags"
+
+
 class Flag(models.Model):
     """An open finding about an organisation, such as no named MSO. The compliance scan opens a
     flag when its condition becomes true and resolves it when the condition ends; an organisation

@@ -13,9 +13,10 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.coverage import MEASURES
-from compliance.models import Flag
+from compliance.coverage import GENERATION, MEASURES
+from compliance.models import FLAGS_GENERATION, Flag
 from handovers.models import Handover
+from msonet import generations
 from officers.models import ChangeRequest
 from organisations.models import NO_REGION, Organisation, Region
 from registrations.models import RegistrationRequest
@@ -161,8 +162,13 @@ def _by_kind(rows, region: str = "") -> list[CoverageRow]:
 def coverage(*, day: datetime.date | None = None) -> Coverage:
     """Open organisations in England on `day` (today) by region and by type, each coverage measure
     counted: the regions in one query, the counts grouped by region and type in another, and the
-    organisations outside England, left out of every figure, in a third."""
+    organisations outside England, left out of every figure, in a third. Kept in the cache until a
+    write to the tables coverage is read from commits (msonet.generations)."""
     day = day or timezone.localdate()
+    return generations.cached(GENERATION, f"dashboard:{day.isoformat()}", lambda: _coverage(day))
+
+
+def _coverage(day: datetime.date) -> Coverage:
     regions = list(Region.objects.order_by("name"))
     codes = {region.pk: region.code for region in regions}
     rows = list(_counted(Organisation.objects.all(), day, "region", "kind"))
@@ -189,8 +195,15 @@ def coverage(*, day: datetime.date | None = None) -> Coverage:
 
 def region_coverage(code: str, *, day: datetime.date | None = None) -> tuple[CoverageRow, list[CoverageRow]]:
     """One region's open organisations in England (or those in England with no region: NO_REGION),
-    in all and by type: two queries. Region.DoesNotExist for an unknown code."""
+    in all and by type: two queries, kept in the cache as `coverage` is. Region.DoesNotExist for an
+    unknown code."""
     day = day or timezone.localdate()
+    return generations.cached(
+        GENERATION, f"dashboard:{day.isoformat()}:region:{code}", lambda: _region_coverage(code, day)
+    )
+
+
+def _region_coverage(code: str, day: datetime.date) -> tuple[CoverageRow, list[CoverageRow]]:
     organisations = Organisation.objects.all()
     if code == NO_REGION:
         region_row = CoverageRow(NO_REGION_LABEL, region=NO_REGION)
@@ -239,7 +252,12 @@ def handover_figures(*, day: datetime.date | None = None) -> list[Figure]:
 
 
 def open_flags_by_kind() -> tuple[Figure, list[Figure]]:
-    """Every open flag (acknowledged or not), and the open flags of each kind: one query."""
+    """Every open flag (acknowledged or not), and the open flags of each kind: one query, kept in the
+    cache until a write to the flags commits."""
+    return generations.cached(FLAGS_GENERATION, "dashboard:by-kind", _open_flags_by_kind)
+
+
+def _open_flags_by_kind() -> tuple[Figure, list[Figure]]:
     counts = dict(Flag.objects.open().order_by().values_list("kind").annotate(n=Count("pk")))
     by_kind = [
         Figure(label, counts.get(kind, 0), _url("compliance:board", kind=kind)) for kind, label in Flag.Kind.choices
@@ -272,9 +290,14 @@ class TrendPoint:
 
 def open_flags_trend(*, now: datetime.datetime | None = None, months: int = TREND_MONTHS) -> list[TrendPoint]:
     """For each of the last `months` month-ends, the flags open at that moment: opened before it
-    and not resolved before it. One query, a conditional count per month."""
-    now = now or timezone.now()
-    ends = month_ends(now, months)
+    and not resolved before it. One query, a conditional count per month, kept in the cache until a
+    write to the flags commits (the month ends are in its key)."""
+    ends = month_ends(now or timezone.now(), months)
+    key = f"dashboard:trend:{ends[0][1].isoformat()}:{months}"
+    return generations.cached(FLAGS_GENERATION, key, lambda: _open_flags_trend(ends))
+
+
+def _open_flags_trend(ends: list[tuple[datetime.date, datetime.datetime]]) -> list[TrendPoint]:
     first_end, last_end = ends[0][1], ends[-1][1]
     counts = (
         Flag.objects.order_by()

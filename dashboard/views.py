@@ -1,9 +1,11 @@
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.coverage import MEASURES, MEASURES_BY_KEY
+from compliance.coverage import GENERATION, MEASURES, MEASURES_BY_KEY
+from msonet import generations
 from organisations.models import Region
 from users.decorators import national_lead_required
 
@@ -33,13 +35,31 @@ def _coverage_charts(prefix: str, rows: list[queries.CoverageRow], grouping: str
     return made
 
 
+def _coverage_sections(day):
+    """The coverage figures, and their charts and tables (a function of the figures alone) rendered."""
+    coverage = queries.coverage(day=day)
+    return coverage, render_to_string(
+        "dashboard/coverage_sections.html",
+        {
+            "coverage": coverage,
+            "columns": queries.COLUMNS,
+            "national_label": queries.NO_REGION_LABEL,
+            "region_charts": _coverage_charts("region", coverage.regions, "region"),
+            "kind_charts": _coverage_charts("kind", coverage.kinds, "type"),
+        },
+    )
+
+
 @national_lead_required
 def index(request):
     """The national lead's coverage dashboard: coverage by region and by type, the work waiting,
     open flags by kind and their trend over 12 months. A fixed number of queries."""
     now = timezone.now()
     day = timezone.localdate(now)
-    coverage = queries.coverage(day=day)
+    # Read under the generation of coverage before the figures are, so that the page kept is never older than its key.
+    coverage, coverage_sections = generations.cached(
+        GENERATION, f"dashboard:{day.isoformat()}:sections", lambda: _coverage_sections(day)
+    )
     open_flags, flags_by_kind = queries.open_flags_by_kind()
     trend = queries.open_flags_trend(now=now)
     return render(
@@ -47,11 +67,8 @@ def index(request):
         "dashboard/index.html",
         {
             "today": day,
-            "columns": queries.COLUMNS,
-            "national_label": queries.NO_REGION_LABEL,
             "coverage": coverage,
-            "region_charts": _coverage_charts("region", coverage.regions, "region"),
-            "kind_charts": _coverage_charts("kind", coverage.kinds, "type"),
+            "coverage_sections": coverage_sections,
             "waiting": queries.requests_waiting(),
             "handovers": queries.handover_figures(day=day),
             "open_flags": open_flags,

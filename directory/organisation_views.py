@@ -3,11 +3,19 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
-from compliance.coverage import add_coverage
+from compliance.coverage import GENERATION, add_coverage
+from msonet.generations import CachedCountPaginator
 from officers.models import named_officers
 from organisations.models import Organisation
 
 from .forms import DirectorySearchForm
+
+
+class DirectoryPaginator(CachedCountPaginator):
+    """The number of organisations found, a COUNT over the register, is kept until the register or
+    the coverage it may be filtered by changes."""
+
+    generation = GENERATION
 
 
 class DirectoryView(LoginRequiredMixin, ListView):
@@ -16,6 +24,7 @@ class DirectoryView(LoginRequiredMixin, ListView):
     template_name = "organisations/directory.html"
     context_object_name = "organisations"
     paginate_by = 25
+    paginator_class = DirectoryPaginator
     extra_context = {"nav_section": "organisations"}
 
     def get_queryset(self):

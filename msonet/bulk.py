@@ -19,6 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import generations
+
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _escape = operator.methodcaller("translate", _ESCAPES)
 
@@ -71,6 +73,7 @@ def _copy(cursor, table: str, fields, objs) -> None:
     buffer.seek(0)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     cursor.copy_expert(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN", buffer)
+    generations.written(connection, table)
 
 
 def _copy_tuples(cursor, table: str, fields, rows, *, constant_fields=(), now=None) -> None:
@@ -87,6 +90,7 @@ def _copy_tuples(cursor, table: str, fields, rows, *, constant_fields=(), now=No
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in [*fields, *constant_fields])
     cursor.copy_expert(f"COPY {quote(table)} ({columns}) FROM STDIN", buffer)
+    generations.written(connection, table)
 
 
 def _copy_history(cursor, model, pks: list, *, now, user, reason: str, history_type: str) -> None:

@@ -255,6 +255,10 @@ MFA_TOTP_ISSUER = SITE_NAME
 # redis://host:6379/1, a database number apart from the broker's, or dbcache://msonet_cache after
 # `manage.py createcachetable`) so that every process shares them; REDIS_URL alone does not switch it.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Costly figures (the dashboard's counts, a directory search's count) are kept in that cache until
+# a write to the tables they read commits (msonet.generations); writes made outside the portal (psql)
+# are not seen, so the figures also expire after this many seconds.
+GENERATION_CACHE_TIMEOUT = env.int("GENERATION_CACHE_TIMEOUT", default=300)
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",

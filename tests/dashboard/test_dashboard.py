@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from compliance.models import Flag
@@ -536,3 +538,33 @@ def test_region_page_queries_do_not_grow_with_the_data(client, counted, django_a
     with django_assert_max_num_queries(REGION_QUERIES):
         response = client.get(reverse("dashboard:region", args=["Y56"]))
     assert response.context["region"].total == 6 + 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_coverage_figures_are_counted_once_until_a_change_to_them_commits(client, counted):
+    """Each write commits at once here (no test transaction), as in a running portal."""
+    client.force_login(counted.lead)
+    with CaptureQueriesContext(connection) as first:
+        client.get(DASHBOARD)
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(DASHBOARD)
+    assert numbers(response.context["coverage"].total) == ENGLAND
+    # The regions, the counts by region and type, the organisations outside England, the open flags
+    # by kind and their trend are not read again.
+    assert len(again.captured_queries) == len(first.captured_queries) - 5
+    AppointmentFactory(organisation=counted.l3, role=MDSO)
+    figures = numbers(client.get(DASHBOARD).context["coverage"].total)
+    assert figures[5:7] == (ENGLAND[5] + 1, ENGLAND[6] - 1)  # an MDSO in place, one missing fewer
+    region = client.get(reverse("dashboard:region", args=["Y56"])).context["region"]
+    assert numbers(region)[5] == BY_REGION["London"][5] + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_flag_figures_are_counted_once_until_a_change_to_the_flags_commits(client, counted):
+    client.force_login(counted.lead)
+    before = client.get(DASHBOARD).context
+    open_flags, trend = before["open_flags"].value, [point.value for point in before["trend"]]
+    FlagFactory(organisation=counted.l3, kind=Flag.Kind.NO_MAILBOX, opened_at=NOW - datetime.timedelta(days=1))
+    after = client.get(DASHBOARD).context
+    assert after["open_flags"].value == open_flags + 1
+    assert [point.value for point in after["trend"]] == [*trend[:-1], trend[-1] + 1]

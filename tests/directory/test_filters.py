@@ -5,6 +5,8 @@ does not grow with the data."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from officers.models import Appointment
@@ -99,3 +101,22 @@ def test_filtered_directory_queries_do_not_grow_with_the_data(client, coverage, 
     with django_assert_max_num_queries(DIRECTORY_QUERIES):
         response = client.get(DIRECTORY, params)
     assert response.context["paginator"].count == 2 + 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_number_found_is_counted_once_until_the_register_changes(client, coverage):
+    """Each write commits at once here (no test transaction), as in a running portal."""
+    client.force_login(coverage.lead)
+    params = {"region": "Y56", "show": "no_committee"}
+    with CaptureQueriesContext(connection) as first:
+        client.get(DIRECTORY, params)
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(DIRECTORY, params)
+    assert response.context["paginator"].count == 2
+    counts = [query for query in again.captured_queries if query["sql"].startswith("SELECT COUNT(*)")]
+    assert counts == []
+    assert len(again.captured_queries) == len(first.captured_queries) - 1
+    # Another search is counted for itself; a committed change is counted at once.
+    assert client.get(DIRECTORY, {"region": "Y56"}).context["paginator"].count == 3
+    CommitteeFactory(organisation=coverage.gap)
+    assert client.get(DIRECTORY, params).context["paginator"].count == 1
