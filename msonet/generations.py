@@ -83,7 +83,7 @@ def _move_on(name: str) -> None:
         logger.warning("The cache did not answer: the generation %s was not moved on.", name)
 
 
-class _MoveOn:
+class MoveOn:
     """The commit callback moving generations on, and the record of which it will move, for the
     transaction it was registered in."""
 
@@ -111,7 +111,7 @@ def _changed(connection, names: set[str]) -> None:
         return
     waiting = getattr(connection, "generations_waiting", None)
     if waiting is None or not waiting.is_current:
-        waiting = connection.generations_waiting = _MoveOn(connection)
+        waiting = connection.generations_waiting = MoveOn(connection)
         waiting.names |= names
         transaction.on_commit(waiting, using=connection.alias)
     else:

@@ -1,13 +1,15 @@
 """Shared fixtures: one user per role, on two organisations in two regions (the Alice/Bob/Charlie of this project)."""
 
+import contextlib
 import os
 from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
+from msonet.generations import MoveOn
 from networks.models import Membership, Network
 from officers.models import Appointment
 from tests.factories import (
@@ -22,6 +24,22 @@ from tests.factories import (
 )
 
 pytest_plugins = ["tests.figures"]
+
+
+@pytest.fixture
+def django_capture_on_commit_callbacks(django_capture_on_commit_callbacks):
+    """pytest-django's, listing the tasks and emails a transaction queues for its commit without the
+    cached figures' generations it moves on (msonet.generations; run all the same when `execute`):
+    tests/msonet/test_generations.py tests those."""
+
+    @contextlib.contextmanager
+    def capture(*, using=DEFAULT_DB_ALIAS, execute=False):
+        queued = []
+        with django_capture_on_commit_callbacks(using=using, execute=execute) as callbacks:
+            yield queued
+        queued[:] = [callback for callback in callbacks if not isinstance(callback, MoveOn)]
+
+    return capture
 
 
 @pytest.fixture(autouse=True)

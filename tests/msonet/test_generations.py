@@ -7,6 +7,7 @@ import logging
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import TestCase
 
 from compliance.coverage import GENERATION
 from msonet import generations
@@ -16,6 +17,12 @@ from organisations.models import Organisation
 from tests.factories import OrganisationFactory, PersonFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def django_capture_on_commit_callbacks():
+    """Django's own, which lists every callback a transaction queues for its commit, the generations' among them."""
+    return TestCase.captureOnCommitCallbacks
 
 
 class Counting:
