@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -104,6 +105,9 @@ TEMPLATES = [
         },
     },
 ]
+# Form widgets render through the engine above ("django.forms" in INSTALLED_APPS gives it Django's widget
+# templates), so templates/django/forms/ can replace one: select.html writes its options in one loop.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: a SQLite file unless DATABASE_URL says otherwise.
 DATABASES = {
