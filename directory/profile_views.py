@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.generic import DetailView
@@ -51,15 +51,23 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
         organisation = self.object
         user = self.request.user
         private = organisation.profile_visible
-        appointments = organisation.appointments.current().in_role_order().select_related("person")
+        # Each appointment says whether the user may see its person's contact details
+        # (`access.scopes.people_with_contact`), in the same query.
+        appointments = (
+            organisation.appointments.current()
+            .in_role_order()
+            .select_related("person")
+            .annotate(person_contact_visible=Exists(scopes.people_with_contact(user).filter(pk=OuterRef("person"))))
+        )
         if not private:
             appointments = appointments.named()
         appointments = list(appointments)
         named = [a for a in appointments if a.is_named]
-        people = [a.person for a in appointments]
-        contact_visible = scopes.contact_visible_ids(user, people)
+        contact_visible = {a.person_id for a in appointments if a.person_contact_visible}
         contact_views_record(
-            viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
+            viewer=user,
+            people=[a.person for a in appointments if a.person_contact_visible],
+            path=self.request.get_full_path(),
         )
         # The unfinished handovers of the organisation's roles (here, or at its successor when it has
         # closed) that the user may see. Those who may start one (the holder, the national lead) see
