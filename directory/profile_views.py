@@ -27,6 +27,21 @@ from organisations import profile
 from organisations.models import KeyContact, Organisation
 from organisations.profile_forms import BoardDirectorForm, KeyContactForm
 
+# What the page shows of each handover in progress: the fields read by detail.html and
+# handovers/status_tag.html (the role, the outgoing and incoming officers' names, the dates, the
+# status and, when at another organisation, its name).
+_HANDOVER_SHOWN = (
+    "leaving_date",
+    "due_date",
+    "status",
+    "organisation__name",
+    "outgoing_appointment__role",
+    "outgoing_appointment__person__first_name",
+    "outgoing_appointment__person__last_name",
+    "incoming_appointment__person__first_name",
+    "incoming_appointment__person__last_name",
+)
+
 
 class OrganisationProfileView(LoginRequiredMixin, DetailView):
     """An organisation's page. Everyone signed in sees the public profile: the organisation, its
@@ -77,6 +92,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             .unfinished()
             .filter(Q(organisation=organisation) | Q(outgoing_appointment__organisation=organisation))
             .select_related("organisation", "outgoing_appointment__person", "incoming_appointment__person")
+            .only(*_HANDOVER_SHOWN)
             .order_by("leaving_date", "pk")
         )
         in_progress = {handover.outgoing_appointment_id for handover in open_handovers}
