@@ -106,7 +106,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             coverage=organisation_coverage(organisation, timezone.localdate()),
             contact_visible=contact_visible,
             committee=getattr(organisation, "committee", None) if private else None,
-            networks=Network.objects.for_organisation(organisation).select_related("region"),
+            networks=Network.objects.for_organisation(organisation).only("name", "slug", "kind"),
             show_private=private,
             can_edit=organisation.profile_editable,
             key_contacts=list(organisation.key_contacts.all()) if private else [],
