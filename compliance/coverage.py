@@ -329,7 +329,7 @@ LABELS = {Duty.MSO: "MSO", Duty.MDSO: "MDSO", Duty.MAILBOX: "generic MSO mailbox
 
 def _duties(organisation: Organisation, day: datetime.date, expectation: TypeExpectation | None) -> list[DutyCoverage]:
     """One query for the overrides; where a cover is in force, one for the covers and one for their officers."""
-    overrides = {override.duty: override for override in organisation.expectation_overrides.all()}
+    overrides = {override.duty: override for override in organisation.expectation_overrides.order_by()}
     covers = {}
     if any(getattr(organisation, f"{duty}_cover_in_force") for duty in OFFICER_DUTIES):
         candidates = Cover.objects.in_force_on(day).filter(

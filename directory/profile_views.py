@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.generic import DetailView
@@ -26,6 +26,21 @@ from officers.team_forms import TeamProposalForm
 from organisations import profile
 from organisations.models import KeyContact, Organisation
 from organisations.profile_forms import BoardDirectorForm, KeyContactForm
+
+# What the page shows of each handover in progress: the fields read by detail.html and
+# handovers/status_tag.html (the role, the outgoing and incoming officers' names, the dates, the
+# status and, when at another organisation, its name).
+_HANDOVER_SHOWN = (
+    "leaving_date",
+    "due_date",
+    "status",
+    "organisation__name",
+    "outgoing_appointment__role",
+    "outgoing_appointment__person__first_name",
+    "outgoing_appointment__person__last_name",
+    "incoming_appointment__person__first_name",
+    "incoming_appointment__person__last_name",
+)
 
 
 class OrganisationProfileView(LoginRequiredMixin, DetailView):
@@ -51,15 +66,23 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
         organisation = self.object
         user = self.request.user
         private = organisation.profile_visible
-        appointments = organisation.appointments.current().in_role_order().select_related("person")
+        # Each appointment says whether the user may see its person's contact details
+        # (`access.scopes.people_with_contact`), in the same query.
+        appointments = (
+            organisation.appointments.current()
+            .in_role_order()
+            .select_related("person")
+            .annotate(person_contact_visible=Exists(scopes.people_with_contact(user).filter(pk=OuterRef("person"))))
+        )
         if not private:
             appointments = appointments.named()
         appointments = list(appointments)
         named = [a for a in appointments if a.is_named]
-        people = [a.person for a in appointments]
-        contact_visible = scopes.contact_visible_ids(user, people)
+        contact_visible = {a.person_id for a in appointments if a.person_contact_visible}
         contact_views_record(
-            viewer=user, people=[p for p in people if p.pk in contact_visible], path=self.request.get_full_path()
+            viewer=user,
+            people=[a.person for a in appointments if a.person_contact_visible],
+            path=self.request.get_full_path(),
         )
         # The unfinished handovers of the organisation's roles (here, or at its successor when it has
         # closed) that the user may see. Those who may start one (the holder, the national lead) see
@@ -69,6 +92,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             .unfinished()
             .filter(Q(organisation=organisation) | Q(outgoing_appointment__organisation=organisation))
             .select_related("organisation", "outgoing_appointment__person", "incoming_appointment__person")
+            .only(*_HANDOVER_SHOWN)
             .order_by("leaving_date", "pk")
         )
         in_progress = {handover.outgoing_appointment_id for handover in open_handovers}
@@ -82,7 +106,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             coverage=organisation_coverage(organisation, timezone.localdate()),
             contact_visible=contact_visible,
             committee=getattr(organisation, "committee", None) if private else None,
-            networks=Network.objects.for_organisation(organisation).select_related("region"),
+            networks=Network.objects.for_organisation(organisation).only("name", "slug", "kind"),
             show_private=private,
             can_edit=organisation.profile_editable,
             key_contacts=list(organisation.key_contacts.all()) if private else [],

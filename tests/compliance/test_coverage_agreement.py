@@ -232,6 +232,20 @@ def test_a_coverage_statement_the_server_kept_but_the_process_lost_is_prepared_a
     assert _coverage_of(again) == _coverage_of(organisations)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_the_coverage_statement_runs_its_generic_plan_not_one_planned_for_each_execution(db):
+    organisation = OrganisationFactory()
+    for _ in range(2):
+        add_coverage([organisation])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'msonet_coverage_%%'"
+        )
+        plans = cursor.fetchall()
+    assert plans
+    assert all(generic >= 1 and custom == 0 for generic, custom in plans)
+
+
 def _lead():
     return UserFactory(is_national_lead=True)
 
