@@ -232,6 +232,18 @@ def test_a_coverage_statement_the_server_kept_but_the_process_lost_is_prepared_a
     assert _coverage_of(again) == _coverage_of(organisations)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_the_coverage_statement_keeps_its_generic_plan_for_one_organisation(network_map):
+    coverage._prepared.clear()
+    organisation = Organisation.objects.first()
+    for _ in range(7):
+        add_coverage([organisation])
+    name = coverage._prepared[connection.connection][timezone.localdate()]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s", [name])
+        assert cursor.fetchone() == (7, 0)
+
+
 def _lead():
     return UserFactory(is_national_lead=True)
 
