@@ -88,3 +88,10 @@ class MembershipFilterForm(forms.Form):
         if data.get("gaps"):
             organisations = missing(organisations, Duty.MSO)
         return organisations
+
+    def filters_gaps(self) -> bool:
+        """Whether `filter` keeps only the gaps (the filter is on, and valid)."""
+        if not self.is_bound:
+            return False
+        self.is_valid()
+        return bool(self.cleaned_data.get("gaps"))

@@ -1,6 +1,7 @@
 """A network's membership list: its organisations with their named officers, coverage and open
 flags, for the membership page and its CSV or XLSX export."""
 
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from access import scopes
 from audit.services import contact_views_record
-from compliance.coverage import in_place, with_coverage
+from compliance.coverage import add_coverage, in_place, with_coverage
 from compliance.models import Flag
 from meetings.models import ExportLog
 from msonet import spreadsheets
@@ -19,14 +20,18 @@ from organisations.coverage import expected
 from organisations.models import Duty, Organisation
 
 from . import exports
+from .forms import MembershipFilterForm
 
 
-def membership_list(network: Network, user, *, coverage: bool = True):
-    """The network's organisations for its membership page and export, by name: each with its
-    named MSO and MDSO (and their person) prefetched, its coverage (`with_coverage`: expected,
-    named, covered, for each duty) and `open_flag_count` (the open compliance flags the user may see).
-    A page that shows some of them leaves out the coverage (`coverage=False`) and adds it to its
-    rows (`add_coverage`)."""
+def membership_list(network: Network, user):
+    """The network's organisations for its export, by name: `with_details` and their coverage
+    (`with_coverage`: expected, named, covered, for each duty)."""
+    return with_coverage(with_details(network.member_organisations(), user).by_name())
+
+
+def with_details(organisations, user):
+    """`organisations` with what the membership list shows of each: its named MSO and MDSO (and
+    their person) prefetched and `open_flag_count` (the open compliance flags the user may see)."""
     open_flags = (
         Flag.objects.visible_to(user)
         .open()
@@ -36,13 +41,22 @@ def membership_list(network: Network, user, *, coverage: bool = True):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    organisations = (
-        network.member_organisations()
-        .prefetch_related(named_officers())
-        .annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
-        .by_name()
-    )
-    return with_coverage(organisations) if coverage else organisations
+    return organisations.prefetch_related(named_officers()).annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
+
+
+def membership_page(network: Network, user, form: MembershipFilterForm, number, per_page: int) -> Page:
+    """Page `number` of the network's membership list as `form` filters it, its organisations
+    `with_details` and their coverage (`add_coverage`). The page is cut from the ids of the
+    filtered organisations, so that the details and coverage are fetched for its organisations
+    alone, not for every one before it. The gaps filter is costly, so its ids are fetched once, to
+    count and to cut."""
+    ids = form.filter(network.member_organisations()).by_name().values_list("pk", flat=True)
+    if form.filters_gaps():
+        ids = list(ids)
+    page = Paginator(ids, per_page).get_page(number)
+    organisations = with_details(Organisation.objects.filter(pk__in=page.object_list), user).by_name()
+    page.object_list = add_coverage(list(organisations))
+    return page
 
 
 def mso_coverage(network: Network) -> dict | None:

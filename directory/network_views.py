@@ -9,7 +9,6 @@ from django.views.generic import DetailView, ListView
 
 from access import scopes
 from audit.services import contact_views_record
-from compliance.coverage import add_coverage
 from meetings.active_members import active_member_ids, is_active_member
 from meetings.models import ExportLog
 from msonet import spreadsheets
@@ -17,7 +16,7 @@ from networks.models import Membership, Network
 from officers.models import Appointment, by_surname
 
 from .forms import MembershipFilterForm
-from .membership import membership_export, membership_list, mso_coverage
+from .membership import membership_export, membership_list, membership_page, mso_coverage
 
 # A membership row stacks two officers' contact details: at 320 px wide each is about 300 px tall.
 ORGANISATIONS_PER_PAGE = 20
@@ -105,9 +104,7 @@ def membership(request, slug):
     contact details, MHRA registration and open flags; searchable, filterable, paginated."""
     network = _get_network_for_membership(request.user, slug)
     form = MembershipFilterForm(request.GET or None)
-    organisations = form.filter(membership_list(network, request.user, coverage=False))
-    page_obj = Paginator(organisations, ORGANISATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    page_obj.object_list = add_coverage(list(page_obj.object_list))
+    page_obj = membership_page(network, request.user, form, request.GET.get("page"), ORGANISATIONS_PER_PAGE)
     people = [a.person for organisation in page_obj for a in organisation.named_appointments]
     chairs_network = scopes.chairs(request.user, network)
     contact_visible = scopes.contact_visible_ids(request.user, people)

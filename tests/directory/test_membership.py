@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from access import scopes
 from compliance.models import Flag
+from directory.forms import MembershipFilterForm
 from directory.membership import membership_list
 from meetings.models import ExportLog
 from msonet.spreadsheets import FORMULA_PREFIXES
@@ -195,6 +196,20 @@ def test_gaps_filter_keeps_organisations_without_a_named_mso(client, world):
     assert b"No named MSO" in response.content
     rows = list(csv.reader(io.StringIO(csv_text(client.get(export_url(world.network_a, "csv"), {"gaps": "on"})))))
     assert [row[1] for row in rows[1:]] == [gap.ods_code]
+
+
+def test_gaps_filter_counts_and_pages_every_gap_in_name_order(client, world):
+    for index in reversed(range(25)):
+        OrganisationFactory(region=world.london, name=f"Gap {index:02d}")
+    every_gap = [
+        o.ods_code for o in MembershipFilterForm({"gaps": "on"}).filter(membership_list(world.network_a, world.lead))
+    ]
+    client.force_login(world.chair_a)
+    pages = [client.get(membership_url(world.network_a), {"gaps": "on", "page": n}).context["page_obj"] for n in (1, 2)]
+    assert [page.paginator.count for page in pages] == [len(every_gap)] * 2
+    assert [o.ods_code for page in pages for o in page] == every_gap
+    assert [o.name for o in pages[1]] == [f"Gap {index:02d}" for index in range(20, 25)]
+    assert {(o.mso_status, o.open_flag_count) for o in pages[1]} == {("missing", 0)}
 
 
 def test_search_by_name_or_ods_code_and_filter_by_type(client, world):
