@@ -168,9 +168,9 @@ def _execute_prepared(cursor, day: datetime.date, sql: str, params: tuple, posit
     failed first use leaves its name unused and the next use prepares under a new one.
 
     Every connection keeps one generic plan for its prepared statements (`plan_cache_mode`, set in
-    the settings; the portal prepares no others): left to choose, PostgreSQL plans the statement again on every run for a list shorter
-    than the ten organisations its generic plan assumes (one organisation's page, a filtered
-    page of two), about 7 ms each time at national scale, as if it were not prepared."""
+    the settings; the portal prepares no others): left to choose, PostgreSQL plans the statement
+    again on every run for a list shorter than the ten organisations its generic plan assumes (one
+    organisation's page, a filtered page of two), about 7 ms each time, as if it were not prepared."""
     statements = _prepared.setdefault(cursor.db.connection, {})
     if day in statements:
         cursor.execute(f"EXECUTE {statements[day]}(%s)", [ids])
