@@ -1,21 +1,28 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
-from compliance.coverage import GENERATION, add_coverage
+from compliance import coverage
+from compliance.coverage import add_coverage
+from msonet import generations
 from msonet.generations import CachedCountPaginator
 from officers.models import named_officers
 from organisations.models import Organisation
 
 from .forms import DirectorySearchForm
 
+# The generation (msonet.generations) of what a page of the directory shows: the organisations with
+# their coverage, and their named officers (watched in apps.py).
+GENERATION = "directory"
+
 
 class DirectoryPaginator(CachedCountPaginator):
     """The number of organisations found, a COUNT over the register, is kept until the register or
     the coverage it may be filtered by changes."""
 
-    generation = GENERATION
+    generation = coverage.GENERATION
 
 
 class DirectoryView(LoginRequiredMixin, ListView):
@@ -33,9 +40,17 @@ class DirectoryView(LoginRequiredMixin, ListView):
         return self.form.filter(organisations).prefetch_related(named_officers())
 
     def paginate_queryset(self, queryset, page_size):
-        """The page's organisations with their coverage (`add_coverage`: one query for the page)."""
+        """The page's organisations with their named officers and their coverage (`add_coverage`: one
+        query for the page), kept until what the page shows changes (keyed by the page's SQL and the day)."""
         paginator, page, organisations, is_paginated = super().paginate_queryset(queryset, page_size)
-        page.object_list = add_coverage(list(organisations))
+        day = timezone.localdate()
+        key = generations.query_key(organisations, day)
+        if key is None:
+            page.object_list = add_coverage(list(organisations), day)
+        else:
+            page.object_list = generations.cached(
+                GENERATION, f"page:{key}", lambda: add_coverage(list(organisations), day), using=organisations.db
+            )
         return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):

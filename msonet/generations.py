@@ -30,6 +30,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
@@ -183,6 +184,16 @@ def cached(name: str, key: str, compute, *, using: str = DEFAULT_DB_ALIAS):
     return value
 
 
+def query_key(queryset, *extra) -> str | None:
+    """A key naming what `queryset` reads (its SQL and parameters) and `extra`, or None for a queryset
+    that reads nothing (one Django knows to be empty)."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return hashlib.sha256(repr((sql, params, *extra)).encode()).hexdigest()
+
+
 class CachedCountPaginator(Paginator):
     """A paginator of a queryset whose count (a COUNT over the whole list) is kept under the generation
     `generation` of the tables the queryset reads, keyed by the queryset's SQL and parameters."""
@@ -191,7 +202,7 @@ class CachedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        queryset = self.object_list
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        key = "count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        return cached(self.generation, key, lambda: Paginator.count.func(self), using=queryset.db)
+        key = query_key(self.object_list)
+        if key is None:
+            return Paginator.count.func(self)
+        return cached(self.generation, f"count:{key}", lambda: Paginator.count.func(self), using=self.object_list.db)

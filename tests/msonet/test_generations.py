@@ -8,13 +8,14 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import TestCase
+from django.utils import timezone
 
 from compliance.coverage import GENERATION
 from msonet import generations
 from msonet.bulk import create_rows_with_history
-from officers.models import Person
 from organisations.models import Organisation
-from tests.factories import OrganisationFactory, PersonFactory, RegionFactory
+from tests.factories import OrganisationFactory, RegionFactory, UserFactory
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +107,10 @@ def test_a_rolled_back_write_leaves_no_trace_and_the_next_commit_still_moves_the
 
 def test_a_write_to_a_table_not_watched_leaves_the_generation(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        person = PersonFactory()
+        user = UserFactory()
     before = generations.current(GENERATION)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        Person.objects.filter(pk=person.pk).update(job_title="Chief Pharmacist")
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     assert callbacks == []
     assert generations.current(GENERATION) == before
     assert not generations.waiting_for_commit(GENERATION)
