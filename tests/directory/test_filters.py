@@ -144,4 +144,3 @@ def test_a_page_of_the_directory_is_read_once_until_what_it_shows_changes(client
         organisation.ods_code: organisation for organisation in client.get(DIRECTORY, params).context["organisations"]
     }
     assert (shown["RG1"].mso_status, shown["RG1"].named_mso is not None) == ("named", True)
-
