@@ -7,6 +7,7 @@ from django.core import mail
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from emails.models import OutboundEmail
 from handovers.models import Handover
@@ -133,7 +134,7 @@ def test_review_page_of_a_decided_request_has_no_buttons(client, world, applican
     client.force_login(world.lead)
     html = client.get(reverse("registrations:review", args=[request.pk])).content.decode()
     assert "Approve registration" not in html
-    assert f"by {world.lead.get_full_name()}" in html
+    assert f"by {escape(world.lead.get_full_name())}" in html
 
 
 # Approving.

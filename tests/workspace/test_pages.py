@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from emails.models import OutboundEmail
 from networks.models import Membership
@@ -89,7 +90,7 @@ def test_home_shows_the_officer_their_checklist_with_progress(client, world, new
         assert item.label.replace("'", "&#x27;") in page
         assert item_url(world.mso_appointment, item.value) in page
     assert "Make sure you can read and send from your organisation" in page  # a short explanation
-    assert f"Done on {TODAY:%-d %B %Y} by {world.mso.get_full_name()}" in page
+    assert f"Done on {TODAY:%-d %B %Y} by {escape(world.mso.get_full_name())}" in page
 
 
 def test_home_shows_an_mdso_no_mhra_item(client, world, newcomers):
