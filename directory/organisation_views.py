@@ -1,5 +1,6 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import JsonResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
@@ -16,6 +17,7 @@ from .forms import DirectorySearchForm
 # The generation (msonet.generations) of what a page of the directory shows: the organisations with
 # their coverage, and their named officers (watched in apps.py).
 GENERATION = "directory"
+ROWS_TEMPLATE = "organisations/directory_rows.html"
 
 
 class DirectoryPaginator(CachedCountPaginator):
@@ -41,20 +43,28 @@ class DirectoryView(LoginRequiredMixin, ListView):
 
     def paginate_queryset(self, queryset, page_size):
         """The page's organisations with their named officers and their coverage (`add_coverage`: one
-        query for the page), kept until what the page shows changes (keyed by the page's SQL and the day)."""
+        query for the page), and their rows of the table rendered, kept until what the page shows
+        changes (keyed by the page's SQL and the day)."""
         paginator, page, organisations, is_paginated = super().paginate_queryset(queryset, page_size)
         day = timezone.localdate()
         key = generations.query_key(organisations, day)
         if key is None:
-            page.object_list = add_coverage(list(organisations), day)
+            page.object_list, self.rows = self.page_rows(organisations, day)
         else:
-            page.object_list = generations.cached(
-                GENERATION, f"page:{key}", lambda: add_coverage(list(organisations), day), using=organisations.db
+            page.object_list, self.rows = generations.cached(
+                GENERATION, f"rows:{key}", lambda: self.page_rows(organisations, day), using=organisations.db
             )
         return paginator, page, page.object_list, is_paginated
 
+    @staticmethod
+    def page_rows(organisations, day):
+        organisations = add_coverage(list(organisations), day)
+        return organisations, render_to_string(ROWS_TEMPLATE, {"organisations": organisations})
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(form=self.form, **kwargs)
+        context = super().get_context_data(form=self.form, **kwargs)
+        context["rows"] = self.rows  # set by paginate_queryset, which the line above runs
+        return context
 
 
 # At most this many suggestions; fewer characters than SEARCH_MIN_LENGTH give none.

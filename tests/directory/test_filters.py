@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from officers.models import Appointment
 from tests.directory.test_queries import DIRECTORY_QUERIES
@@ -139,8 +140,9 @@ def test_a_page_of_the_directory_is_read_once_until_what_it_shows_changes(client
     person.last_name = "Renamed"
     person.save()
     assert "Renamed" in client.get(DIRECTORY, params).content.decode()
-    AppointmentFactory(organisation=coverage.gap)
-    shown = {
-        organisation.ods_code: organisation for organisation in client.get(DIRECTORY, params).context["organisations"]
-    }
+    appointment = AppointmentFactory(organisation=coverage.gap)
+    response = client.get(DIRECTORY, params)
+    shown = {organisation.ods_code: organisation for organisation in response.context["organisations"]}
     assert (shown["RG1"].mso_status, shown["RG1"].named_mso is not None) == ("named", True)
+    # The rows as rendered, kept with the page, name the new MSO too.
+    assert escape(appointment.person.full_name) in response.content.decode()
