@@ -9,10 +9,10 @@ from officers.models import Appointment
 from organisations.models import KeyContact
 from tests.factories import AppointmentFactory, MembershipFactory, NetworkFactory, OrganisationFactory
 
-# Session, user, the header's navigation (chaired networks, person record), the check that a lead or
-# chair has set up two-factor authentication, then the page's own queries: the count, the regions of
-# the filter, the page, its named officers and its rows' coverage (compliance.coverage.add_coverage).
-DIRECTORY_QUERIES = 10
+# Session, user (with their person record and whether they have an authenticator app: users.backends),
+# the header's chaired networks, then the page's own queries: the count, the regions of the filter, the
+# page, its named officers and its rows' coverage (compliance.coverage.add_coverage).
+DIRECTORY_QUERIES = 8
 # One of them the open compliance flags, one the log of contact details seen, one its coverage
 # (add_coverage), one its exceptions to what its type is expected to have
 # (compliance.coverage.organisation_coverage).
