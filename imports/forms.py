@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from msonet import uploads
+from msonet.bulk import without_cycle_collection
 from msonet.import_export import check_import_file
 from msonet.spreadsheets import CONTENT_TYPES, XLSX
 from organisations.ods import KIND_CHOICES, KINDS, read_rows
@@ -21,6 +22,7 @@ class ReadUpload:
     table: bytes = b""
 
 
+@without_cycle_collection()
 def read_import_file(uploaded, file_format: str, *, dataset: str, ods_kind: str = "") -> ReadUpload:
     """Read the whole file as the import will (msonet.uploads, within the limits: rows, cells,
     characters, cells beyond the header). A refusal is a ValidationError, so the file is refused

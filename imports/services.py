@@ -31,6 +31,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from msonet import uploads
+from msonet.bulk import without_cycle_collection
 from msonet.reports import ImportReport
 from msonet.spreadsheets import write_table
 from networks.imports import memberships_import
@@ -145,6 +146,7 @@ def import_job_create(
     return job
 
 
+@without_cycle_collection()
 def import_job_check(*, job_id: int) -> ImportJob | None:
     """The dry run: check every row and store the preview (or the errors). Does nothing unless the
     job is waiting to be checked; a job found being checked was started by a task that stopped, and
@@ -196,6 +198,7 @@ def import_job_confirm(*, job_id: int, user) -> ImportJob:
     return job
 
 
+@without_cycle_collection()
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Import a confirmed file: every row, and the job's result, in one transaction, or nothing if
     any row is now bad. Does nothing unless the job was confirmed; a job found being imported was

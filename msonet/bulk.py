@@ -8,12 +8,15 @@ and `bulk_update_with_history` do the same job, more slowly.
 
 `create_with_history` takes model instances; `create_rows_with_history` and
 `update_rows_with_history` take plain tuples of values, for imports that build no model
-instance on PostgreSQL.
+instance on PostgreSQL. `without_cycle_collection` holds off Python's cycle collector while an
+upload of many rows is read, checked or imported.
 """
 
 import datetime
+import gc
 import io
 import operator
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,6 +26,21 @@ from . import generations
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _escape = operator.methodcaller("translate", _ESCAPES)
+
+
+@contextmanager
+def without_cycle_collection():
+    """Reading and importing a file makes hundreds of thousands of small objects and no reference
+    cycles: Python's cycle collector, run again and again over all of them as they are made (a
+    full pass over every object a few times a file), is held off until the work is done (it then
+    runs as usual). Nested uses hold it off until the outermost ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _copy_text(value) -> str:
@@ -113,10 +131,14 @@ def _is_timestamp(field) -> bool:
     return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
 
 
-def create_rows_with_history(model, fields: tuple[str, ...], rows: list[tuple], *, user=None, reason: str = ""):
+def create_rows_with_history(
+    model, fields: tuple[str, ...], rows: list[tuple], *, user=None, reason: str = "", history: bool = True
+):
     """Insert a row of `model` for each tuple of `rows` (the values of `fields`, attribute names,
     in order; every other column takes its field's default, the timestamps now) and a "created"
-    history record for each. Returns the new rows' primary keys, in order."""
+    history record for each. Returns the new rows' primary keys, in order. `history=False` leaves
+    the history records out, for a dry run (rolled back: they hold nothing the database checks
+    before a commit)."""
     if not rows:
         return []
     meta = model._meta
@@ -125,6 +147,8 @@ def create_rows_with_history(model, fields: tuple[str, ...], rows: list[tuple], 
         field.has_default() and callable(field.default) for field in meta.concrete_fields if field.attname not in fields
     ):
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
+        if not history:
+            return [obj.pk for obj in model.objects.bulk_create(objs, batch_size=1000)]
         return [obj.pk for obj in create_with_history(objs, model, user=user, reason=reason)]
     now = timezone.now()
     given = [meta.get_field(name) for name in fields]
@@ -137,16 +161,17 @@ def create_rows_with_history(model, fields: tuple[str, ...], rows: list[tuple], 
         pks = [pk for (pk,) in cursor.fetchall()]
         rows_with_pks = [(pk, *row) for pk, row in zip(pks, rows, strict=True)]
         _copy_tuples(cursor, meta.db_table, [meta.pk, *given], rows_with_pks, constant_fields=rest, now=now)
-        _copy_history(cursor, model, pks, now=now, user=user, reason=reason, history_type="+")
+        if history:
+            _copy_history(cursor, model, pks, now=now, user=user, reason=reason, history_type="+")
     return pks
 
 
 def update_rows_with_history(
-    model, fields: tuple[str, ...], rows: list[tuple], *, user=None, reason: str = "", now=None
+    model, fields: tuple[str, ...], rows: list[tuple], *, user=None, reason: str = "", now=None, history: bool = True
 ) -> None:
     """Set `fields` (attribute names) of the rows of `model` that `rows` name, each a tuple of the
     primary key then the fields' new values in order, and the auto_now timestamps to `now`; and
-    write a "changed" history record of each row as it then is.
+    write a "changed" history record of each row as it then is (`history=False`: none, for a dry run).
 
     On PostgreSQL the values are copied into a temporary table and set by one UPDATE; elsewhere
     the rows are loaded and written by django-simple-history's `bulk_update_with_history`."""
@@ -165,6 +190,9 @@ def update_rows_with_history(
             for field in timestamps:
                 setattr(obj, field.attname, now)
             changed.append(obj)
+        if not history:
+            model.objects.bulk_update(changed, [*fields, *(field.name for field in timestamps)], batch_size=1000)
+            return
         bulk_update_with_history(
             changed,
             model,
@@ -196,7 +224,8 @@ def update_rows_with_history(
             [now] * len(timestamps),
         )
         cursor.execute(f"DROP TABLE {scratch}")
-        _copy_history(cursor, model, [row[0] for row in rows], now=now, user=user, reason=reason, history_type="~")
+        if history:
+            _copy_history(cursor, model, [row[0] for row in rows], now=now, user=user, reason=reason, history_type="~")
 
 
 def create_with_history(objs: list, model, *, user=None, reason: str = "") -> list:

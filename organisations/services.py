@@ -5,11 +5,9 @@ reporting in the portal's one import vocabulary (msonet.reports.ImportReport): t
 command, the lead's import jobs (imports.services) and the admin's import screen all call it.
 """
 
-import gc
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
 from pathlib import PurePath
 
 from django.db import transaction
@@ -17,7 +15,7 @@ from django.db.models import Count
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from msonet.bulk import create_rows_with_history, update_rows_with_history
+from msonet.bulk import create_rows_with_history, update_rows_with_history, without_cycle_collection
 from msonet.history import change_reason
 from msonet.reports import CHANGED, NEW, ImportReport, Progress, Row, RowError
 from msonet.uploads import CSV, UploadRefused
@@ -77,7 +75,7 @@ def ods_import(
     kind = KINDS[kind] if isinstance(kind, str) else kind
     file_name = PurePath(file_name).name
     report = ImportReport(dataset="organisations", file_name=file_name, dry_run=dry_run)
-    with _without_cycle_collection():
+    with without_cycle_collection():
         if data is not None:
             try:
                 if file_format == CSV:
@@ -93,7 +91,7 @@ def ods_import(
                 return report
         reason = change_reason(f"ODS import {file_name}".strip())
         with transaction.atomic():
-            _OdsApply(records, report, kind=kind, user=user, reason=reason).run()
+            _OdsApply(records, report, kind=kind, user=user, reason=reason, dry_run=dry_run).run()
             if dry_run or report.errors:
                 transaction.set_rollback(True)
     report.rows.sort(key=lambda row: row.line or 0)
@@ -125,31 +123,22 @@ def _is_placeholder(current: tuple, ods_code: str) -> bool:
     return current[_KIND] == Organisation.Kind.PHARMACY_COMPANY and current[_NAME] == ods_code
 
 
-@contextmanager
-def _without_cycle_collection():
-    """The import makes hundreds of thousands of small objects and no reference cycles: Python's
-    cycle collector, run again and again over all of them as they are made, is held off until
-    the import is done (it then runs as usual)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class _OdsApply:
     """Applies checked records. One query reads the ODS fields of every organisation, as tuples;
     the differences are worked out in Python by comparing tuples; only the new and changed rows are
     written, in bulk, each with its history (on PostgreSQL with COPY, building no model instance)."""
 
-    def __init__(self, records: list[OdsRecord], report: ImportReport, *, kind: ImportKind, user, reason: str):
+    def __init__(
+        self, records: list[OdsRecord], report: ImportReport, *, kind: ImportKind, user, reason: str, dry_run: bool
+    ):
         self.records = records
         self.report = report
         self.kind = kind
         self.user = user
         self.reason = reason
+        # A dry run is rolled back: the organisations are written, for the database to check them,
+        # but not their history.
+        self.history = not dry_run
         self.now = timezone.now()
         regions = list(Region.objects.all())
         self.region_ids = {region.code: region.pk for region in regions}
@@ -249,7 +238,9 @@ class _OdsApply:
     def _bulk_create(self, fields: tuple[str, ...], rows: list[tuple], lines: list[int]) -> None:
         if not rows:
             return
-        pks = create_rows_with_history(Organisation, fields, rows, user=self.user, reason=self.reason)
+        pks = create_rows_with_history(
+            Organisation, fields, rows, user=self.user, reason=self.reason, history=self.history
+        )
         code_at, name_at, kind_at = (fields.index(name) for name in ("ods_code", "name", "kind"))
         labels = {kind.value: kind.label for kind in Organisation.Kind}
         report_rows = self.report.rows
@@ -294,7 +285,9 @@ class _OdsApply:
                 f"{'its code' if one else 'their codes'} (placeholder{'' if one else 's'} from a pharmacy file)."
             )
         for fields, rows in changed.items():
-            update_rows_with_history(Organisation, fields, rows, user=self.user, reason=self.reason, now=self.now)
+            update_rows_with_history(
+                Organisation, fields, rows, user=self.user, reason=self.reason, now=self.now, history=self.history
+            )
             self.report.changed += len(rows)
 
     def _describe_changes(self, record: OdsRecord, current: tuple, differences: dict[str, tuple]) -> None:

@@ -2,6 +2,7 @@
 (one named MSO, one chair, approval), atomicity and history."""
 
 import datetime
+import gc
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -518,6 +519,35 @@ def test_a_workbook_with_a_bad_row_is_refused_from_its_rows_read_with_its_line_a
     assert [row.line for row in job.rows.filter(kind=ImportRow.Kind.ERROR)] == [2]
     assert (bytes(job.data), bytes(job.table)) == (b"", b"")
     assert not Organisation.objects.filter(ods_code__in=["RXA", "RXC"]).exists()
+
+
+def test_an_upload_is_read_and_checked_with_the_cycle_collector_held_off_and_it_runs_again_after(
+    client, world, monkeypatch
+):
+    from imports import services
+    from msonet import uploads
+
+    collector_on = []
+    iter_rows, store_report = uploads.iter_rows, services._store_report
+
+    def reading(*args, **kwargs):
+        collector_on.append(("read", gc.isenabled()))
+        return iter_rows(*args, **kwargs)
+
+    def storing(*args, **kwargs):
+        collector_on.append(("stored", gc.isenabled()))
+        return store_report(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "iter_rows", reading)
+    monkeypatch.setattr(services, "_store_report", storing)
+    client.force_login(world.lead)
+    assert gc.isenabled()
+
+    upload(client, "organisations", xlsx_bytes([ods_row("RXH", "HELD OFF TRUST")]), name="etr.xlsx", ods_kind="trusts")
+
+    assert (latest_job().status, latest_job().new_count) == (ImportJob.Status.READY, 1)
+    assert sorted(set(collector_on)) == [("read", False), ("stored", False)]
+    assert gc.isenabled()
 
 
 def test_a_workbooks_cells_are_the_ods_imports_text_whatever_their_type():

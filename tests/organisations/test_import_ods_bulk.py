@@ -170,6 +170,29 @@ def test_changed_organisations_are_written_in_bulk_each_with_every_field_and_a_h
 
 
 @pytest.mark.django_db
+def test_a_dry_run_writes_the_organisations_for_the_database_to_check_but_no_history_and_the_import_does():
+    rows = [ods_row("RZZ01", "FIRST TRUST", c3="Y56"), ods_row("RZZ02", "SECOND TRUST", c3="Y56")]
+    ods_import(data=csv_bytes(rows[:1]), kind="trusts", file_name="etr.csv")
+    rows[0][1] = "RENAMED TRUST"
+
+    def statements(*, dry_run: bool) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            report = ods_import(data=csv_bytes(rows), kind="trusts", file_name="etr_2026.csv", dry_run=dry_run)
+        assert ods_summary_line(report) == "created=1 updated=1 closed=0 unchanged=0 errors=0"
+        return [query["sql"] for query in queries]
+
+    checked = statements(dry_run=True)
+    assert any(sql.startswith('UPDATE "organisations_organisation"') for sql in checked)
+    assert [sql for sql in checked if "historicalorganisation" in sql] == []
+    assert Organisation.objects.get(ods_code="RZZ01").name == "First Trust"
+    assert not Organisation.objects.filter(ods_code="RZZ02").exists()
+
+    imported = statements(dry_run=False)
+    assert len([sql for sql in imported if sql.startswith('INSERT INTO "organisations_historicalorganisation"')]) == 2
+    assert Organisation.history.filter(history_change_reason="ODS import etr_2026.csv").count() == 2
+
+
+@pytest.mark.django_db
 def test_an_organisation_whose_type_the_file_changes_is_warned_about_unless_it_had_none():
     rows = [ods_row("RZZ01", "WAS A PRACTICE", c3="Y56"), ods_row("RZZ02", "HAD NO TYPE", c3="Y56")]
     ods_import(data=csv_bytes(rows), kind="gp-practices", file_name="epraccur.csv")
