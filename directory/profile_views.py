@@ -4,6 +4,8 @@ Every page fetches the organisation through `access.scopes.organisation_for_prof
 those who may not see the private profile, 403 on a change page for those who may see but not change it.
 """
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -19,6 +21,7 @@ from compliance.coverage import add_coverage, organisation_coverage
 from compliance.models import Flag
 from handovers.models import Handover
 from handovers.services import handover_can_start
+from msonet import generations
 from networks.models import Network
 from officers.models import TeamProposal
 from officers.team import team_proposal_submit
@@ -43,6 +46,12 @@ _HANDOVER_SHOWN = (
 )
 
 
+# The generation (msonet.generations) of what the organisation page shows (`page_data`): the
+# organisation, its coverage, officers, handovers, flags, networks, key contacts and team proposals,
+# and the records the user's access to them rests on (watched in apps.py).
+GENERATION = "organisation-page"
+
+
 class OrganisationProfileView(LoginRequiredMixin, DetailView):
     """An organisation's page. Everyone signed in sees the public profile: the organisation, its
     named MSO and MDSO and its generic mailbox. Those who may see the private profile
@@ -54,29 +63,21 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
     extra_context = {"nav_section": "organisations"}
 
     def get_object(self, queryset=None):
+        """The organisation, with what the page shows of it (`page_data`) as `self.page`, kept until
+        one of the tables it is read from changes (keyed by the organisation, the user and the day)."""
         user = self.request.user
-        organisations = Organisation.objects.visible_to(user).select_related(
-            "region", "parent_icb", "parent", "successor", "committee"
-        )
-        organisations = scopes.with_profile_access(organisations, user)
-        organisation = get_object_or_404(organisations, ods_code=self.kwargs["ods_code"].upper())
-        return add_coverage([organisation])[0]
+        ods_code = self.kwargs["ods_code"].upper()
+        day = timezone.localdate()
+        # The code as typed in the address may hold any characters: the key holds its digest.
+        key = "page:" + hashlib.sha256(repr((ods_code, user.pk, user.is_national_lead, day)).encode()).hexdigest()
+        self.page = generations.cached(GENERATION, key, lambda: page_data(user, ods_code, day))
+        return self.page["organisation"]
 
     def get_context_data(self, **kwargs):
         organisation = self.object
         user = self.request.user
-        private = organisation.profile_visible
-        # Each appointment says whether the user may see its person's contact details
-        # (`access.scopes.people_with_contact`), in the same query.
-        appointments = (
-            organisation.appointments.current()
-            .in_role_order()
-            .select_related("person")
-            .annotate(person_contact_visible=Exists(scopes.people_with_contact(user).filter(pk=OuterRef("person"))))
-        )
-        if not private:
-            appointments = appointments.named()
-        appointments = list(appointments)
+        page = self.page
+        appointments = page["appointments"]
         named = [a for a in appointments if a.is_named]
         contact_visible = {a.person_id for a in appointments if a.person_contact_visible}
         contact_views_record(
@@ -84,45 +85,79 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
             people=[a.person for a in appointments if a.person_contact_visible],
             path=self.request.get_full_path(),
         )
-        # The unfinished handovers of the organisation's roles (here, or at its successor when it has
-        # closed) that the user may see. Those who may start one (the holder, the national lead) see
-        # every handover of the role, so the links below are never offered while one is in progress.
-        open_handovers = list(
-            Handover.objects.visible_to(user)
-            .unfinished()
-            .filter(Q(organisation=organisation) | Q(outgoing_appointment__organisation=organisation))
-            .select_related("organisation", "outgoing_appointment__person", "incoming_appointment__person")
-            .only(*_HANDOVER_SHOWN)
-            .order_by("leaving_date", "pk")
-        )
-        in_progress = {handover.outgoing_appointment_id for handover in open_handovers}
+        # Those who may start a handover (the holder, the national lead) see every handover of the
+        # role, so the links below are never offered while one is in progress.
+        in_progress = {handover.outgoing_appointment_id for handover in page["open_handovers"]}
+        private = organisation.profile_visible
         return super().get_context_data(
             appointments=appointments,
             named_appointments=named,
-            open_handovers=open_handovers,
+            open_handovers=page["open_handovers"],
             handover_starts=[a for a in named if handover_can_start(user, a, in_progress=a.pk in in_progress)],
-            today=timezone.localdate(),
+            today=page["day"],
             team_appointments=[a for a in appointments if not a.is_named],
-            coverage=organisation_coverage(organisation, timezone.localdate()),
+            coverage=page["coverage"],
             contact_visible=contact_visible,
             committee=getattr(organisation, "committee", None) if private else None,
-            networks=Network.objects.for_organisation(organisation).only("name", "slug", "kind"),
+            networks=page["networks"],
             show_private=private,
             can_edit=organisation.profile_editable,
-            key_contacts=list(organisation.key_contacts.all()) if private else [],
-            waiting_proposals=(
-                list(TeamProposal.objects.waiting().filter(organisation=organisation).order_by("submitted_at", "pk"))
-                if organisation.profile_editable
-                else []
-            ),
-            open_flags=list(
-                Flag.objects.visible_to(user)
-                .open()
-                .filter(organisation=organisation)
-                .select_related("appointment__person")
-            ),
+            key_contacts=page["key_contacts"],
+            waiting_proposals=page["waiting_proposals"],
+            open_flags=page["open_flags"],
             **kwargs,
         )
+
+
+def page_data(user, ods_code: str, day) -> dict:
+    """What the organisation page shows `user` of the organisation with this ODS code on `day`: the
+    organisation with its coverage and the user's access to its profile, its current appointments
+    (each saying whether the user may see the person's contact details), the handovers in progress
+    and the open flags the user may see, its networks, and, as the user's access allows, its key
+    contacts and the team proposals waiting for approval. 404 for an organisation not found."""
+    organisations = Organisation.objects.visible_to(user).select_related(
+        "region", "parent_icb", "parent", "successor", "committee"
+    )
+    organisations = scopes.with_profile_access(organisations, user)
+    organisation = add_coverage([get_object_or_404(organisations, ods_code=ods_code)], day)[0]
+    private = organisation.profile_visible
+    # Each appointment says whether the user may see its person's contact details
+    # (`access.scopes.people_with_contact`), in the same query.
+    appointments = (
+        organisation.appointments.current()
+        .in_role_order()
+        .select_related("person")
+        .annotate(person_contact_visible=Exists(scopes.people_with_contact(user).filter(pk=OuterRef("person"))))
+    )
+    if not private:
+        appointments = appointments.named()
+    # The unfinished handovers of the organisation's roles (here, or at its successor when it has
+    # closed) that the user may see.
+    open_handovers = (
+        Handover.objects.visible_to(user)
+        .unfinished()
+        .filter(Q(organisation=organisation) | Q(outgoing_appointment__organisation=organisation))
+        .select_related("organisation", "outgoing_appointment__person", "incoming_appointment__person")
+        .only(*_HANDOVER_SHOWN)
+        .order_by("leaving_date", "pk")
+    )
+    return {
+        "organisation": organisation,
+        "day": day,
+        "appointments": list(appointments),
+        "open_handovers": list(open_handovers),
+        "coverage": organisation_coverage(organisation, day),
+        "networks": list(Network.objects.for_organisation(organisation).only("name", "slug", "kind")),
+        "key_contacts": list(organisation.key_contacts.all()) if private else [],
+        "waiting_proposals": (
+            list(TeamProposal.objects.waiting().filter(organisation=organisation).order_by("submitted_at", "pk"))
+            if organisation.profile_editable
+            else []
+        ),
+        "open_flags": list(
+            Flag.objects.visible_to(user).open().filter(organisation=organisation).select_related("appointment__person")
+        ),
+    }
 
 
 def _edit_page(request, template: str, context: dict, status: int = 200):

@@ -149,3 +149,12 @@ def test_pages_showing_no_contact_details_log_nothing(client, world, page):
     assert response.status_code == 200
     assert "mso.a@nhs.net" not in response.content.decode()
     assert not ContactView.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_page_logs_in_one_statement_with_no_transaction_of_its_own(world, django_assert_num_queries):
+    """Outside a transaction, as a page runs: one INSERT, atomic by itself (no BEGIN and COMMIT)."""
+    with django_assert_num_queries(1) as logged:
+        contact_views_record(viewer=world.lead, people=[world.mso_person, world.other_person], path="/networks/")
+    assert logged.captured_queries[0]["sql"].startswith("INSERT")
+    assert ContactView.objects.count() == 2
