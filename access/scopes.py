@@ -35,6 +35,12 @@ def scoped(queryset: QuerySet, user, rule: Callable[[], Q]) -> QuerySet:
     return queryset.filter(rule())
 
 
+def user_key(user) -> str:
+    """What the scopes read of the user themself (the rest they read from the tables): a part of the
+    key of a value cached for one user, such as whose contact details they may see."""
+    return f"user:{user.pk}:{user.is_authenticated}:{getattr(user, 'is_national_lead', False)}"
+
+
 def lead_only(queryset: QuerySet, user) -> QuerySet:
     """All of `queryset` for the national lead, nothing for anyone else."""
     return scoped(queryset, user, lambda: Q(pk__in=[]))

@@ -14,7 +14,7 @@ class DirectoryConfig(AppConfig):
         from officers.models import Person, TeamProposal
         from organisations.models import KeyContact
 
-        from . import organisation_views, profile_views
+        from . import membership, organisation_views, profile_views
 
         # The directory's pages of organisations show their coverage and their named officers' names.
         generations.watch(organisation_views.GENERATION, [*coverage.TABLES, Person._meta.db_table])
@@ -23,3 +23,5 @@ class DirectoryConfig(AppConfig):
         page_models = (Person, Network, Membership, Handover, Flag, KeyContact, TeamProposal)
         page_tables = [*coverage.TABLES, *(model._meta.db_table for model in page_models)]
         generations.watch(profile_views.GENERATION, page_tables)
+        # A network's membership page shows its members' coverage, named officers and open flags.
+        generations.watch(membership.GENERATION, membership.TABLES)

@@ -75,12 +75,16 @@ class MembershipFilterForm(forms.Form):
     def clean_q(self):
         return " ".join(self.cleaned_data["q"].split())
 
+    def applied(self) -> dict:
+        """The valid filters, which `filter` applies (an invalid one is left out and shown as an error)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
     def filter(self, organisations):
         """The organisations matching the valid filters (an invalid one is left out and shown as an error)."""
-        data = {}
-        if self.is_bound:
-            self.is_valid()
-            data = self.cleaned_data
+        data = self.applied()
         if data.get("q"):
             organisations = organisations.search(data["q"])
         if data.get("kind"):
@@ -88,10 +92,3 @@ class MembershipFilterForm(forms.Form):
         if data.get("gaps"):
             organisations = missing(organisations, Duty.MSO)
         return organisations
-
-    def filters_gaps(self) -> bool:
-        """Whether `filter` keeps only the gaps (the filter is on, and valid)."""
-        if not self.is_bound:
-            return False
-        self.is_valid()
-        return bool(self.cleaned_data.get("gaps"))

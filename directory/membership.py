@@ -1,6 +1,8 @@
 """A network's membership list: its organisations with their named officers, coverage and open
 flags, for the membership page and its CSV or XLSX export."""
 
+import hashlib
+
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -10,17 +12,24 @@ from django.utils import timezone
 
 from access import scopes
 from audit.services import contact_views_record
+from compliance import coverage
 from compliance.coverage import add_coverage, in_place, with_coverage
 from compliance.models import Flag
 from meetings.models import ExportLog
-from msonet import spreadsheets
-from networks.models import Network
-from officers.models import Appointment, named_officers
+from msonet import generations, spreadsheets
+from networks.models import Membership, Network
+from officers.models import Appointment, Person, named_officers
 from organisations.coverage import expected
 from organisations.models import Duty, Organisation
 
 from . import exports
 from .forms import MembershipFilterForm
+
+# The generation (msonet.generations) of what a network's membership page shows: which organisations
+# are its members (the network's region, or its members' appointments), their coverage, their named
+# officers and their open flags (watched in apps.py).
+GENERATION = "membership"
+TABLES = [*coverage.TABLES, *(model._meta.db_table for model in (Person, Network, Membership, Flag))]
 
 
 def membership_list(network: Network, user):
@@ -44,19 +53,44 @@ def with_details(organisations, user):
     return organisations.prefetch_related(named_officers()).annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
 
 
+def _digest(value) -> str:
+    """A short key for `value` (a list of ids, the filters as typed), of the characters a cache key may hold."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
 def membership_page(network: Network, user, form: MembershipFilterForm, number, per_page: int) -> Page:
     """Page `number` of the network's membership list as `form` filters it, its organisations
     `with_details` and their coverage (`add_coverage`). The page is cut from the ids of the
     filtered organisations, so that the details and coverage are fetched for its organisations
-    alone, not for every one before it. The gaps filter is costly, so its ids are fetched once, to
-    count and to cut."""
-    ids = form.filter(network.member_organisations()).by_name().values_list("pk", flat=True)
-    if form.filters_gaps():
-        ids = list(ids)
+    alone, not for every one before it. The ids, and the page's organisations, are kept until what
+    they are read from changes (`GENERATION`): the gaps filter is costly to build and to run."""
+    day = timezone.localdate()
+    filters = _digest(sorted(form.applied().items()))
+    ids = generations.cached(
+        GENERATION,
+        f"ids:{network.pk}:{day}:{filters}",
+        lambda: list(form.filter(network.member_organisations()).by_name().values_list("pk", flat=True)),
+    )
     page = Paginator(ids, per_page).get_page(number)
     organisations = with_details(Organisation.objects.filter(pk__in=page.object_list), user).by_name()
-    page.object_list = add_coverage(list(organisations))
+    key = generations.query_key(organisations, day)
+    if key is None:
+        page.object_list = add_coverage(list(organisations), day)
+    else:
+        page.object_list = generations.cached(
+            GENERATION, f"page:{key}", lambda: add_coverage(list(organisations), day), using=organisations.db
+        )
     return page
+
+
+def contact_visible_ids(user, people) -> set[int]:
+    """`scopes.contact_visible_ids` of the people a page of the list shows, kept until the tables the
+    rule reads from change (the people, networks, memberships, appointments and organisations, all
+    watched by `GENERATION`), for this user (`scopes.user_key`)."""
+    ids = _digest(sorted({person.pk for person in people}))
+    return generations.cached(
+        GENERATION, f"contacts:{scopes.user_key(user)}:{ids}", lambda: scopes.contact_visible_ids(user, people)
+    )
 
 
 def mso_coverage(network: Network) -> dict | None:

@@ -16,7 +16,7 @@ from networks.models import Membership, Network
 from officers.models import Appointment, by_surname
 
 from .forms import MembershipFilterForm
-from .membership import membership_export, membership_list, membership_page, mso_coverage
+from .membership import contact_visible_ids, membership_export, membership_list, membership_page, mso_coverage
 
 # A membership row stacks two officers' contact details: at 320 px wide each is about 300 px tall.
 ORGANISATIONS_PER_PAGE = 20
@@ -107,7 +107,7 @@ def membership(request, slug):
     page_obj = membership_page(network, request.user, form, request.GET.get("page"), ORGANISATIONS_PER_PAGE)
     people = [a.person for organisation in page_obj for a in organisation.named_appointments]
     chairs_network = scopes.chairs(request.user, network)
-    contact_visible = scopes.contact_visible_ids(request.user, people)
+    contact_visible = contact_visible_ids(request.user, people)
     contact_views_record(
         viewer=request.user, people=[p for p in people if p.pk in contact_visible], path=request.get_full_path()
     )

@@ -7,6 +7,8 @@ import re
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from access import scopes
@@ -271,6 +273,71 @@ def test_contact_details_of_an_officer_the_chair_may_not_see_are_left_out(client
     assert world.other_person.full_name in text
     assert world.other_person.work_email not in text
     assert outsider.person.work_email in text
+
+
+# Kept until what the page shows changes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_of_the_membership_is_read_once_until_what_it_shows_changes(client, world):
+    """Each write commits at once here (no test transaction), as in a running portal."""
+    client.force_login(world.chair_a)
+    url = membership_url(world.network_a)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url)
+    # The organisations' ids, the page of them, their named officers, their coverage and whose
+    # contact details the chair may see are not read again.
+    assert len(again.captured_queries) == len(first.captured_queries) - 5
+    [organisation] = response.context["page_obj"]
+    assert (organisation.ods_code, organisation.open_flag_count) == ("RAL", 0)
+    assert world.mso_person.work_email in response.content.decode()
+    # A committed change to the network's organisations, their officers or their flags shows at once.
+    OrganisationFactory(region=world.london, name="Zeta Surgery")
+    assert [o.name for o in client.get(url).context["page_obj"]][-1] == "Zeta Surgery"
+    world.mso_person.last_name = "Renamed"
+    world.mso_person.save()
+    assert "Renamed" in client.get(url).content.decode()
+    Flag.objects.create(organisation=world.org_a, kind=Flag.Kind.NO_MAILBOX)
+    assert client.get(url).context["page_obj"][0].open_flag_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_gaps_are_read_once_until_an_organisation_s_coverage_changes(client, world):
+    """Each write commits at once here (no test transaction), as in a running portal."""
+    gap = OrganisationFactory(region=world.london, name="Gap Surgery")
+    client.force_login(world.chair_a)
+    url = membership_url(world.network_a)
+    client.get(url, {"gaps": "on"})
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url, {"gaps": "on"})
+    assert [o.ods_code for o in response.context["page_obj"]] == [gap.ods_code]
+    assert not [query for query in again.captured_queries if "organisations_organisation" in query["sql"]]
+    # Another filter is read for itself; a committed change to the coverage shows at once.
+    assert client.get(url, {"gaps": "on", "q": "royal"}).context["page_obj"].paginator.count == 0
+    AppointmentFactory(organisation=gap, role=Appointment.Role.MSO)
+    assert client.get(url, {"gaps": "on"}).context["page_obj"].paginator.count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whose_contact_details_a_chair_sees_changes_at_once_with_the_network_s_members(client, world):
+    """Each write commits at once here (no test transaction), as in a running portal."""
+    network = NetworkFactory(kind=Network.Kind.SPECIALISED)
+    MembershipFactory(person=world.chair_a.person, network=network, role=Membership.Role.CHAIR)
+    outsider = AppointmentFactory(organisation=world.org_b, role=Appointment.Role.MDSO)
+    MembershipFactory(person=outsider.person, network=network)
+    client.force_login(world.chair_a)
+    url = membership_url(network)
+    for _ in range(2):
+        content = client.get(url).content.decode()
+        assert world.other_person.full_name in content
+        assert world.other_person.work_email not in content
+    joined = MembershipFactory(person=world.other_person, network=network)
+    assert world.other_person.work_email in client.get(url).content.decode()
+    joined.left_on = datetime.date(2026, 1, 5)
+    joined.save()
+    assert world.other_person.work_email not in client.get(url).content.decode()
 
 
 # Exports
