@@ -1,8 +1,6 @@
 """A network's membership list: its organisations with their named officers, coverage and open
 flags, for the membership page and its CSV or XLSX export."""
 
-import hashlib
-
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -53,11 +51,6 @@ def with_details(organisations, user):
     return organisations.prefetch_related(named_officers()).annotate(open_flag_count=Coalesce(Subquery(open_flags), 0))
 
 
-def _digest(value) -> str:
-    """A short key for `value` (a list of ids, the filters as typed), of the characters a cache key may hold."""
-    return hashlib.sha256(repr(value).encode()).hexdigest()
-
-
 def membership_page(network: Network, user, form: MembershipFilterForm, number, per_page: int) -> Page:
     """Page `number` of the network's membership list as `form` filters it, its organisations
     `with_details` and their coverage (`add_coverage`). The page is cut from the ids of the
@@ -65,10 +58,9 @@ def membership_page(network: Network, user, form: MembershipFilterForm, number, 
     alone, not for every one before it. The ids, and the page's organisations, are kept until what
     they are read from changes (`GENERATION`): the gaps filter is costly to build and to run."""
     day = timezone.localdate()
-    filters = _digest(sorted(form.applied().items()))
     ids = generations.cached(
         GENERATION,
-        f"ids:{network.pk}:{day}:{filters}",
+        ("ids", network.pk, day, sorted(form.applied().items())),
         lambda: list(form.filter(network.member_organisations()).by_name().values_list("pk", flat=True)),
     )
     page = Paginator(ids, per_page).get_page(number)
@@ -87,10 +79,8 @@ def contact_visible_ids(user, people) -> set[int]:
     """`scopes.contact_visible_ids` of the people a page of the list shows, kept until the tables the
     rule reads from change (the people, networks, memberships, appointments and organisations, all
     watched by `GENERATION`), for this user (`scopes.user_key`)."""
-    ids = _digest(sorted({person.pk for person in people}))
-    return generations.cached(
-        GENERATION, f"contacts:{scopes.user_key(user)}:{ids}", lambda: scopes.contact_visible_ids(user, people)
-    )
+    key = ("contacts", scopes.user_key(user), sorted({person.pk for person in people}))
+    return generations.cached(GENERATION, key, lambda: scopes.contact_visible_ids(user, people))
 
 
 def mso_coverage(network: Network) -> dict | None:

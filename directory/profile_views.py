@@ -4,8 +4,6 @@ Every page fetches the organisation through `access.scopes.organisation_for_prof
 those who may not see the private profile, 403 on a change page for those who may see but not change it.
 """
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -68,8 +66,7 @@ class OrganisationProfileView(LoginRequiredMixin, DetailView):
         user = self.request.user
         ods_code = self.kwargs["ods_code"].upper()
         day = timezone.localdate()
-        # The code as typed in the address may hold any characters: the key holds its digest.
-        key = "page:" + hashlib.sha256(repr((ods_code, user.pk, user.is_national_lead, day)).encode()).hexdigest()
+        key = ("page", ods_code, scopes.user_key(user), day)
         self.page = generations.cached(GENERATION, key, lambda: page_data(user, ods_code, day))
         return self.page["organisation"]
 

@@ -160,16 +160,22 @@ def waiting_for_commit(name: str, using: str = DEFAULT_DB_ALIAS) -> bool:
     return waiting is not None and waiting.is_current and name in waiting.names
 
 
-def cached(name: str, key: str, compute, *, using: str = DEFAULT_DB_ALIAS):
+def _digest(value) -> str:
+    """A cache key's part naming `value`, of the characters and length every cache backend accepts."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def cached(name: str, key, compute, *, using: str = DEFAULT_DB_ALIAS):
     """`compute()`, kept in the cache under generation `name` and `key` for GENERATION_CACHE_TIMEOUT
-    seconds: computed again after any committed write to the generation's tables. `key` must name
-    everything else the value depends on (the day, the filters)."""
+    seconds: computed again after any committed write to the generation's tables. `key` (a string or
+    a tuple of them, numbers and dates: anything with a stable repr, such as text from the address)
+    must name everything else the value depends on (the day, the filters, the user)."""
     if waiting_for_commit(name, using):
         return compute()
     number = current(name)
     if number is None:
         return compute()
-    full_key = f"{_key(name)}:{number}:{key}"
+    full_key = f"{_key(name)}:{number}:{_digest(key)}"
     try:
         value = cache.get(full_key, _MISSING)
     except Exception:  # noqa: BLE001 (a cache that does not answer: the figure is computed)
@@ -191,7 +197,7 @@ def query_key(queryset, *extra) -> str | None:
         sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:
         return None
-    return hashlib.sha256(repr((sql, params, *extra)).encode()).hexdigest()
+    return _digest((sql, params, *extra))
 
 
 class CachedCountPaginator(Paginator):

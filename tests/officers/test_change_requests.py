@@ -778,9 +778,9 @@ def test_admin_shows_a_change_request_read_only_with_a_link_to_the_review_page(c
 
 # The queue runs the same queries whatever its length.
 
-# Session, user, the header's navigation (chaired networks, person record), the two-factor check,
-# then the page: the count for the paginator and one query for the page of requests.
-QUEUE_QUERIES = 7
+# Session, user (with their person record and the two-factor check: users.backends), the header's
+# chaired networks, then the page: the count for the paginator and one query for the page of requests.
+QUEUE_QUERIES = 5
 
 
 @pytest.mark.parametrize("size", [3, 40])
