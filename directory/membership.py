@@ -5,6 +5,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from .forms import MembershipFilterForm
 # are its members (the network's region, or its members' appointments), their coverage, their named
 # officers and their open flags (watched in apps.py).
 GENERATION = "membership"
+ROWS_TEMPLATE = "networks/membership_rows.html"
 TABLES = [*coverage.TABLES, *(model._meta.db_table for model in (Person, Network, Membership, Flag))]
 
 
@@ -65,14 +67,32 @@ def membership_page(network: Network, user, form: MembershipFilterForm, number, 
     )
     page = Paginator(ids, per_page).get_page(number)
     organisations = with_details(Organisation.objects.filter(pk__in=page.object_list), user).by_name()
-    key = generations.query_key(organisations, day)
-    if key is None:
+    # The page's key (None for a page Django knows to be empty) also names its rendered rows (`membership_rows`).
+    page.key = generations.query_key(organisations, day)
+    if page.key is None:
         page.object_list = add_coverage(list(organisations), day)
     else:
         page.object_list = generations.cached(
-            GENERATION, f"page:{key}", lambda: add_coverage(list(organisations), day), using=organisations.db
+            GENERATION, f"page:{page.key}", lambda: add_coverage(list(organisations), day), using=organisations.db
         )
     return page
+
+
+def membership_rows(page: Page, contact_visible: set[int], active_members: set[int]) -> str:
+    """The page's rows of the table (ROWS_TEMPLATE), rendered once and kept with the page's
+    organisations (`membership_page`) for the contact details and active members they show."""
+
+    def render():
+        context = {
+            "organisations": page.object_list,
+            "contact_visible": contact_visible,
+            "active_members": active_members,
+        }
+        return render_to_string(ROWS_TEMPLATE, context)
+
+    if page.key is None:
+        return render()
+    return generations.cached(GENERATION, ("rows", page.key, sorted(contact_visible), sorted(active_members)), render)
 
 
 def contact_visible_ids(user, people) -> set[int]:

@@ -16,7 +16,14 @@ from networks.models import Membership, Network
 from officers.models import Appointment, by_surname
 
 from .forms import MembershipFilterForm
-from .membership import contact_visible_ids, membership_export, membership_list, membership_page, mso_coverage
+from .membership import (
+    contact_visible_ids,
+    membership_export,
+    membership_list,
+    membership_page,
+    membership_rows,
+    mso_coverage,
+)
 
 # A membership row stacks two officers' contact details: at 320 px wide each is about 300 px tall.
 ORGANISATIONS_PER_PAGE = 20
@@ -118,8 +125,7 @@ def membership(request, slug):
             "network": network,
             "form": form,
             "page_obj": page_obj,
-            "contact_visible": contact_visible,
-            "active_members": active_member_ids(people),
+            "rows": membership_rows(page_obj, contact_visible, active_member_ids(people)),
             "nav_section": "my-networks" if chairs_network else "networks",
         },
     )

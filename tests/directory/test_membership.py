@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from access import scopes
 from compliance.models import Flag
@@ -21,12 +22,14 @@ from networks.models import Membership, Network
 from officers.models import Appointment
 from tests.factories import (
     AppointmentFactory,
+    AttendanceFactory,
     MembershipFactory,
     NetworkFactory,
     OrganisationFactory,
     PersonFactory,
     TOTPAuthenticatorFactory,
     UserFactory,
+    WebinarFactory,
 )
 
 # Session, user, the header's navigation (chaired networks, person record), the two-factor check,
@@ -338,6 +341,19 @@ def test_whose_contact_details_a_chair_sees_changes_at_once_with_the_network_s_m
     joined.left_on = datetime.date(2026, 1, 5)
     joined.save()
     assert world.other_person.work_email not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_officer_who_attends_a_webinar_shows_as_an_active_member_at_once(client, world):
+    """The meetings' tables are not watched: who is an active member is read on each request and
+    names the kept rows that show it. Each write commits at once here, as in a running portal."""
+    webinar = WebinarFactory(network=world.national, held_on=timezone.localdate())
+    client.force_login(world.chair_a)
+    url = membership_url(world.network_a)
+    for _ in range(2):
+        assert "Active member</strong>" not in client.get(url).content.decode()
+    AttendanceFactory(meeting=webinar, person=world.mso_person)
+    assert "Active member</strong>" in client.get(url).content.decode()
 
 
 # Exports
